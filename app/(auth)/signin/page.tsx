@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { SignInForm } from "@/components/auth/sign-in-form";
+import { getCurrentUser } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+const ERRORS: Record<string, string> = {
+  deactivated: "This account is deactivated. Ask an admin to reactivate it.",
+  AccessDenied: "Access denied: your account may be deactivated.",
+  Configuration: "Single sign-on failed: the identity provider could not be reached or is misconfigured.",
+  OAuthCallbackError: "Single sign-on failed. Try again.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+  const [{ callbackUrl, error }, user] = await Promise.all([searchParams, getCurrentUser()]);
+  if (user) redirect("/");
+  const config = env();
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4">
+      <div className="w-full max-w-sm">
+        <div className="mb-8 text-center">
+          <p className="text-3xl font-semibold tracking-tight">
+            <span aria-hidden className="mr-1 text-indigo-600">◆</span>Modelpin
+          </p>
+          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">Sign in to control which model serves each environment.</p>
+        </div>
+        <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+          <SignInForm
+            callbackUrl={callbackUrl ?? "/"}
+            initialError={error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : undefined}
+            sso={config.oidcEnabled ? { name: config.OIDC_NAME } : null}
+          />
+        </div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,77 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { SyncButton } from "@/components/functions/sync-button";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { can } from "@/lib/auth/permissions";
+import { requirePagePermission } from "@/lib/auth/session";
+import { systemContext } from "@/lib/context";
+import { isExpectedError } from "@/lib/errors";
+import { countFunctions, listFunctions } from "@/lib/functions/queries";
+import { describeSync, syncFunctions } from "@/lib/functions/service";
+import { getNyckelConnection } from "@/lib/nyckel-settings/connection";
+
+export const metadata: Metadata = { title: "Functions" };
+
+export default async function FunctionsPage() {
+  const user = await requirePagePermission("functions:read");
+  let firstSync: { ok: boolean; message: string } | null = null;
+  // First visit: nothing stored yet and Nyckel is configured → sync once, for everyone.
+  if ((await countFunctions()) === 0 && (await getNyckelConnection())) {
+    try {
+      firstSync = { ok: true, message: describeSync(await syncFunctions(systemContext(`system (first visit by ${user.email})`))) };
+    } catch (e) {
+      firstSync = { ok: false, message: isExpectedError(e) ? e.message : "The first sync with Nyckel failed." };
+    }
+  }
+  const functions = await listFunctions();
+  const canSync = can(user.role, "functions:sync");
+  return (
+    <>
+      <PageHeader title="Functions" description="Your Nyckel functions, synced from Nyckel." actions={canSync ? <SyncButton /> : null} />
+      {firstSync ? <Alert tone={firstSync.ok ? "success" : "error"} className="mb-4">{firstSync.message}</Alert> : null}
+      {functions.length === 0 ? (
+        <EmptyState title="No functions synced yet">
+          {canSync
+            ? "Sync to load your functions from Nyckel. If Nyckel is not configured yet, an admin sets the credentials in Settings → Nyckel."
+            : "An editor or admin syncs the functions from Nyckel; an admin sets the Nyckel credentials in Settings → Nyckel."}
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+          <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="functions-table">
+            <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+              <tr>
+                <th scope="col" className="px-4 py-2">Name</th>
+                <th scope="col" className="px-4 py-2">Input</th>
+                <th scope="col" className="px-4 py-2">Output</th>
+                <th scope="col" className="px-4 py-2 text-right">Labels</th>
+                <th scope="col" className="px-4 py-2">Last synced</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              {functions.map((f) => (
+                <tr key={f.id}>
+                  <td className="px-4 py-2">
+                    <Link href={`/functions/${encodeURIComponent(f.id)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                      {f.name}
+                    </Link>
+                    <div className="font-mono text-xs text-zinc-500">{f.id}</div>
+                    {f.missingSince ? <Badge tone="amber">no longer in Nyckel</Badge> : null}
+                  </td>
+                  <td className="px-4 py-2">{f.inputType}</td>
+                  <td className="px-4 py-2">{f.outputType}</td>
+                  <td className="px-4 py-2 text-right tabular-nums">{f.labelCount}</td>
+                  <td className="px-4 py-2 text-zinc-500">
+                    <time dateTime={f.lastSyncedAt.toISOString()}>{f.lastSyncedAt.toLocaleString("en-GB", { timeZone: "UTC" })} UTC</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

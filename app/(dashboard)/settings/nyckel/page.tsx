@@ -1,0 +1,12 @@
+import type { Metadata } from "next";
+import { NyckelSettingsForm } from "@/components/settings/nyckel-settings-form";
+import { requirePagePermission } from "@/lib/auth/session";
+import { getNyckelSettingsView } from "@/lib/nyckel-settings/queries";
+
+export const metadata: Metadata = { title: "Nyckel" };
+
+export default async function NyckelSettingsPage() {
+  await requirePagePermission("nyckel:manage");
+  const view = await getNyckelSettingsView();
+  return <NyckelSettingsForm view={view} />;
+}

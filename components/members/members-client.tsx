@@ -1,0 +1,180 @@
+"use client";
+
+import { useAction } from "next-safe-action/hooks";
+import { useRef, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { Field, inputClass } from "@/components/ui/field";
+import { actionErrors } from "@/components/ui/action-errors";
+import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
+import { changeMemberRoleAction, createMemberAction, setMemberActiveAction } from "@/lib/members/actions";
+
+type Member = {
+  id: string;
+  email: string;
+  name: string;
+  role: RoleName;
+  active: boolean;
+  sso: boolean;
+  lastSignInAt: string | null;
+  createdAt: string;
+};
+
+export function MembersClient({ members, meId }: { members: Member[]; meId: string }) {
+  return (
+    <div className="space-y-10">
+      <section aria-labelledby="members-heading">
+        <h2 id="members-heading" className="mb-3 text-lg font-semibold">
+          Members
+        </h2>
+        <MembersTable members={members} meId={meId} />
+      </section>
+      <section aria-labelledby="add-heading" className="max-w-xl">
+        <h2 id="add-heading" className="mb-3 text-lg font-semibold">
+          Add a member
+        </h2>
+        <AddMemberForm />
+      </section>
+    </div>
+  );
+}
+
+function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
+  const [status, setStatus] = useState<{ tone: "error" | "success"; text: string } | null>(null);
+  const [confirm, setConfirm] = useState<Member | null>(null);
+  const roleAction = useAction(changeMemberRoleAction, {
+    onSuccess: ({ data }) => setStatus({ tone: "success", text: `Role changed to ${data ? ROLE_LABELS[data.role] : "?"}.` }),
+    onError: ({ error }) => setStatus({ tone: "error", text: actionErrors(error).message ?? "Could not change the role." }),
+  });
+  const activeAction = useAction(setMemberActiveAction, {
+    onSuccess: ({ data }) => {
+      setConfirm(null);
+      setStatus({ tone: "success", text: data?.active ? "Member reactivated." : "Member deactivated: they can no longer sign in." });
+    },
+    onError: ({ error }) => {
+      setConfirm(null);
+      setStatus({ tone: "error", text: actionErrors(error).message ?? "Could not change the member." });
+    },
+  });
+  return (
+    <>
+      {status ? <Alert tone={status.tone} className="mb-3">{status.text}</Alert> : null}
+      <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+        <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900">
+          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+            <tr>
+              <th scope="col" className="px-4 py-2">Name</th>
+              <th scope="col" className="px-4 py-2">Email</th>
+              <th scope="col" className="px-4 py-2">Role</th>
+              <th scope="col" className="px-4 py-2">Status</th>
+              <th scope="col" className="px-4 py-2">Last sign-in</th>
+              <th scope="col" className="px-4 py-2"><span className="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            {members.map((m) => (
+              <tr key={m.id} data-testid={`member-${m.email}`} className={m.active ? undefined : "opacity-60"}>
+                <td className="px-4 py-2 font-medium">
+                  {m.name} {m.id === meId ? <Badge tone="indigo">you</Badge> : null} {m.sso ? <Badge>SSO</Badge> : null}
+                </td>
+                <td className="px-4 py-2">{m.email}</td>
+                <td className="px-4 py-2">
+                  <label className="sr-only" htmlFor={`role-${m.id}`}>Role of {m.name}</label>
+                  <select
+                    id={`role-${m.id}`}
+                    value={m.role}
+                    disabled={roleAction.isPending}
+                    onChange={(e) => roleAction.execute({ userId: m.id, role: e.target.value as RoleName })}
+                    className={inputClass + " w-32 py-1"}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>{ROLE_LABELS[r]}</option>
+                    ))}
+                  </select>
+                </td>
+                <td className="px-4 py-2">{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</td>
+                <td className="px-4 py-2 text-zinc-500">{m.lastSignInAt ? new Date(m.lastSignInAt).toLocaleString() : "never"}</td>
+                <td className="px-4 py-2 text-right">
+                  {m.active ? (
+                    <Button variant="ghost" onClick={() => setConfirm(m)}>Deactivate</Button>
+                  ) : (
+                    <Button variant="ghost" pending={activeAction.isPending} onClick={() => activeAction.execute({ userId: m.id, active: true })}>
+                      Reactivate
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <ConfirmDialog
+        open={confirm !== null}
+        title={`Deactivate ${confirm?.name ?? ""}?`}
+        confirmLabel="Deactivate"
+        pending={activeAction.isPending}
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => confirm && activeAction.execute({ userId: confirm.id, active: false })}
+      >
+        {confirm?.email} will be signed out and can no longer sign in. Their history stays. You can reactivate them later.
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function AddMemberForm() {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const { execute, result, isPending, reset } = useAction(createMemberAction, {
+    onSuccess: ({ data }) => {
+      formRef.current?.reset();
+      setDone(data ? `${data.email} was added. Share the initial password with them privately.` : "Member added.");
+    },
+  });
+  const { message, fieldErrors } = actionErrors(result);
+  return (
+    <form
+      ref={formRef}
+      noValidate
+      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setDone(null);
+        reset();
+        const f = new FormData(e.currentTarget);
+        execute({
+          email: String(f.get("email") ?? ""),
+          name: String(f.get("name") ?? ""),
+          role: String(f.get("role") ?? "viewer") as RoleName,
+          password: String(f.get("password") ?? ""),
+        });
+      }}
+    >
+      {message ? <Alert>{message}</Alert> : null}
+      {done ? <Alert tone="success">{done}</Alert> : null}
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Email" name="email" errors={fieldErrors.email}>
+          {(p) => <input {...p} type="email" autoComplete="off" className={inputClass} />}
+        </Field>
+        <Field label="Name" name="name" errors={fieldErrors.name}>
+          {(p) => <input {...p} type="text" autoComplete="off" className={inputClass} />}
+        </Field>
+        <Field label="Role" name="role" errors={fieldErrors.role}>
+          {(p) => (
+            <select {...p} defaultValue="viewer" className={inputClass}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>{ROLE_LABELS[r]}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Initial password" name="password" errors={fieldErrors.password} hint="At least 10 characters.">
+          {(p) => <input {...p} type="password" autoComplete="new-password" className={inputClass} />}
+        </Field>
+      </div>
+      <Button type="submit" pending={isPending}>Add member</Button>
+    </form>
+  );
+}

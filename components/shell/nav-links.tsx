@@ -1,0 +1,37 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { cn } from "@/components/ui/cn";
+
+const LINKS = [
+  { href: "/functions", label: "Functions" },
+  { href: "/comparisons", label: "Comparisons" },
+  { href: "/promotions", label: "Promotions" },
+  { href: "/audit", label: "Audit log" },
+  { href: "/settings", label: "Settings" },
+];
+
+export function NavLinks() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main" className="flex flex-wrap gap-1 text-sm">
+      {LINKS.map((l) => {
+        const active = pathname === l.href || pathname.startsWith(`${l.href}/`);
+        return (
+          <Link
+            key={l.href}
+            href={l.href}
+            aria-current={active ? "page" : undefined}
+            className={cn(
+              "rounded-md px-3 py-1.5 font-medium",
+              active ? "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800",
+            )}
+          >
+            {l.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

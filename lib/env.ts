@@ -1,0 +1,183 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one configuration module: every environment variable Modelpin reads is
+ * declared and validated here; `process.env` is read nowhere else in app code.
+ *
+ * Outside production, missing secrets (AUTH_SECRET, MODELPIN_ENCRYPTION_KEY)
+ * are generated once and kept in a git-ignored local file, so a new user sets
+ * nothing. In production a missing or bad required value is an error that
+ * names the variable.
+ */
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const encryptionKey = z.string().refine(
+  (v) => decodeKey(v) !== null,
+  "must be 32 bytes, as 64 hex characters or base64 (generate one with `openssl rand -base64 32`)",
+);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    PORT: port.default(3000),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    AUTH_URL: z.url().optional(),
+    AUTH_TRUST_HOST: bool.optional(),
+    MODELPIN_ENCRYPTION_KEY: encryptionKey.optional(),
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().min(1).default("SSO"),
+    NYCKEL_BASE_URL: z.url().default("https://www.nyckel.com"),
+    NYCKEL_CLIENT_ID: z.string().min(1).optional(),
+    NYCKEL_CLIENT_SECRET: z.string().min(1).optional(),
+    NYCKEL_EMULATOR_PORT: port.default(4010),
+    /** Set by `npm run dev` / `npm test` when they start the emulator: the fallback Nyckel when nothing else is configured. */
+    NYCKEL_EMULATOR_URL: z.url().optional(),
+    NYCKEL_EMULATOR_CLIENT_ID: z.string().min(1).default("modelpin-emulator"),
+    NYCKEL_EMULATOR_CLIENT_SECRET: z.string().min(1).default("modelpin-emulator-secret"),
+    NYCKEL_RATE_LIMIT_RPS: z.coerce.number().positive().default(25),
+    NYCKEL_MAX_CONCURRENCY: z.coerce.number().int().positive().default(25),
+    NYCKEL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    EMBEDDED_PG_DIR: z.string().min(1).default(".data/postgres"),
+    EMBEDDED_PG_PORT: port.default(54329),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    MODELPIN_ALLOW_INSECURE_WEBHOOKS: bool.default(false),
+    MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
+  })
+  .superRefine((v, ctx) => {
+    const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      for (const key of ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when any OIDC_* variable is set" });
+      }
+    }
+    if (Boolean(v.NYCKEL_CLIENT_ID) !== Boolean(v.NYCKEL_CLIENT_SECRET)) {
+      const key = v.NYCKEL_CLIENT_ID ? "NYCKEL_CLIENT_SECRET" : "NYCKEL_CLIENT_ID";
+      ctx.addIssue({ code: "custom", path: [key], message: "is required when the other NYCKEL_CLIENT_* variable is set" });
+    }
+  });
+
+export type RawEnv = z.infer<typeof schema>;
+
+export type Config = Omit<RawEnv, "AUTH_SECRET" | "MODELPIN_ENCRYPTION_KEY" | "AUTH_TRUST_HOST"> & {
+  AUTH_SECRET: string;
+  MODELPIN_ENCRYPTION_KEY: string;
+  AUTH_TRUST_HOST: boolean;
+  isProduction: boolean;
+  /** true when NYCKEL_CLIENT_ID/SECRET come from the environment. */
+  nyckelFromEnv: boolean;
+  oidcEnabled: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function decodeKey(value: string): Buffer | null {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, "hex");
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(v)) {
+    const buf = Buffer.from(v, "base64");
+    if (buf.length === 32) return buf;
+  }
+  return null;
+}
+
+function emptyToUndefined(source: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(source)) out[k] = v === "" ? undefined : v;
+  return out;
+}
+
+type LocalSecrets = { AUTH_SECRET: string; MODELPIN_ENCRYPTION_KEY: string };
+
+/** Reads (or creates once) the git-ignored file of development secrets. */
+export function loadLocalSecrets(file: string): LocalSecrets {
+  const abs = path.resolve(file);
+  if (existsSync(abs)) {
+    const parsed = JSON.parse(readFileSync(abs, "utf8")) as Partial<LocalSecrets>;
+    if (parsed.AUTH_SECRET && parsed.MODELPIN_ENCRYPTION_KEY) return parsed as LocalSecrets;
+  }
+  const secrets: LocalSecrets = {
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    MODELPIN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  };
+  mkdirSync(path.dirname(abs), { recursive: true });
+  writeFileSync(abs, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(abs, 0o600);
+  return secrets;
+}
+
+/** Parses an environment into a Config. Pure apart from the local-secrets file. */
+export function parseConfig(source: NodeJS.ProcessEnv): Config {
+  const result = schema.safeParse(emptyToUndefined(source));
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "(env)"} ${i.message}`));
+  }
+  const v = result.data;
+  const isProduction = v.NODE_ENV === "production";
+  let authSecret = v.AUTH_SECRET;
+  let encryptionKeyValue = v.MODELPIN_ENCRYPTION_KEY;
+  if (isProduction) {
+    const problems: string[] = [];
+    if (!v.DATABASE_URL) problems.push("DATABASE_URL is required in production");
+    if (!authSecret) problems.push("AUTH_SECRET is required in production (at least 32 characters)");
+    if (!encryptionKeyValue) problems.push("MODELPIN_ENCRYPTION_KEY is required in production (32 bytes, hex or base64)");
+    if (!v.AUTH_URL && !v.AUTH_TRUST_HOST) problems.push("AUTH_URL or AUTH_TRUST_HOST=true is required in production");
+    if (problems.length) throw new ConfigError(problems);
+  } else if (!authSecret || !encryptionKeyValue) {
+    const local = loadLocalSecrets(v.MODELPIN_LOCAL_SECRETS_FILE);
+    authSecret ??= local.AUTH_SECRET;
+    encryptionKeyValue ??= local.MODELPIN_ENCRYPTION_KEY;
+  }
+  return {
+    ...v,
+    AUTH_SECRET: authSecret!,
+    MODELPIN_ENCRYPTION_KEY: encryptionKeyValue!,
+    // Outside production the app trusts the host it is served on, so any PORT works.
+    AUTH_TRUST_HOST: v.AUTH_TRUST_HOST ?? !isProduction,
+    isProduction,
+    nyckelFromEnv: Boolean(v.NYCKEL_CLIENT_ID && v.NYCKEL_CLIENT_SECRET),
+    oidcEnabled: Boolean(v.OIDC_ISSUER && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, validated on first use. */
+export function env(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** DATABASE_URL, or an error naming the variable. */
+export function requireDatabaseUrl(): string {
+  const url = env().DATABASE_URL;
+  if (!url) {
+    throw new ConfigError([
+      "DATABASE_URL is not set: start the app with `npm run dev` (which starts an embedded PostgreSQL) or set DATABASE_URL",
+    ]);
+  }
+  return url;
+}
+
+/** For tests: forget the cached configuration. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

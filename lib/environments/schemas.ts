@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+export const slugSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a slug.")
+  .max(40, "Slugs are at most 40 characters.")
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Use lowercase letters, digits and single dashes, like staging or eu-prod.");
+
+export const environmentPolicySchema = z.object({
+  protected: z.boolean(),
+  approvalsRequired: z.coerce.number().int("Approvals must be a whole number.").min(0).max(10, "At most 10 approvals."),
+  rejectionBlocks: z.boolean(),
+  requestExpiryHours: z.coerce.number().int().min(1, "Expiry is at least 1 hour.").max(24 * 365, "Expiry is at most a year.").nullable(),
+  minAgreementPct: z.coerce.number().min(0, "Agreement is a percentage from 0 to 100.").max(100, "Agreement is a percentage from 0 to 100.").nullable(),
+  allowCallerModelOverride: z.boolean().default(false),
+});
+
+export const createEnvironmentSchema = environmentPolicySchema.extend({
+  slug: slugSchema,
+  name: z.string().trim().min(1, "Enter a name.").max(60, "Names are at most 60 characters."),
+  sortOrder: z.coerce.number().int().min(0).max(1000),
+});
+
+export const updateEnvironmentSchema = createEnvironmentSchema.omit({ slug: true }).extend({ id: z.uuid("Unknown environment.") });
+
+export type CreateEnvironmentInput = z.input<typeof createEnvironmentSchema>;
+export type UpdateEnvironmentInput = z.input<typeof updateEnvironmentSchema>;

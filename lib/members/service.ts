@@ -1,0 +1,148 @@
+import "server-only";
+import { appendAuditEvent } from "@/lib/audit/service";
+import { DUMMY_HASH, hashPassword, verifyPassword } from "@/lib/auth/password";
+import type { RoleName } from "@/lib/auth/permissions";
+import { authorize, type ServiceContext } from "@/lib/context";
+import { prisma, type Tx } from "@/lib/db/client";
+import { ConflictError, NotFoundError, isUniqueViolation } from "@/lib/errors";
+import { parseInput } from "@/lib/validation";
+import { changeRoleSchema, createMemberSchema, setActiveSchema, type CreateMemberInput } from "./schemas";
+
+/** Serializes changes that could remove the last admin. */
+const MEMBERS_LOCK = 7_316_002;
+
+const publicFields = { id: true, email: true, name: true, role: true, active: true } as const;
+
+export type AuthResult =
+  | { status: "ok"; user: { id: string; email: string; name: string; role: RoleName } }
+  | { status: "wrong" }
+  | { status: "deactivated" };
+
+/** Checks an email and password; records the sign-in time on success. */
+export async function authenticateWithPassword(email: string, password: string): Promise<AuthResult> {
+  const user = await prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !ok) return { status: "wrong" };
+  if (!user.active) return { status: "deactivated" };
+  await prisma.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+  return { status: "ok", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+}
+
+/**
+ * Finds or creates the member behind an SSO sign-in. A first SSO sign-in
+ * links to an existing member with the same email, or creates a viewer.
+ */
+export async function upsertSsoUser(input: { subject: string; email: string | null; name: string }) {
+  const bySubject = await prisma.user.findUnique({ where: { oidcSubject: input.subject }, select: publicFields });
+  if (bySubject) {
+    await prisma.user.update({ where: { id: bySubject.id }, data: { lastSignInAt: new Date() } });
+    return bySubject;
+  }
+  const email = (input.email ?? `${input.subject}@sso.invalid`).trim().toLowerCase();
+  return prisma.$transaction(async (tx) => {
+    const byEmail = await tx.user.findUnique({ where: { email }, select: publicFields });
+    if (byEmail) {
+      await tx.user.update({ where: { id: byEmail.id }, data: { oidcSubject: input.subject, lastSignInAt: new Date() } });
+      await appendAuditEvent(tx, {
+        actor: { id: byEmail.id, label: byEmail.email },
+        action: "member.sso_linked",
+        targetType: "member",
+        targetId: byEmail.id,
+        after: { email },
+      });
+      return byEmail;
+    }
+    const created = await tx.user.create({
+      data: { email, name: input.name.slice(0, 120) || email, role: "viewer", oidcSubject: input.subject, lastSignInAt: new Date() },
+      select: publicFields,
+    });
+    await appendAuditEvent(tx, {
+      actor: { id: created.id, label: created.email },
+      action: "member.created",
+      targetType: "member",
+      targetId: created.id,
+      after: { email: created.email, name: created.name, role: created.role, via: "sso" },
+    });
+    return created;
+  });
+}
+
+export async function createMember(ctx: ServiceContext, raw: CreateMemberInput) {
+  authorize(ctx, "members:manage");
+  const input = parseInput(createMemberSchema, raw);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const user = await tx.user.create({
+        data: { email: input.email, name: input.name, role: input.role, passwordHash },
+        select: publicFields,
+      });
+      await appendAuditEvent(tx, {
+        actor: ctx.actor,
+        action: "member.created",
+        targetType: "member",
+        targetId: user.id,
+        after: { email: user.email, name: user.name, role: user.role },
+        requestId: ctx.requestId,
+      });
+      return user;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new ConflictError(`A member with the email ${input.email} already exists.`, { email: ["This email is already a member."] });
+    throw e;
+  }
+}
+
+async function lockedTarget(tx: Tx, userId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${MEMBERS_LOCK}::bigint)`;
+  const user = await tx.user.findUnique({ where: { id: userId }, select: publicFields });
+  if (!user) throw new NotFoundError("That member does not exist.");
+  return user;
+}
+
+async function assertNotLastAdmin(tx: Tx, userId: string, what: string) {
+  const others = await tx.user.count({ where: { role: "admin", active: true, id: { not: userId } } });
+  if (others === 0) throw new ConflictError(`You cannot ${what} the last active admin. Make another member an admin first.`);
+}
+
+export async function changeMemberRole(ctx: ServiceContext, raw: { userId: string; role: RoleName }) {
+  authorize(ctx, "members:manage");
+  const input = parseInput(changeRoleSchema, raw);
+  return prisma.$transaction(async (tx) => {
+    const user = await lockedTarget(tx, input.userId);
+    if (user.role === input.role) return user;
+    if (user.role === "admin" && user.active) await assertNotLastAdmin(tx, user.id, "change the role of");
+    const updated = await tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
+    await appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: "member.role_changed",
+      targetType: "member",
+      targetId: user.id,
+      before: { role: user.role },
+      after: { role: updated.role },
+      requestId: ctx.requestId,
+    });
+    return updated;
+  });
+}
+
+export async function setMemberActive(ctx: ServiceContext, raw: { userId: string; active: boolean }) {
+  authorize(ctx, "members:manage");
+  const input = parseInput(setActiveSchema, raw);
+  return prisma.$transaction(async (tx) => {
+    const user = await lockedTarget(tx, input.userId);
+    if (user.active === input.active) return user;
+    if (!input.active && user.role === "admin") await assertNotLastAdmin(tx, user.id, "deactivate");
+    const updated = await tx.user.update({ where: { id: user.id }, data: { active: input.active }, select: publicFields });
+    await appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: input.active ? "member.reactivated" : "member.deactivated",
+      targetType: "member",
+      targetId: user.id,
+      before: { active: user.active },
+      after: { active: updated.active },
+      requestId: ctx.requestId,
+    });
+    return updated;
+  });
+}

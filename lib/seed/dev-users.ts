@@ -1,0 +1,13 @@
+import type { RoleName } from "@/lib/auth/permissions";
+
+/**
+ * Development-only sign-ins created by `npm run db:seed` (and listed in the
+ * README and by `npm run dev`). Never use these on a shared server.
+ */
+export const DEV_USERS: ReadonlyArray<{ email: string; name: string; role: RoleName; password: string }> = [
+  { email: "admin@modelpin.local", name: "Ada Admin", role: "admin", password: "modelpin-admin-dev" },
+  { email: "approver@modelpin.local", name: "Arne Approver", role: "approver", password: "modelpin-approver-dev" },
+  { email: "approver2@modelpin.local", name: "Bea Approver", role: "approver", password: "modelpin-approver2-dev" },
+  { email: "editor@modelpin.local", name: "Eli Editor", role: "editor", password: "modelpin-editor-dev" },
+  { email: "viewer@modelpin.local", name: "Vic Viewer", role: "viewer", password: "modelpin-viewer-dev" },
+];

@@ -1,0 +1,72 @@
+/**
+ * Vitest globalSetup for the `integration` project.
+ *
+ * - DATABASE_URL set: use that database (migrations are deployed to it).
+ * - Otherwise: a throw-away embedded PostgreSQL in `<repo>/.data/test-postgres`
+ *   on port 54330 (wiped at every run, never the development data), database
+ *   `modelpin_test`, all migrations deployed; stopped in teardown.
+ *
+ * Test files get the URL both as `process.env.DATABASE_URL` (set here, before
+ * the workers start, so modules reading the environment at import see it) and
+ * as `inject("databaseUrl")`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+import type { TestProject } from "vitest/node";
+
+import { repoRoot } from "../db/database-url";
+import { startEmbeddedPostgres, stopServerInDir } from "../db/embedded";
+import { deployMigrations } from "../db/migrations";
+import { dropDatabase, ensureDatabase, redactUrl } from "../db/pg-admin";
+
+export const TEST_PG_PORT = 54330;
+export const TEST_PG_DATABASE = "modelpin_test";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const root = repoRoot();
+  const log = (line: string) => process.stderr.write(`[integration-db] ${line}\n`);
+  let stop: () => Promise<void> = async () => undefined;
+  let url = process.env.DATABASE_URL?.trim() || undefined;
+
+  if (url) {
+    log(`using DATABASE_URL (${redactUrl(url)})`);
+  } else {
+    const dir = path.join(root, ".data", "test-postgres");
+    // A server left running on the test folder by an interrupted run: stop it, then start clean.
+    if (await stopServerInDir(dir)) log(`stopped a leftover test server in ${dir}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const handle = await startEmbeddedPostgres({ dir, port: TEST_PG_PORT, database: TEST_PG_DATABASE, ephemeral: true, log });
+    url = handle.url;
+    stop = handle.stop;
+    if (handle.reused) {
+      // Some other server answers on the test port: at least give the tests a fresh database.
+      log(`a PostgreSQL server was already running on port ${TEST_PG_PORT}; recreating ${TEST_PG_DATABASE} on it`);
+      await dropDatabase(url);
+      await ensureDatabase(url);
+    }
+  }
+
+  try {
+    const migrationsDir = path.join(root, "prisma", "migrations");
+    const { applied } = await deployMigrations(url, { migrationsDir, log: () => undefined });
+    log(`database ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${applied.length} migration(s) applied)`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  process.env.DATABASE_URL = url;
+  project.provide("databaseUrl", url);
+
+  return async () => {
+    await stop();
+  };
+}

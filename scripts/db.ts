@@ -1,0 +1,229 @@
+/**
+ * Database commands that work offline (no Prisma CLI schema-engine download).
+ *
+ *   tsx scripts/db.ts deploy                      apply pending migrations
+ *   tsx scripts/db.ts migrate --name <name>       create a migration from schema changes and apply it
+ *   tsx scripts/db.ts reset [--skip-seed]         drop everything, re-apply all migrations, seed
+ *   tsx scripts/db.ts seed                        run prisma/seed.ts
+ *   tsx scripts/db.ts status                      compare the migrations folder with the database
+ *   tsx scripts/db.ts resolve --rolled-back <m>   after fixing a failed migration (or --applied <m>)
+ *
+ * Options: --schema <path> (default prisma/schema.prisma), --migrations <dir>
+ * (default prisma/migrations), --create-only (migrate: write, do not apply).
+ *
+ * Database: DATABASE_URL if set, otherwise the embedded PostgreSQL (see
+ * lib/db/database-url.ts), started for the command and stopped after it unless
+ * it was already running.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { resolveDatabase } from "@/lib/db/database-url";
+import { stopOnSignals } from "@/lib/db/embedded";
+import {
+  closeMigrationConnections,
+  createMigration,
+  deployMigrations,
+  MigrationError,
+  migrationStatus,
+  resetDatabase,
+  resolveMigration,
+  runSeed,
+  takeEnginePanicMessage,
+} from "@/lib/db/migrations";
+import { redactUrl } from "@/lib/db/pg-admin";
+
+const USAGE = `Usage: tsx scripts/db.ts <command> [options]
+
+Commands:
+  deploy                   Apply pending migrations.
+  migrate --name <name>    Create a migration from changes to the Prisma schema, then apply it.
+          [--create-only]  Write the migration without applying it.
+  reset [--skip-seed]      Drop everything in the database, re-apply all migrations, run the seed.
+  seed                     Run the seed (prisma/seed.ts).
+  status                   Show pending, failed and edited migrations.
+  resolve --rolled-back <migration> | --applied <migration>
+                           Mark a failed migration rolled back (re-applied by the next deploy)
+                           or applied (you completed it by hand), like prisma migrate resolve.
+
+Options:
+  --schema <path>          Prisma schema (default prisma/schema.prisma).
+  --migrations <dir>       Migrations folder (default prisma/migrations).
+
+Uses DATABASE_URL when set; otherwise the embedded PostgreSQL (EMBEDDED_PG_DIR, EMBEDDED_PG_PORT).`;
+
+type Args = {
+  command: string | undefined;
+  name?: string;
+  schema?: string;
+  migrations?: string;
+  skipSeed: boolean;
+  createOnly: boolean;
+  rolledBack?: string;
+  applied?: string;
+  help: boolean;
+};
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { command: undefined, skipSeed: false, createOnly: false, help: false };
+  const valueOf = (flag: string, i: number): string => {
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const [flag, inline] = raw.startsWith("--") && raw.includes("=") ? [raw.slice(0, raw.indexOf("=")), raw.slice(raw.indexOf("=") + 1)] : [raw, undefined];
+    const take = () => (inline !== undefined ? inline : valueOf(flag, i++));
+    switch (flag) {
+      case "--name":
+        args.name = take();
+        break;
+      case "--schema":
+        args.schema = take();
+        break;
+      case "--migrations":
+        args.migrations = take();
+        break;
+      case "--rolled-back":
+        args.rolledBack = take();
+        break;
+      case "--applied":
+        args.applied = take();
+        break;
+      case "--skip-seed":
+        args.skipSeed = true;
+        break;
+      case "--create-only":
+        args.createOnly = true;
+        break;
+      case "--help":
+      case "-h":
+        args.help = true;
+        break;
+      default:
+        if (flag.startsWith("-") || args.command !== undefined) throw new UsageError(`Unknown argument "${raw}".`);
+        args.command = flag;
+    }
+  }
+  return args;
+}
+
+class UsageError extends Error {}
+
+function deployInChild(databaseUrl: string, migrationsDir: string | undefined): void {
+  const tsx = path.resolve("node_modules/.bin/tsx");
+  const child = spawnSync(tsx, ["--conditions=react-server", __filename, "deploy", ...(migrationsDir ? ["--migrations", migrationsDir] : [])], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: "utf8",
+  });
+  for (const line of (child.stdout ?? "").split("\n")) if (line.startsWith("Applied")) console.log(line);
+  if (child.status !== 0) throw new Error("Applying the pending migrations failed (see above).");
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help || !args.command) {
+    console.log(USAGE);
+    return args.help ? 0 : 2;
+  }
+  if (!["deploy", "migrate", "reset", "seed", "status", "resolve"].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
+  if (args.command === "migrate" && !args.name) {
+    throw new UsageError('migrate needs a name for the migration: --name <name> (e.g. npm run db:migrate -- --name add_members).');
+  }
+
+  if (args.command === "resolve" && Boolean(args.rolledBack) === Boolean(args.applied)) {
+    throw new UsageError("resolve needs exactly one of --rolled-back <migration> or --applied <migration>.");
+  }
+
+  const started = Date.now();
+  const database = await resolveDatabase();
+  const removeSignalHandlers = stopOnSignals(database);
+  console.log(describe(database.source, database.url));
+
+  const common = { migrationsDir: args.migrations, log: (line: string) => console.log(line) };
+  try {
+    switch (args.command) {
+      case "deploy":
+        await deployMigrations(database.url, common);
+        break;
+      case "migrate":
+        // The WASM engine fails to diff after applying pending migrations in the
+        // same instance ("shadow DB must be provided through an external
+        // factory"), so pending migrations are applied by a child process first.
+        deployInChild(database.url, args.migrations);
+        await createMigration(database.url, { ...common, name: args.name!, schemaPath: args.schema, createOnly: args.createOnly });
+        break;
+      case "reset":
+        await resetDatabase(database.url, common);
+        if (!args.skipSeed) await runSeed(database.url, { log: common.log });
+        break;
+      case "seed":
+        await runSeed(database.url, { log: common.log });
+        break;
+      case "status":
+        printStatus(await migrationStatus(database.url, common));
+        break;
+      case "resolve":
+        await resolveMigration(database.url, {
+          ...common,
+          migrationName: (args.rolledBack ?? args.applied)!,
+          as: args.rolledBack ? "rolled-back" : "applied",
+        });
+        break;
+    }
+  } finally {
+    await database.stop();
+    removeSignalHandlers();
+  }
+  console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  return 0;
+}
+
+function describe(source: "env" | "embedded" | "embedded-reused", url: string): string {
+  if (source === "env") return `Database: DATABASE_URL (${redactUrl(url)})`;
+  const port = new URL(url).port;
+  return source === "embedded"
+    ? `Database: embedded PostgreSQL on port ${port} (started for this command)`
+    : `Database: embedded PostgreSQL on port ${port} (already running)`;
+}
+
+function printStatus(status: Awaited<ReturnType<typeof migrationStatus>>): void {
+  console.log(`${status.migrations.length} migration(s) in the folder.`);
+  if (!status.hasMigrationsTable) console.log("The database has no _prisma_migrations table yet.");
+  const list = (title: string, names: string[]) => {
+    if (names.length) console.log(`${title}:\n${names.map((n) => `  ${n}`).join("\n")}`);
+  };
+  list("Pending", status.pending);
+  list("Failed", status.failed);
+  list("Edited after being applied", status.edited);
+  list("Applied but missing from the folder", status.unknown);
+  if (!status.pending.length && !status.failed.length && !status.edited.length && !status.unknown.length) {
+    console.log("The database is up to date.");
+  }
+}
+
+// A panic inside the WASM engine can surface outside the awaited promise.
+process.on("uncaughtException", (error) => {
+  const panic = takeEnginePanicMessage();
+  console.error(panic ? `Error: the migration engine crashed (Rust panic): ${panic}` : error);
+  // Drop shadow databases, then exit; the "exit" hook of lib/db/embedded.ts stops a server started here.
+  const timeout = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+  void Promise.race([closeMigrationConnections(), timeout]).finally(() => process.exit(1));
+});
+
+main()
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (error instanceof MigrationError || error instanceof Error) {
+      console.error(`Error: ${error.message}`);
+      if (process.env.MODELPIN_DEBUG_MIGRATIONS && error.stack) console.error(error.stack);
+    } else {
+      console.error("Error:", error);
+    }
+    process.exit(1);
+  });

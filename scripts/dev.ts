@@ -1,0 +1,143 @@
+/**
+ * `npm run dev`: everything a new user needs, started by one command.
+ *
+ * 1. PostgreSQL: DATABASE_URL if set, else the embedded server in
+ *    EMBEDDED_PG_DIR on EMBEDDED_PG_PORT (reused if one already answers).
+ * 2. Migrations (offline engine), then the idempotent seed.
+ * 3. The Nyckel emulator on NYCKEL_EMULATOR_PORT unless Nyckel credentials
+ *    are set in the environment; functions are synced once when none are stored.
+ * 4. `next dev` on PORT. Prints the URL and the seeded sign-ins.
+ * Ctrl-C stops everything this command started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { resolveDatabase, repoRoot } from "@/lib/db/database-url";
+import { deployMigrations } from "@/lib/db/migrations";
+
+const started = Date.now();
+const log = (line: string) => console.log(`[dev] ${line}`);
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(60_000) });
+      if (res.status < 500) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+async function main() {
+  process.chdir(repoRoot());
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  const { parseConfig } = await import("@/lib/env");
+  const initial = parseConfig(process.env); // generates local secrets on a new clone
+  const cleanups: Array<() => Promise<void>> = [];
+  const proc: { next?: ChildProcess } = {};
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping…");
+    const next = proc.next;
+    if (next && next.exitCode === null) {
+      try {
+        process.kill(-next.pid!, "SIGTERM");
+      } catch {
+        next.kill("SIGTERM");
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error(e));
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
+  const db = await resolveDatabase({ log });
+  cleanups.push(() => db.stop());
+  process.env.DATABASE_URL = db.url;
+  log(`database: ${db.source === "env" ? "DATABASE_URL" : `embedded PostgreSQL (${db.source === "embedded" ? "started" : "already running"})`}`);
+
+  const { applied } = await deployMigrations(db.url, { log: () => undefined });
+  log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "migrations: up to date");
+
+  const { seed } = await import("../prisma/seed");
+  const { created } = await seed();
+  log(created.length ? `seeded: ${created.join(", ")}` : "seed: already done");
+
+  if (!initial.nyckelFromEnv) {
+    const port = initial.NYCKEL_EMULATOR_PORT;
+    const url = `http://127.0.0.1:${port}`;
+    const answering = await fetch(`${url}/_emulator/functions`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok).catch(() => false);
+    if (answering) {
+      log(`Nyckel emulator already running at ${url}: using it`);
+    } else {
+      const { startEmulator } = await import("@/lib/nyckel/emulator/server");
+      const emulator = await startEmulator({ port, quiet: true });
+      cleanups.push(() => emulator.close());
+      log(`Nyckel emulator: ${emulator.url} (no Nyckel credentials in the environment)`);
+    }
+    process.env.NYCKEL_EMULATOR_URL = url;
+  } else {
+    log(`Nyckel: ${initial.NYCKEL_BASE_URL} with NYCKEL_CLIENT_ID from the environment`);
+  }
+
+  const { countFunctions } = await import("@/lib/functions/queries");
+  if ((await countFunctions()) === 0) {
+    const { resetConfigForTests } = await import("@/lib/env");
+    resetConfigForTests(); // pick up NYCKEL_EMULATOR_URL
+    const { syncFunctions, describeSync } = await import("@/lib/functions/service");
+    const { systemContext } = await import("@/lib/context");
+    try {
+      log(describeSync(await syncFunctions(systemContext("system (start-up sync)"))));
+    } catch (e) {
+      log(`start-up sync skipped: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const { disconnectPrisma } = await import("@/lib/db/client");
+  await disconnectPrisma();
+
+  const port = initial.PORT;
+  const next = spawn(path.resolve("node_modules/.bin/next"), ["dev", "-p", String(port)], {
+    stdio: "inherit",
+    detached: true, // own process group, so Ctrl-C handling stops next and its workers
+    env: { ...process.env, MODELPIN_ALLOW_INSECURE_WEBHOOKS: process.env.MODELPIN_ALLOW_INSECURE_WEBHOOKS ?? "true" },
+  });
+  proc.next = next;
+  next.on("exit", (code) => {
+    if (!stopping) {
+      log(`next dev exited (${code ?? "signal"})`);
+      void stop(code ?? 1);
+    }
+  });
+
+  const appUrl = `http://localhost:${port}`;
+  if (await waitForHttp(`${appUrl}/signin`, 180_000)) {
+    const { DEV_USERS } = await import("@/lib/seed/dev-users");
+    const width = Math.max(...DEV_USERS.map((u) => u.email.length));
+    console.log(
+      [
+        "",
+        `  Modelpin is running at ${appUrl}  (first page served ${((Date.now() - started) / 1000).toFixed(1)} s after start)`,
+        "",
+        "  Seeded sign-ins (development only):",
+        ...DEV_USERS.map((u) => `    ${u.role.padEnd(9)} ${u.email.padEnd(width)}  ${u.password}`),
+        "",
+        "  Press Ctrl-C to stop the app, the emulator and the database.",
+        "",
+      ].join("\n"),
+    );
+  } else {
+    log(`the app did not answer at ${appUrl} within 3 minutes`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
