@@ -62,9 +62,10 @@ async function main(): Promise<number> {
   delete baseEnv.NYCKEL_CLIENT_ID;
   delete baseEnv.NYCKEL_CLIENT_SECRET;
 
-  const dir = path.resolve(".data/test-postgres");
-  rmSync(dir, { recursive: true, force: true });
   const pgPort = Number(process.env.EMBEDDED_PG_TEST_PORT || 54330);
+  // A separate data folder per port, so two runs (e.g. two worktrees of one machine) never share one.
+  const dir = path.resolve(pgPort === 54330 ? ".data/test-postgres" : `.data/test-postgres-${pgPort}`);
+  rmSync(dir, { recursive: true, force: true });
   log(`starting a throw-away PostgreSQL on port ${pgPort} (${path.relative(process.cwd(), dir)})`);
   const pg = await startEmbeddedPostgres({ dir, port: pgPort, database: "modelpin_test", ephemeral: true, log: () => undefined });
   if (pg.reused) {
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
           OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"),
         };
         let buildCode = 0;
-        if (process.env.SKIP_BUILD === "1" && existsSync(".next/BUILD_ID")) {
+        if (process.env.SKIP_BUILD === "1" && existsSync(path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) {
           log("reusing the existing production build (SKIP_BUILD=1)");
         } else {
           log("production build (next build)");

@@ -168,13 +168,20 @@ export class RateLimiter {
     return this.windowMs + this.safetyMarginMs;
   }
 
+  /**
+   * How much of a round trip surely happened after the server saw the request: the
+   * fastest recent round trip, or 0 until enough round trips were seen (on a cold start
+   * even the fastest one may have waited for a new connection or behind other requests).
+   */
+  private trustedFastest(): number {
+    if (this.samples < Math.max(10, 2 * this.concurrency)) return 0;
+    return Math.min(...this.latencies);
+  }
+
   /** The latest time the server may have seen this request arrive. */
-  private effective(record: WindowRecord, now: number): number {
+  private effective(record: WindowRecord, now: number, fastest: number): number {
     if (record.finish === undefined) return now; // in flight: may not have arrived yet
-    // Until enough round trips were seen, the fastest one may itself have waited for a
-    // new connection or behind other requests: count from the finish (fully safe).
-    const trusted = this.samples >= Math.max(10, 2 * this.concurrency);
-    return Math.max(record.start, record.finish - (trusted ? Math.min(...this.latencies) : 0));
+    return Math.max(record.start, record.finish - fastest);
   }
 
   private pump(): void {
@@ -184,7 +191,8 @@ export class RateLimiter {
     const horizon = this.horizon();
     // A finished record is certainly out of the window once its finish is.
     this.records = this.records.filter((r) => r.finish === undefined || now - r.finish <= horizon);
-    const inWindow = this.records.map((r) => this.effective(r, now)).filter((t) => now - t <= horizon);
+    const fastest = this.trustedFastest();
+    const inWindow = this.records.map((r) => this.effective(r, now, fastest)).filter((t) => now - t <= horizon);
     if (inWindow.length >= this.perSecond) {
       // Wait until all but perSecond − 1 records are older than the horizon
       // (a release() re-evaluates earlier if an in-flight request is the blocker).
