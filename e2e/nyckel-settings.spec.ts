@@ -1,0 +1,49 @@
+import { expect, test } from "@playwright/test";
+import { signInAs } from "./fixtures/users";
+
+const emulatorUrl = process.env.NYCKEL_EMULATOR_URL;
+
+test.skip(!emulatorUrl, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
+
+test("an admin saves Nyckel credentials, tests the connection, syncs and sees the functions; a wrong secret is a clear error", async ({ page }) => {
+  await signInAs(page, "admin");
+  await page.goto("/settings/nyckel");
+  await page.getByLabel("Base URL").fill(emulatorUrl!);
+  await page.getByLabel("Client id").fill("modelpin-emulator");
+
+  await page.getByLabel("Client secret").fill("definitely-wrong-secret");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByText("Nyckel rejected the client id or secret (401)")).toBeVisible();
+  await expect(page.locator("body")).not.toContainText("definitely-wrong-secret");
+
+  await page.getByLabel("Client secret").fill("modelpin-emulator-secret");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByText(/Connected: Nyckel accepted the credentials and lists 4 functions/)).toBeVisible();
+
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved. Modelpin now uses these credentials.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Client id")).toHaveValue("modelpin-emulator");
+  await expect(page.getByLabel("Client secret")).toHaveValue("");
+  await expect(page.getByText("A secret is set.")).toBeVisible();
+  expect(await page.content()).not.toContain("modelpin-emulator-secret");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Functions" }).click();
+  await page.getByRole("button", { name: "Sync from Nyckel" }).click();
+  await expect(page.getByText(/^Synced: /)).toBeVisible();
+  const table = page.getByTestId("functions-table");
+  for (const name of ["Cat vs dog vs bird", "Support ticket triage", "Review sentiment", "Churn risk"]) {
+    await expect(table.getByRole("link", { name })).toBeVisible();
+  }
+  await table.getByRole("link", { name: "Support ticket triage" }).click();
+  await expect(page.getByRole("heading", { name: "Support ticket triage" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Labels" }).getByRole("listitem")).toHaveCount(5);
+  await expect(page.getByTestId("current-model")).toContainText("Nyckel reports that “latest” is now");
+});
+
+test("a viewer cannot open Settings → Nyckel", async ({ page }) => {
+  await signInAs(page, "viewer");
+  const res = await page.goto("/settings/nyckel");
+  expect(res?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+});

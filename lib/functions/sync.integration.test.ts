@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemContext } from "@/lib/context";
+import { disconnectPrisma, prisma } from "@/lib/db/client";
+import { UpstreamError } from "@/lib/errors";
+import { SEEDED_FUNCTIONS } from "@/lib/nyckel/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
+import { saveNyckelSettings, testNyckelConnection } from "@/lib/nyckel-settings/service";
+import { syncFunctions } from "./service";
+
+let emulator: EmulatorHandle;
+const sys = systemContext("test");
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, quiet: true });
+  await saveNyckelSettings(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "modelpin-emulator-secret" });
+});
+
+afterAll(async () => {
+  await emulator.close();
+  await disconnectPrisma();
+});
+
+describe("Nyckel settings and function sync (real PostgreSQL + emulator)", () => {
+  it("stores the client secret encrypted, never in clear", async () => {
+    const row = await prisma.nyckelSettings.findUniqueOrThrow({ where: { id: 1 } });
+    expect(row.secretCiphertext).not.toContain("modelpin-emulator-secret");
+    expect(row.secretCiphertext.startsWith("v1.")).toBe(true);
+    const events = await prisma.auditEvent.findMany({ where: { action: "nyckel.credentials_changed" } });
+    expect(JSON.stringify(events, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))).not.toContain("modelpin-emulator-secret");
+  });
+
+  it("tests a connection: the saved secret works, a wrong one is a clear error", async () => {
+    await expect(testNyckelConnection(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "" })).resolves.toMatchObject({
+      ok: true,
+      functionCount: SEEDED_FUNCTIONS.length,
+    });
+    const err = await testNyckelConnection(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "wrong-secret" }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toContain("rejected the client id or secret (401)");
+    expect((err as Error).message).not.toContain("wrong-secret");
+  });
+
+  it("syncs functions and labels, registers discovered models, and is idempotent", async () => {
+    const first = await syncFunctions(sys);
+    expect(first.added.sort()).toEqual(SEEDED_FUNCTIONS.map((f) => f.name).sort());
+    expect(first.discoveredModels).toHaveLength(SEEDED_FUNCTIONS.length);
+    for (const f of SEEDED_FUNCTIONS) {
+      const stored = await prisma.nyckelFunction.findUniqueOrThrow({ where: { id: f.id }, include: { labels: true, models: true } });
+      expect(stored.labels.map((l) => l.name).sort()).toEqual(f.labels.map((l) => l.name).sort());
+      expect(stored.currentModelId).toBe(f.modelIds.at(-1));
+      expect(stored.models).toEqual([expect.objectContaining({ modelId: f.modelIds.at(-1), discovered: true })]);
+    }
+    const eventsBefore = await prisma.auditEvent.count();
+    const second = await syncFunctions(sys);
+    expect(second).toMatchObject({ added: [], updated: [], removed: [], discoveredModels: [], unchanged: SEEDED_FUNCTIONS.length });
+    expect(await prisma.auditEvent.count()).toBe(eventsBefore);
+  });
+
+  it("picks up a retrained model as a new discovered model (latest moved)", async () => {
+    const fn = SEEDED_FUNCTIONS[0]!;
+    const res = await fetch(`${emulator.url}/_emulator/functions/${fn.id}/models`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(201);
+    const { id: modelId } = (await res.json()) as { id: string };
+    const report = await syncFunctions(sys);
+    expect(report.updated).toEqual([fn.name]);
+    expect(report.discoveredModels).toEqual([{ functionId: fn.id, modelId }]);
+    const event = await prisma.auditEvent.findFirst({ where: { action: "model.discovered", functionId: fn.id }, orderBy: { id: "desc" } });
+    expect(event?.after).toMatchObject({ modelId });
+  });
+});
