@@ -38,7 +38,7 @@ describe("Nyckel settings and function sync (real PostgreSQL + emulator)", () =>
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UpstreamError);
-    expect((err as Error).message).toContain("rejected the client id or secret (401)");
+    expect((err as Error).message).toContain("rejected the client id or secret");
     expect((err as Error).message).not.toContain("wrong-secret");
   });
 

@@ -6,7 +6,7 @@ export function explainNyckelError(e: unknown, what = "Nyckel"): UpstreamError |
   if (!isNyckelError(e)) return null;
   const detail = e.nyckelMessage ? ` Nyckel said: “${e.nyckelMessage}”` : "";
   const byCode: Record<string, string> = {
-    unauthorized: `${what} rejected the client id or secret (401). Check the credentials in Settings → Nyckel.`,
+    unauthorized: `${what} rejected the client id or secret. Check the credentials in Settings → Nyckel.`,
     forbidden: `${what} refused access with these credentials (403).`,
     not_found: `${what} answered "not found" (404).`,
     payment_required: `${what} needs a billing change (402): the free-tier quota may be used up.`,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RateLimiter, getSharedLimiter, resetSharedLimiters } from "./limiter";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,21 +87,72 @@ describe("RateLimiter", () => {
     expect(limiter.inFlight).toBe(0);
   });
 
-  it("counts a slow request's window slot from when it finished, not only from when it started", async () => {
-    // perSecond 1 in a 200 ms window: B waits for A's slot; C waits for B's slot.
-    const limiter = new RateLimiter({ perSecond: 1, concurrency: 10, windowMs: 200, safetyMarginMs: 0 });
-    const a = await limiter.acquire();
-    a(); // a fast round trip: the "fastest recent round trip" is ~0 ms
-    const b = await limiter.acquire();
-    const bStart = performance.now();
-    await sleep(100); // B is slow: the server may have seen it arrive up to ~100 ms late
-    b();
-    const c = await limiter.acquire();
-    const cStart = performance.now();
-    c();
-    // Start-only bookkeeping would admit C 200 ms after B started; the limiter waits
-    // until 200 ms after B finished.
-    expect(cStart - bStart).toBeGreaterThanOrEqual(290);
+  describe("slow requests (fake clock)", () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "performance"] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Acquires a slot, letting fake time run until the limiter admits us. */
+    async function admitted(limiter: RateLimiter): Promise<{ release: () => void; at: number }> {
+      let release: (() => void) | undefined;
+      void limiter.acquire().then((r) => {
+        release = r;
+      });
+      for (let i = 0; i < 100 && !release; i++) {
+        await Promise.resolve();
+        if (!release) await vi.advanceTimersToNextTimerAsync();
+      }
+      if (!release) throw new Error("never admitted");
+      return { release, at: performance.now() };
+    }
+
+    async function roundTrip(limiter: RateLimiter, ms: number): Promise<number> {
+      const slot = await admitted(limiter);
+      await vi.advanceTimersByTimeAsync(ms);
+      slot.release();
+      return slot.at;
+    }
+
+    it("on a cold start, counts a finished request from its finish", async () => {
+      const limiter = new RateLimiter({ perSecond: 1, concurrency: 10, safetyMarginMs: 0 });
+      await roundTrip(limiter, 5);
+      const bStart = await roundTrip(limiter, 100); // B may have arrived up to ~100 ms late
+      const c = await admitted(limiter);
+      c.release();
+      // Start-only bookkeeping would admit C 1000 ms after B started.
+      expect(c.at - bStart).toBeGreaterThanOrEqual(1100);
+      expect(c.at - bStart).toBeLessThanOrEqual(1103);
+    });
+
+    it("once warm, counts a slow request from its finish minus the fastest round trip", async () => {
+      const limiter = new RateLimiter({ perSecond: 1, concurrency: 1, safetyMarginMs: 0 });
+      for (let i = 0; i < 10; i++) await roundTrip(limiter, 30); // 10 round trips of 30 ms: trusted
+      const bStart = await roundTrip(limiter, 100);
+      const c = await admitted(limiter);
+      c.release();
+      // B counts from (finish − 30 ms) = start + 70 ms: between start-only (1000 ms)
+      // and finish-only (1100 ms) bookkeeping.
+      expect(c.at - bStart).toBeGreaterThanOrEqual(1070);
+      expect(c.at - bStart).toBeLessThanOrEqual(1073);
+    });
+
+    it("keeps a request in flight inside the window however long it takes", async () => {
+      const limiter = new RateLimiter({ perSecond: 1, concurrency: 10, safetyMarginMs: 0 });
+      const slow = await admitted(limiter);
+      await vi.advanceTimersByTimeAsync(5000); // still in flight after 5 s: it may not have arrived yet
+      let next: (() => void) | undefined;
+      void limiter.acquire().then((r) => {
+        next = r;
+      });
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(next).toBeUndefined();
+      slow.release();
+      await vi.advanceTimersByTimeAsync(1001);
+      expect(next).toBeDefined();
+    });
   });
 
   it("rejects nonsense limits", () => {

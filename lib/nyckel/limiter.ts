@@ -14,12 +14,12 @@
  * that first opens a new (TLS) connection, or waits in a busy event loop, arrives tens
  * or hundreds of ms after a request on a warm connection. So:
  *   - a request still in flight counts as "in the window" (it may not have arrived yet);
- *   - a finished request counts from max(start, finish − fastest of the last 64
- *     round trips): the server cannot have seen it arrive later than that (up to the
- *     one-way jitter the safety margin covers). It is re-read at every decision.
- *     Until 2 × concurrency round trips were seen (a cold start, where even the
- *     fastest may have waited for a connection), a finished request counts from its
- *     finish.
+ *   - a finished request counts from max(start, finish − f), f = the fastest of the
+ *     last 64 round trips (the smaller of its value now and when the request
+ *     finished): the server cannot have seen it arrive later than that (up to the
+ *     one-way jitter the safety margin covers). Until 2 × concurrency round trips were
+ *     seen (a cold start, where even the fastest may have waited for a connection), a
+ *     finished request counts from its finish.
  * For warm, evenly fast requests the record stays at (about) the start.
  *
  * Starts are handed out one per macrotask (setImmediate), so each start stamp is taken
@@ -73,6 +73,8 @@ const LATENCY_SAMPLES = 64;
 interface WindowRecord {
   start: number;
   finish?: number;
+  /** Fastest of the recent round trips when this request finished. */
+  fastestThen?: number;
 }
 
 export class RateLimiter {
@@ -178,10 +180,14 @@ export class RateLimiter {
     return Math.min(...this.latencies);
   }
 
-  /** The latest time the server may have seen this request arrive. */
+  /**
+   * The latest time the server may have seen this request arrive. The smaller of the
+   * fastest round trip now and when the request finished is used, so that neither a
+   * cold start nor a later slowdown makes an old request look earlier than it was.
+   */
   private effective(record: WindowRecord, now: number, fastest: number): number {
     if (record.finish === undefined) return now; // in flight: may not have arrived yet
-    return Math.max(record.start, record.finish - fastest);
+    return Math.max(record.start, record.finish - Math.min(fastest, record.fastestThen ?? 0));
   }
 
   private pump(): void {
@@ -215,6 +221,7 @@ export class RateLimiter {
       this.latencies.push(record.finish - record.start);
       if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
       this.samples++;
+      record.fastestThen = Math.min(...this.latencies);
       this.pump();
     });
     if (this.queue.length > 0 && !this.immediatePending) {
