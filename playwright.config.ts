@@ -20,6 +20,8 @@ export const baseURL = `http://localhost:${port}`;
 
 export default defineConfig({
   testDir: "./e2e",
+  // Parallel runs with their own NEXT_DIST_DIR get their own artifacts folder.
+  outputDir: process.env.NEXT_DIST_DIR ? `test-results-${process.env.NEXT_DIST_DIR.replace(/[^\w-]/g, "")}` : "test-results",
   fullyParallel: false,
   workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
   retries: process.env.CI ? 1 : 0,
