@@ -55,6 +55,8 @@ const schema = z
     EMBEDDED_PG_PORT: port.default(54329),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MODELPIN_ALLOW_INSECURE_WEBHOOKS: bool.default(false),
+    /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
+    MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
   })
   .superRefine((v, ctx) => {

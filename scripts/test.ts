@@ -14,12 +14,12 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { repoRoot } from "@/lib/db/database-url";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations, runSeed } from "@/lib/db/migrations";
 import { ensureDatabase, withDatabaseName } from "@/lib/db/pg-admin";
+import { freePort } from "@/lib/testing/free-port";
 
 const args = new Set(process.argv.slice(2));
 // Anything else (a spec file, --grep …) is passed to Playwright.
@@ -34,17 +34,6 @@ function run(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv): Promise<nu
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<number> {
   process.chdir(repoRoot());

@@ -1,27 +1,43 @@
 import Link from "next/link";
+import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
+import { Alert } from "@/components/ui/alert";
+import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { buttonClass } from "@/components/ui/button";
 import { requirePagePermission } from "@/lib/auth/session";
-import { listEnvironments } from "@/lib/environments/queries";
+import { getPinOverview } from "@/lib/pins/queries";
+import { parsePointInTime } from "@/lib/pins/schemas";
 
-export default async function OverviewPage() {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ at?: string | string[] }> }) {
+  const query = await searchParams;
   await requirePagePermission("pins:read");
-  const environments = await listEnvironments();
+  const atRaw = typeof query.at === "string" ? query.at : "";
+  const at = atRaw ? parsePointInTime(atRaw) : null;
+  const overview = await getPinOverview({ at: at ?? undefined });
   return (
     <>
       <PageHeader title="Overview" description="Which model serves each function in each environment." />
-      <EmptyState
-        title="No functions yet"
-        action={
-          <Link href="/functions" className={buttonClass("primary")}>
-            Go to Functions
-          </Link>
-        }
-      >
-        Sync your functions from Nyckel on the Functions page. Then register the model ids you care about and pin them in{" "}
-        {environments.map((e) => e.name).join(", ") || "your environments"}.
-      </EmptyState>
+      {overview.functions.length === 0 ? (
+        <EmptyState
+          title="No functions yet"
+          action={
+            <Link href="/functions" className={buttonClass("primary")}>
+              Go to Functions
+            </Link>
+          }
+        >
+          Sync your functions from Nyckel on the Functions page. Then register the model ids you care about and pin them in{" "}
+          {overview.environments.map((e) => e.name).join(", ") || "your environments"}.
+        </EmptyState>
+      ) : (
+        <>
+          <PointInTimeForm action="/" value={atRaw} />
+          {atRaw && !at ? (
+            <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone. Showing the pins now.</Alert>
+          ) : null}
+          <PointInTimeTable overview={overview} at={at} />
+        </>
+      )}
     </>
   );
 }

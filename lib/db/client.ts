@@ -8,7 +8,9 @@ const globalForPrisma = globalThis as unknown as { modelpinPrisma?: PrismaClient
 
 function createClient(): PrismaClient {
   const adapter = new PrismaPg({ connectionString: requireDatabaseUrl(), max: 10 });
-  return new PrismaClient({ adapter });
+  // Bursts of writes (100 concurrent pin changes, a comparison run) queue for the
+  // 10 connections; wait up to 10 s for one instead of Prisma's default 2 s.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
 }
 
 export function getPrisma(): PrismaClient {

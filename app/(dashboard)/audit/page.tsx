@@ -1,16 +1,201 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { summarizeChange, targetLink } from "@/components/audit/describe";
+import { BreakGlassBadge } from "@/components/pins/model-ref";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
+import { Time } from "@/components/ui/time";
+import { AUDIT_ACTIONS, actionLabel } from "@/lib/audit/catalog";
+import { auditQueryString, encodeCursor, getAuditLookups, listAuditEvents, parseAuditQuery } from "@/lib/audit/queries";
+import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-export default async function AuditlogPage() {
-  await requirePagePermission("audit:read");
+type Search = Record<string, string | string[] | undefined>;
+
+function Select({ id, label, name, value, children }: { id: string; label: string; name: string; value: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <label htmlFor={id} className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+        {label}
+      </label>
+      <select id={id} name={name} defaultValue={value} className={inputClass + " w-48"}>
+        {children}
+      </select>
+    </div>
+  );
+}
+
+export default async function AuditLogPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const params = await searchParams;
+  const user = await requirePagePermission("audit:read");
+  const { filter, cursor, errors, raw } = parseAuditQuery(params);
+  const [lookups, page] = await Promise.all([getAuditLookups(), errors.length ? Promise.resolve(null) : listAuditEvents(filter, { cursor })]);
+  const functionName = new Map(lookups.functions.map((f) => [f.id, f.name]));
+  const environmentName = new Map(lookups.environments.map((e) => [e.id, e.name]));
+  const links = {
+    canManageEnvironments: can(user.role, "environments:manage"),
+    canManageMembers: can(user.role, "members:manage"),
+    canManageNyckel: can(user.role, "nyckel:manage"),
+  };
+  const filtered = Object.values(raw).some(Boolean);
+  const knownAction = AUDIT_ACTIONS.some((a) => a.action === raw.action);
   return (
     <>
-      <PageHeader title="Audit log" description="Every change in Modelpin: who changed what, where, when and why." />
-      <EmptyState title="The audit log is empty">Changes to members, environments, models and pins appear here as they happen.</EmptyState>
+      <PageHeader
+        title="Audit log"
+        description="Every change in Modelpin: who changed what, where, when and why. Append-only and hash-chained."
+        actions={
+          errors.length ? null : (
+            <>
+              <a href={`/api/audit/export${auditQueryString(raw, { format: "csv" })}`} className={buttonClass("secondary")} data-testid="export-csv">
+                Export CSV
+              </a>
+              <a href={`/api/audit/export${auditQueryString(raw, { format: "json" })}`} className={buttonClass("secondary")} data-testid="export-json">
+                Export JSON
+              </a>
+            </>
+          )
+        }
+      />
+      <form method="get" action="/audit" role="search" aria-label="Filter the audit log" className="mb-4 flex flex-wrap items-end gap-3">
+        <Select id="filter-function" label="Function" name="function" value={raw.function ?? ""}>
+          <option value="">All functions</option>
+          {lookups.functions.map((f) => (
+            <option key={f.id} value={f.id}>
+              {f.name}
+            </option>
+          ))}
+        </Select>
+        <Select id="filter-environment" label="Environment" name="environment" value={raw.environment ?? ""}>
+          <option value="">All environments</option>
+          {lookups.environments.map((e) => (
+            <option key={e.id} value={e.id}>
+              {e.name}
+            </option>
+          ))}
+        </Select>
+        <Select id="filter-actor" label="Actor" name="actor" value={raw.actor ?? ""}>
+          <option value="">Anyone</option>
+          <option value="system">System (sync, seed, jobs)</option>
+          {lookups.members.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name} ({m.email})
+            </option>
+          ))}
+        </Select>
+        <Select id="filter-action" label="Action" name="action" value={raw.action ?? ""}>
+          <option value="">All actions</option>
+          {AUDIT_ACTIONS.map((a) => (
+            <option key={a.action} value={a.action}>
+              {a.label}
+            </option>
+          ))}
+          {raw.action && !knownAction ? <option value={raw.action}>{raw.action}</option> : null}
+        </Select>
+        <div>
+          <label htmlFor="filter-from" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            From (UTC)
+          </label>
+          <input id="filter-from" name="from" defaultValue={raw.from} placeholder="2026-03-01T00:00" className={inputClass + " w-44 font-mono"} />
+        </div>
+        <div>
+          <label htmlFor="filter-to" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Until (UTC)
+          </label>
+          <input id="filter-to" name="to" defaultValue={raw.to} placeholder="2026-03-31T23:59" className={inputClass + " w-44 font-mono"} />
+        </div>
+        <button type="submit" className={buttonClass("primary")}>
+          Filter
+        </button>
+        {filtered ? (
+          <Link href="/audit" className={buttonClass("ghost")}>
+            Clear
+          </Link>
+        ) : null}
+      </form>
+
+      {errors.length ? <Alert>{errors.join(" ")}</Alert> : null}
+
+      {page && page.rows.length === 0 ? (
+        <EmptyState title={filtered ? "No events match these filters" : "The audit log is empty"}>
+          {filtered ? "Widen the filters or clear them." : "Changes to members, environments, models and pins appear here as they happen."}
+        </EmptyState>
+      ) : null}
+
+      {page && page.rows.length > 0 ? (
+        <>
+          <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+            <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="audit-table">
+              <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+                <tr>
+                  <th scope="col" className="px-3 py-2">#</th>
+                  <th scope="col" className="px-3 py-2">When</th>
+                  <th scope="col" className="px-3 py-2">Actor</th>
+                  <th scope="col" className="px-3 py-2">Action</th>
+                  <th scope="col" className="px-3 py-2">Target</th>
+                  <th scope="col" className="px-3 py-2">Change</th>
+                  <th scope="col" className="px-3 py-2">Reason</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                {page.rows.map((r) => {
+                  const target = targetLink(r, { ...links, functionName: r.functionId ? functionName.get(r.functionId) : null });
+                  const breakGlass = r.action === "pin.break_glass";
+                  return (
+                    <tr key={r.id} className="align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
+                      <td className="px-3 py-2 font-mono text-xs text-zinc-500">{r.id}</td>
+                      <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-600 dark:text-zinc-400">
+                        <Time value={r.createdAt} />
+                      </td>
+                      <td className="px-3 py-2">{r.actorLabel}</td>
+                      <td className="px-3 py-2">
+                        <div>{actionLabel(r.action)}</div>
+                        <code className="font-mono text-xs text-zinc-500">{r.action}</code> {breakGlass ? <BreakGlassBadge /> : null}
+                      </td>
+                      <td className="px-3 py-2">
+                        {target ? (
+                          <Link href={target.href} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                            {target.label}
+                          </Link>
+                        ) : (
+                          <span className="text-zinc-400">—</span>
+                        )}
+                        {r.environmentId ? (
+                          <div>
+                            <Badge>{environmentName.get(r.environmentId) ?? "environment"}</Badge>
+                          </div>
+                        ) : null}
+                      </td>
+                      <td className="max-w-xs px-3 py-2 break-words text-zinc-700 dark:text-zinc-300">{summarizeChange(r)}</td>
+                      <td className="max-w-xs px-3 py-2 whitespace-pre-wrap break-words" data-testid="audit-reason">
+                        {r.reason ?? <span className="text-zinc-400">—</span>}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <nav aria-label="Pages" className="mt-4 flex gap-2">
+            {cursor ? (
+              <Link href={`/audit${auditQueryString(raw)}`} className={buttonClass("secondary")}>
+                ← Newest
+              </Link>
+            ) : null}
+            {page.nextCursor ? (
+              <Link href={`/audit${auditQueryString(raw, { cursor: encodeCursor(page.nextCursor) })}`} className={buttonClass("secondary")}>
+                Older →
+              </Link>
+            ) : null}
+          </nav>
+        </>
+      ) : null}
     </>
   );
 }

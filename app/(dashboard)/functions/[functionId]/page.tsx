@@ -1,17 +1,87 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { ModelsPanel } from "@/components/models/models-panel";
+import { PinTimeline } from "@/components/pins/pin-timeline";
+import { PinsPanel } from "@/components/pins/pins-panel";
+import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
+import type { ModelRefView, PinRowView, RevisionView } from "@/components/pins/types";
+import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
+import { Time } from "@/components/ui/time";
+import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/auth/session";
 import { getFunctionDetail } from "@/lib/functions/queries";
+import { listModelsForFunction } from "@/lib/models/queries";
+import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
+import { parsePointInTime } from "@/lib/pins/schemas";
+import { decodeParam } from "@/lib/url";
 
 export const metadata: Metadata = { title: "Function" };
 
-export default async function FunctionPage({ params }: { params: Promise<{ functionId: string }> }) {
-  const { functionId } = await params;
-  await requirePagePermission("functions:read");
-  const fn = await getFunctionDetail(decodeURIComponent(functionId));
+function modelView(m: PinModel | null): ModelRefView | null {
+  return m ? { id: m.id, modelId: m.modelId, nickname: m.nickname, retired: m.retiredAt !== null } : null;
+}
+
+function Section({ id, title, description, children }: { id: string; title: string; description?: React.ReactNode; children: React.ReactNode }) {
+  return (
+    <section id={id} aria-labelledby={`${id}-heading`} className="mt-10">
+      <h2 id={`${id}-heading`} className="text-lg font-semibold">
+        {title}
+      </h2>
+      {description ? <p className="mb-3 mt-1 text-sm text-zinc-600 dark:text-zinc-400">{description}</p> : <div className="mb-3" />}
+      {children}
+    </section>
+  );
+}
+
+export default async function FunctionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ functionId: string }>;
+  searchParams: Promise<{ at?: string | string[] }>;
+}) {
+  const [{ functionId: rawId }, query] = await Promise.all([params, searchParams]);
+  const user = await requirePagePermission("functions:read");
+  const functionId = decodeParam(rawId);
+  const fn = await getFunctionDetail(functionId);
   if (!fn) notFound();
+  const atRaw = typeof query.at === "string" ? query.at : "";
+  const at = atRaw ? parsePointInTime(atRaw) : null;
+  const [pinRows, models, timeline, pastPins] = await Promise.all([
+    getFunctionPins(fn.id),
+    listModelsForFunction(fn.id),
+    listPinTimeline(fn.id),
+    at ? getPinOverview({ at, functionId: fn.id }) : Promise.resolve(null),
+  ]);
+  const canWrite = can(user.role, "pins:write");
+  const canBreakGlass = can(user.role, "pins:break_glass");
+
+  const rows: PinRowView[] = pinRows.map(({ environment, pin }) => ({
+    environment: {
+      id: environment.id,
+      slug: environment.slug,
+      name: environment.name,
+      protected: environment.protected,
+      approvalsRequired: environment.approvalsRequired,
+    },
+    pin: pin
+      ? {
+          version: pin.version,
+          model: modelView(pin.model),
+          reason: pin.reason,
+          breakGlass: pin.breakGlass,
+          updatedAt: pin.updatedAt.toISOString(),
+          updatedBy: pin.updatedBy,
+          kind: pin.kind,
+          restoredVersion: pin.restoredVersion,
+        }
+      : null,
+  }));
+
   return (
     <>
       <PageHeader
@@ -21,37 +91,119 @@ export default async function FunctionPage({ params }: { params: Promise<{ funct
             {fn.id} · {fn.inputType} → {fn.outputType}
           </span>
         }
+        actions={
+          <Link href={`/functions/${encodeURIComponent(fn.id)}/samples`} className={buttonClass("secondary")}>
+            Sample sets &amp; comparisons
+          </Link>
+        }
       />
-      {fn.missingSince ? <Badge tone="amber">No longer in Nyckel since {fn.missingSince.toISOString()}</Badge> : null}
-      <section className="mt-6 grid gap-6 md:grid-cols-2">
-        <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
-          <h2 className="text-base font-semibold">Latest model</h2>
-          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="current-model">
-            {fn.currentModelId ? (
-              <>
-                Nyckel reports that &ldquo;latest&rdquo; is now <span className="font-mono text-zinc-900 dark:text-zinc-100">{fn.currentModelId}</span>.
-              </>
+      {fn.missingSince ? (
+        <Badge tone="amber">
+          No longer in Nyckel since <Time value={fn.missingSince} />
+        </Badge>
+      ) : null}
+
+      <Section id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
+        <PinsPanel
+          functionId={fn.id}
+          rows={rows}
+          models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, modelId: m.modelId, nickname: m.nickname }))}
+          canWrite={canWrite}
+          canBreakGlass={canBreakGlass}
+        />
+      </Section>
+
+      <Section id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
+        <ModelsPanel
+          functionId={fn.id}
+          inputType={fn.inputType}
+          canWrite={can(user.role, "models:write")}
+          models={models.map((m) => ({
+            id: m.id,
+            modelId: m.modelId,
+            nickname: m.nickname,
+            notes: m.notes,
+            discovered: m.discovered,
+            retiredAt: m.retiredAt?.toISOString() ?? null,
+            createdAt: m.createdAt.toISOString(),
+            registeredBy: m.registeredBy?.name ?? null,
+            pinnedIn: m.pinnedIn.map((e) => ({ id: e.id, name: e.name, slug: e.slug })),
+          }))}
+        />
+      </Section>
+
+      <Section id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
+        <div className="space-y-6">
+          {rows.map((row) => {
+            const revisions: RevisionView[] = (timeline.get(row.environment.id) ?? []).map((r) => ({
+              id: r.id,
+              version: r.version,
+              kind: r.kind,
+              reason: r.reason,
+              breakGlass: r.breakGlass,
+              restoredVersion: r.restoredVersion,
+              createdAt: r.createdAt.toISOString(),
+              actor: r.actor?.name ?? r.actorLabel,
+              auditEventId: r.auditEventId.toString(),
+              model: modelView(r.model),
+            }));
+            return (
+              <div key={row.environment.id}>
+                <h3 className="mb-2 text-base font-semibold">{row.environment.name}</h3>
+                <PinTimeline
+                  functionId={fn.id}
+                  environment={row.environment}
+                  current={row.pin}
+                  revisions={revisions}
+                  canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
+                />
+              </div>
+            );
+          })}
+        </div>
+      </Section>
+
+      <Section id="point-in-time" title="Pins at a point in time" description="What this function was pinned to in each environment at a given moment.">
+        <PointInTimeForm action={`/functions/${encodeURIComponent(fn.id)}`} value={atRaw} anchor="point-in-time" />
+        {atRaw && !at ? (
+          <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone.</Alert>
+        ) : null}
+        {pastPins && at ? <PointInTimeTable overview={pastPins} at={at} /> : null}
+      </Section>
+
+      <Section id="nyckel" title="In Nyckel">
+        <div className="grid gap-6 md:grid-cols-2">
+          <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <h3 className="text-base font-semibold">Latest model</h3>
+            <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="current-model">
+              {fn.currentModelId ? (
+                <>
+                  Nyckel reports that &ldquo;latest&rdquo; is now <span className="font-mono text-zinc-900 dark:text-zinc-100">{fn.currentModelId}</span>.
+                </>
+              ) : (
+                "Nyckel does not report which model “latest” is for this function."
+              )}
+            </p>
+            <p className="mt-1 text-xs text-zinc-500">
+              As of the last sync, <Time value={fn.lastSyncedAt} />.
+            </p>
+          </div>
+          <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <h3 className="text-base font-semibold">Labels ({fn.labels.length})</h3>
+            {fn.labels.length === 0 ? (
+              <p className="mt-2 text-sm text-zinc-500">This function has no labels in Nyckel yet.</p>
             ) : (
-              "Nyckel does not report which model “latest” is for this function."
+              <ul className="mt-2 flex flex-wrap gap-2" aria-label="Labels">
+                {fn.labels.map((l) => (
+                  <li key={l.id} title={l.description ?? l.id}>
+                    <Badge tone="indigo">{l.name}</Badge>
+                  </li>
+                ))}
+              </ul>
             )}
-          </p>
-          <p className="mt-1 text-xs text-zinc-500">As of the last sync, {fn.lastSyncedAt.toISOString()}.</p>
+          </div>
         </div>
-        <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
-          <h2 className="text-base font-semibold">Labels ({fn.labels.length})</h2>
-          {fn.labels.length === 0 ? (
-            <p className="mt-2 text-sm text-zinc-500">This function has no labels in Nyckel yet.</p>
-          ) : (
-            <ul className="mt-2 flex flex-wrap gap-2" aria-label="Labels">
-              {fn.labels.map((l) => (
-                <li key={l.id} title={l.description ?? l.id}>
-                  <Badge tone="indigo">{l.name}</Badge>
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      </section>
+      </Section>
     </>
   );
 }

@@ -1,0 +1,10 @@
+import type { Metadata } from "next";
+import { AuditIntegrity } from "@/components/settings/audit-integrity";
+import { requirePagePermission } from "@/lib/auth/session";
+
+export const metadata: Metadata = { title: "Audit integrity" };
+
+export default async function AuditIntegrityPage() {
+  await requirePagePermission("audit:verify");
+  return <AuditIntegrity />;
+}

@@ -1,0 +1,83 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useAction } from "next-safe-action/hooks";
+import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field, inputClass } from "@/components/ui/field";
+import { actionErrors } from "@/components/ui/action-errors";
+import { startComparisonRunAction } from "@/lib/compare/actions";
+import type { ModelChoice } from "@/lib/compare/schemas";
+
+type Option = { id: string; label: string };
+
+function toChoice(value: string): ModelChoice {
+  if (value.startsWith("model:")) return { kind: "model", modelRefId: value.slice(6) };
+  if (value.startsWith("pinned:")) return { kind: "pinned", environmentId: value.slice(7) };
+  return { kind: "latest" };
+}
+
+function ModelSelect({ name, label, value, onChange, models, environments }: { name: string; label: string; value: string; onChange: (v: string) => void; models: Option[]; environments: Option[] }) {
+  return (
+    <Field label={label} name={name}>
+      {(p) => (
+        <select {...p} value={value} onChange={(e) => onChange(e.target.value)} className={inputClass}>
+          <option value="latest">latest (Nyckel&apos;s current model)</option>
+          {environments.length ? (
+            <optgroup label="Pinned in an environment">
+              {environments.map((e) => <option key={e.id} value={`pinned:${e.id}`}>pinned in {e.label}</option>)}
+            </optgroup>
+          ) : null}
+          {models.length ? (
+            <optgroup label="Registered models">
+              {models.map((m) => <option key={m.id} value={`model:${m.id}`}>{m.label}</option>)}
+            </optgroup>
+          ) : null}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** Starts a comparison run of two models on a sample set, then opens its page. */
+export function StartRunForm({ functionId, sampleSets, models, environments }: { functionId: string; sampleSets: Option[]; models: Option[]; environments: Option[] }) {
+  const router = useRouter();
+  const [chosenSet, setSampleSetId] = useState(sampleSets[0]?.id ?? "");
+  // The list can grow after an upload (router.refresh): fall back to the newest set.
+  const sampleSetId = sampleSets.some((s) => s.id === chosenSet) ? chosenSet : (sampleSets[0]?.id ?? "");
+  const [a, setA] = useState(models[0] ? `model:${models[0].id}` : "latest");
+  const [b, setB] = useState("latest");
+  const { execute, result, isPending } = useAction(startComparisonRunAction, {
+    onSuccess: ({ data }) => data && router.push(`/comparisons/${data.id}`),
+  });
+  const { message } = actionErrors(result);
+  if (sampleSets.length === 0) return null;
+  return (
+    <section aria-labelledby="compare-heading" className="rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+      <h2 id="compare-heading" className="text-lg font-semibold">Compare two models</h2>
+      <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Both models answer every sample (capture=false), within Nyckel&apos;s rate limits. The run keeps going if you leave this page.</p>
+      <form
+        className="mt-4 grid gap-4 md:grid-cols-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          execute({ functionId, sampleSetId, modelA: toChoice(a), modelB: toChoice(b) });
+        }}
+      >
+        <Field label="Sample set" name="sampleSetId">
+          {(p) => (
+            <select {...p} value={sampleSetId} onChange={(e) => setSampleSetId(e.target.value)} className={inputClass}>
+              {sampleSets.map((s) => <option key={s.id} value={s.id}>{s.label}</option>)}
+            </select>
+          )}
+        </Field>
+        <ModelSelect name="modelA" label="Model A" value={a} onChange={setA} models={models} environments={environments} />
+        <ModelSelect name="modelB" label="Model B" value={b} onChange={setB} models={models} environments={environments} />
+        <div className="flex items-end">
+          <Button type="submit" pending={isPending} className="w-full">Start comparison</Button>
+        </div>
+      </form>
+      {message ? <Alert className="mt-3">{message}</Alert> : null}
+    </section>
+  );
+}

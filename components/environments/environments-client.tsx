@@ -1,0 +1,190 @@
+"use client";
+
+import { useAction } from "next-safe-action/hooks";
+import { useRef, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Field, inputClass } from "@/components/ui/field";
+import { actionErrors } from "@/components/ui/action-errors";
+import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
+
+export type EnvironmentSettings = {
+  id: string;
+  slug: string;
+  name: string;
+  sortOrder: number;
+  protected: boolean;
+  approvalsRequired: number;
+  rejectionBlocks: boolean;
+  requestExpiryHours: number | null;
+  minAgreementPct: number | null;
+  allowCallerModelOverride: boolean;
+};
+
+function policySummary(e: EnvironmentSettings): string {
+  if (!e.protected) return "Open: editors pin directly.";
+  const parts = [`${e.approvalsRequired} approval${e.approvalsRequired === 1 ? "" : "s"}`];
+  parts.push(e.rejectionBlocks ? "one rejection blocks" : "rejections do not block");
+  parts.push(e.requestExpiryHours ? `requests expire after ${e.requestExpiryHours} h` : "requests do not expire");
+  if (e.minAgreementPct !== null) parts.push(`evidence: ≥ ${e.minAgreementPct}% agreement with the current pin`);
+  return `Protected: ${parts.join(", ")}.`;
+}
+
+export function EnvironmentsClient({ environments }: { environments: EnvironmentSettings[] }) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  return (
+    <div className="space-y-10">
+      <section aria-labelledby="environments-heading">
+        <h2 id="environments-heading" className="mb-1 text-lg font-semibold">
+          Environments
+        </h2>
+        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+          In order, from the first stage to the last. The policy is enforced for pins now; the approval parts apply to promotion requests.
+        </p>
+        {status ? <Alert tone="success" className="mb-3">{status}</Alert> : null}
+        <ul className="divide-y divide-zinc-100 rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">
+          {environments.map((e) => (
+            <li key={e.id} className="px-4 py-3 text-sm" data-testid={`environment-${e.slug}`}>
+              <div className="flex flex-wrap items-start gap-3">
+                <div className="min-w-0 flex-1">
+                  <div className="flex flex-wrap items-center gap-2">
+                    <span className="font-medium">{e.name}</span>
+                    <code className="font-mono text-xs text-zinc-500">{e.slug}</code>
+                    <span className="text-xs text-zinc-500">order {e.sortOrder}</span>
+                    {e.protected ? <Badge tone="amber">protected</Badge> : <Badge tone="green">open</Badge>}
+                  </div>
+                  <p className="mt-1 text-zinc-600 dark:text-zinc-400">{policySummary(e)}</p>
+                </div>
+                <Button variant="ghost" onClick={() => setEditing(editing === e.id ? null : e.id)} aria-expanded={editing === e.id}>
+                  Edit
+                </Button>
+              </div>
+              {editing === e.id ? (
+                <EnvironmentForm
+                  environment={e}
+                  onDone={(name) => {
+                    setEditing(null);
+                    setStatus(`Saved ${name}.`);
+                  }}
+                  onCancel={() => setEditing(null)}
+                />
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="add-environment-heading" className="max-w-2xl">
+        <h2 id="add-environment-heading" className="mb-3 text-lg font-semibold">
+          Add an environment
+        </h2>
+        <EnvironmentForm onDone={(name) => setStatus(`Added ${name}.`)} />
+      </section>
+    </div>
+  );
+}
+
+function numberOrNull(v: FormDataEntryValue | null): number | null {
+  const s = String(v ?? "").trim();
+  return s === "" ? null : Number(s);
+}
+
+function EnvironmentForm({
+  environment,
+  onDone,
+  onCancel,
+}: {
+  environment?: EnvironmentSettings;
+  onDone: (name: string) => void;
+  onCancel?: () => void;
+}) {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [isProtected, setProtected] = useState(environment?.protected ?? false);
+  const create = useAction(createEnvironmentAction, {
+    onSuccess: ({ data }) => {
+      formRef.current?.reset();
+      setProtected(false);
+      onDone(data?.name ?? "the environment");
+    },
+  });
+  const update = useAction(updateEnvironmentAction, { onSuccess: ({ data }) => onDone(data?.name ?? "the environment") });
+  const current = environment ? update : create;
+  const { message, fieldErrors } = actionErrors(current.result);
+  const p = environment ? `env-${environment.slug}-` : "new-env-";
+  return (
+    <form
+      ref={formRef}
+      noValidate
+      aria-label={environment ? `Edit ${environment.name}` : "Add an environment"}
+      className={environment ? "mt-3 space-y-4 rounded-md bg-zinc-50 p-4 dark:bg-zinc-950" : "space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget);
+        const fields = {
+          name: String(f.get(`${p}name`) ?? ""),
+          sortOrder: Number(String(f.get(`${p}sortOrder`) ?? "0") || 0),
+          protected: f.get(`${p}protected`) === "on",
+          approvalsRequired: Number(String(f.get(`${p}approvalsRequired`) ?? "0") || 0),
+          rejectionBlocks: f.get(`${p}rejectionBlocks`) === "on",
+          requestExpiryHours: numberOrNull(f.get(`${p}requestExpiryHours`)),
+          minAgreementPct: numberOrNull(f.get(`${p}minAgreementPct`)),
+          allowCallerModelOverride: f.get(`${p}allowCallerModelOverride`) === "on",
+        };
+        if (environment) update.execute({ id: environment.id, ...fields });
+        else create.execute({ ...fields, slug: String(f.get(`${p}slug`) ?? "") });
+      }}
+    >
+      {message ? <Alert>{message}</Alert> : null}
+      <div className="grid gap-4 sm:grid-cols-3">
+        <Field label="Name" name={`${p}name`} errors={fieldErrors.name}>
+          {(a) => <input {...a} type="text" defaultValue={environment?.name} autoComplete="off" className={inputClass} />}
+        </Field>
+        {environment ? null : (
+          <Field label="Slug" name={`${p}slug`} errors={fieldErrors.slug} hint="Used in URLs and the API; cannot change later.">
+            {(a) => <input {...a} type="text" autoComplete="off" placeholder="eu-prod" className={inputClass + " font-mono"} />}
+          </Field>
+        )}
+        <Field label="Order" name={`${p}sortOrder`} errors={fieldErrors.sortOrder} hint="Lower comes first.">
+          {(a) => <input {...a} type="number" min={0} max={1000} defaultValue={environment?.sortOrder ?? 100} className={inputClass} />}
+        </Field>
+      </div>
+      <fieldset className="space-y-3">
+        <legend className="text-sm font-medium">Policy</legend>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name={`${p}protected`} checked={isProtected} onChange={(e) => setProtected(e.target.checked)} />
+          Protected: pins move only through approved promotion requests (or an admin&apos;s break-glass)
+        </label>
+        <div className="grid gap-4 sm:grid-cols-3">
+          <Field label="Approvals required" name={`${p}approvalsRequired`} errors={fieldErrors.approvalsRequired} hint="0 to 10.">
+            {(a) => <input {...a} type="number" min={0} max={10} defaultValue={environment?.approvalsRequired ?? 0} className={inputClass} />}
+          </Field>
+          <Field label="Request expiry (hours)" name={`${p}requestExpiryHours`} errors={fieldErrors.requestExpiryHours} hint="Empty: requests do not expire.">
+            {(a) => <input {...a} type="number" min={1} defaultValue={environment?.requestExpiryHours ?? ""} className={inputClass} />}
+          </Field>
+          <Field label="Minimum agreement (%)" name={`${p}minAgreementPct`} errors={fieldErrors.minAgreementPct} hint="Evidence gate against the current pin; empty: none.">
+            {(a) => <input {...a} type="number" min={0} max={100} step="0.1" defaultValue={environment?.minAgreementPct ?? ""} className={inputClass} />}
+          </Field>
+        </div>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name={`${p}rejectionBlocks`} defaultChecked={environment?.rejectionBlocks ?? true} />
+          One rejection blocks a request
+        </label>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name={`${p}allowCallerModelOverride`} defaultChecked={environment?.allowCallerModelOverride ?? false} />
+          Applications may ask for another model than the pinned one (app API)
+        </label>
+      </fieldset>
+      <div className="flex gap-2">
+        <Button type="submit" pending={current.isPending}>
+          {environment ? "Save" : "Add environment"}
+        </Button>
+        {onCancel ? (
+          <Button type="button" variant="ghost" onClick={onCancel}>
+            Cancel
+          </Button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,166 @@
+"use client";
+
+import Link from "next/link";
+import { useAction } from "next-safe-action/hooks";
+import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { inputClass } from "@/components/ui/field";
+import { actionErrors } from "@/components/ui/action-errors";
+import { Time } from "@/components/ui/time";
+import { setPinAction } from "@/lib/pins/actions";
+import { BreakGlassBadge, ModelRef } from "./model-ref";
+import { modelLabel, type EnvironmentView, type PinView, type RevisionView } from "./types";
+
+const KIND_LABEL: Record<string, string> = { pin: "pinned", unpin: "unpinned", rollback: "rolled back" };
+
+type Target = { version: number; model: RevisionView["model"]; createdAt: string | null; actor: string | null };
+
+/** The pin history of one function in one environment, newest first, with rollback to any earlier version. */
+export function PinTimeline({
+  functionId,
+  environment,
+  current,
+  revisions,
+  canRollBack,
+}: {
+  functionId: string;
+  environment: EnvironmentView;
+  current: PinView | null;
+  revisions: RevisionView[];
+  canRollBack: boolean;
+}) {
+  const [target, setTarget] = useState<Target | null>(null);
+  const [reason, setReason] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const currentVersion = current?.version ?? 0;
+  const { execute, result, isPending, reset } = useAction(setPinAction, {
+    onSuccess: ({ data }) => {
+      setTarget(null);
+      setReason("");
+      setDone(data ? `Rolled back ${data.environment} to ${modelLabel(data.model)} (now version ${data.version}${data.breakGlass ? ", break-glass" : ""}).` : "Rolled back.");
+    },
+  });
+  const { message, fieldErrors } = actionErrors(result);
+  const open = (t: Target) => {
+    reset();
+    setDone(null);
+    setReason("");
+    setTarget(t);
+  };
+  const rollbackButton = (t: Target) =>
+    canRollBack && t.version < currentVersion && !t.model?.retired && (t.model?.id ?? null) !== (current?.model?.id ?? null) ? (
+      <Button variant="ghost" onClick={() => open(t)}>
+        Roll back to this
+      </Button>
+    ) : null;
+
+  return (
+    <div data-testid={`timeline-${environment.slug}`}>
+      <p className="mb-2 text-xs">
+        <Link
+          href={`/audit?function=${encodeURIComponent(functionId)}&environment=${environment.id}`}
+          className="text-indigo-700 hover:underline dark:text-indigo-300"
+        >
+          {environment.name} pin changes in the audit log
+        </Link>
+      </p>
+      {done ? <Alert tone="success" className="mb-2">{done}</Alert> : null}
+      {revisions.length === 0 ? (
+        <p className="text-sm text-zinc-500">Never pinned: {environment.name} has always used latest.</p>
+      ) : (
+        <ol className="divide-y divide-zinc-100 rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">
+          {revisions.map((r) => (
+            <li key={r.id} className="flex flex-wrap items-start gap-x-4 gap-y-1 px-4 py-3 text-sm" data-testid="timeline-entry">
+              <span className="w-10 shrink-0 font-mono text-xs text-zinc-500">v{r.version}</span>
+              <div className="min-w-0 flex-1">
+                <div>
+                  <span className="text-zinc-500">{KIND_LABEL[r.kind] ?? r.kind}</span> <ModelRef model={r.model} />
+                  {r.kind === "rollback" ? <span className="text-xs text-zinc-500"> (to v{r.restoredVersion})</span> : null}{" "}
+                  {r.breakGlass ? <BreakGlassBadge /> : null} {r.version === currentVersion ? <Badge tone="green">current</Badge> : null}
+                </div>
+                <div className="text-xs text-zinc-500">
+                  by {r.actor} · <Time value={r.createdAt} /> · audit event {r.auditEventId}
+                </div>
+                <p className="mt-1 whitespace-pre-wrap break-words" data-testid="timeline-reason">
+                  {r.reason}
+                </p>
+              </div>
+              {rollbackButton({ version: r.version, model: r.model, createdAt: r.createdAt, actor: r.actor })}
+            </li>
+          ))}
+          {revisions.at(-1)?.version === 1 ? (
+            <li className="flex flex-wrap items-start gap-x-4 px-4 py-3 text-sm text-zinc-500">
+              <span className="w-10 shrink-0 font-mono text-xs">v0</span>
+              <div className="flex-1">latest — before the first pin</div>
+              {rollbackButton({ version: 0, model: null, createdAt: null, actor: null })}
+            </li>
+          ) : null}
+        </ol>
+      )}
+      <ConfirmDialog
+        open={target !== null}
+        title={`Roll back ${environment.name}?`}
+        confirmLabel={environment.protected ? "Break glass and roll back" : "Roll back"}
+        tone={environment.protected ? "danger" : "primary"}
+        pending={isPending}
+        onCancel={() => setTarget(null)}
+        onConfirm={() =>
+          target &&
+          execute({
+            environmentId: environment.id,
+            functionId,
+            modelRefId: target.model?.id ?? null,
+            expectedVersion: currentVersion,
+            reason,
+            kind: "rollback",
+            restoreVersion: target.version,
+            breakGlass: environment.protected,
+          })
+        }
+      >
+        {target ? (
+          <div className="space-y-3" data-testid="rollback-preview">
+            <dl className="grid grid-cols-[4rem_1fr] gap-x-2 gap-y-1">
+              <dt className="font-medium">From</dt>
+              <dd>
+                <ModelRef model={current?.model ?? null} /> <span className="text-xs">(v{currentVersion})</span>
+              </dd>
+              <dt className="font-medium">To</dt>
+              <dd>
+                <ModelRef model={target.model} />{" "}
+                <span className="text-xs">
+                  (v{target.version}
+                  {target.createdAt ? (
+                    <>
+                      , pinned <Time value={target.createdAt} /> by {target.actor}
+                    </>
+                  ) : (
+                    ", before the first pin"
+                  )}
+                  )
+                </span>
+              </dd>
+            </dl>
+            {environment.protected ? <p className="text-red-700 dark:text-red-300">{environment.name} is protected: this is a break-glass rollback.</p> : null}
+            {message ? <Alert>{message}</Alert> : null}
+            <label htmlFor={`rollback-reason-${environment.slug}`} className="block font-medium text-zinc-700 dark:text-zinc-300">
+              Reason for the rollback
+            </label>
+            <textarea
+              id={`rollback-reason-${environment.slug}`}
+              rows={3}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              aria-invalid={fieldErrors.reason ? true : undefined}
+              className={inputClass}
+            />
+            {fieldErrors.reason ? <p className="text-red-600 dark:text-red-400">{fieldErrors.reason.join(" ")}</p> : null}
+          </div>
+        ) : null}
+      </ConfirmDialog>
+    </div>
+  );
+}

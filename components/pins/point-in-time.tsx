@@ -1,0 +1,94 @@
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
+import { inputClass } from "@/components/ui/field";
+import { Time, formatUtc } from "@/components/ui/time";
+import type { PinOverview } from "@/lib/pins/queries";
+import { BreakGlassBadge } from "./model-ref";
+
+/** A GET form choosing the point in time (`?at=`); empty = now. */
+export function PointInTimeForm({ action, value, anchor }: { action: string; value: string; anchor?: string }) {
+  return (
+    <form method="get" action={anchor ? `${action}#${anchor}` : action} className="flex flex-wrap items-end gap-2" role="search" aria-label="Point in time">
+      <div>
+        <label htmlFor={`at-${anchor ?? "overview"}`} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
+          As of (UTC)
+        </label>
+        <input
+          id={`at-${anchor ?? "overview"}`}
+          name="at"
+          defaultValue={value}
+          placeholder="2026-03-01T14:30"
+          autoComplete="off"
+          className={inputClass + " w-64 font-mono"}
+        />
+      </div>
+      <button type="submit" className={buttonClass("secondary")}>
+        Show
+      </button>
+      {value ? (
+        <Link href={anchor ? `${action}#${anchor}` : action} className={buttonClass("ghost")}>
+          Now
+        </Link>
+      ) : null}
+    </form>
+  );
+}
+
+/** Functions × environments: the pinned model in each cell (now, or as of `at`). */
+export function PointInTimeTable({ overview, at }: { overview: PinOverview; at: Date | null }) {
+  return (
+    <div className="mt-3 overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+      <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="pin-matrix">
+        <caption className="px-4 py-2 text-left text-xs text-zinc-500">
+          {at ? <>Pins as of {formatUtc(at)}</> : "Pins now"}
+        </caption>
+        <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+          <tr>
+            <th scope="col" className="px-4 py-2">Function</th>
+            {overview.environments.map((e) => (
+              <th key={e.id} scope="col" className="px-4 py-2">
+                {e.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {overview.functions.map((f) => (
+            <tr key={f.id} data-testid={`matrix-${f.id}`} className="align-top">
+              <th scope="row" className="px-4 py-2 text-left font-medium">
+                <Link href={`/functions/${encodeURIComponent(f.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                  {f.name}
+                </Link>
+              </th>
+              {f.cells.map((c, i) => {
+                const env = overview.environments[i]!;
+                return (
+                  <td key={env.id} className="px-4 py-2" data-testid={`cell-${env.slug}`}>
+                    {c.modelId ? (
+                      <>
+                        <div className="font-medium">{c.nickname || "(no nickname)"}</div>
+                        <code className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{c.modelId}</code>
+                      </>
+                    ) : (
+                      <span className="text-zinc-500">latest — not pinned</span>
+                    )}
+                    <div className="text-xs text-zinc-500">
+                      v{c.version}
+                      {c.updatedAt ? (
+                        <>
+                          {" "}
+                          · <Time value={c.updatedAt} />
+                        </>
+                      ) : null}
+                    </div>
+                    {c.breakGlass ? <BreakGlassBadge /> : null}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+/** Plain data the function page hands to its client components (dates as ISO strings). */
+
+export type ModelRefView = { id: string; modelId: string; nickname: string; retired: boolean };
+
+export type EnvironmentView = { id: string; slug: string; name: string; protected: boolean; approvalsRequired: number };
+
+export type PinView = {
+  version: number;
+  model: ModelRefView | null;
+  reason: string;
+  breakGlass: boolean;
+  updatedAt: string;
+  updatedBy: string;
+  kind: string;
+  restoredVersion: number | null;
+};
+
+export type PinRowView = { environment: EnvironmentView; pin: PinView | null };
+
+export type RevisionView = {
+  id: string;
+  version: number;
+  kind: string;
+  reason: string;
+  breakGlass: boolean;
+  restoredVersion: number | null;
+  createdAt: string;
+  actor: string;
+  auditEventId: string;
+  model: ModelRefView | null;
+};
+
+export type ModelOption = { id: string; modelId: string; nickname: string };
+
+export function modelLabel(m: { nickname: string; modelId: string } | null): string {
+  if (!m) return "latest — not pinned";
+  return m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId;
+}

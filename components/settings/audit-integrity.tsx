@@ -1,0 +1,47 @@
+"use client";
+
+import { useAction } from "next-safe-action/hooks";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { actionErrors } from "@/components/ui/action-errors";
+import { formatUtc } from "@/components/ui/time";
+import { verifyAuditChainAction } from "@/lib/audit/actions";
+
+/** Settings → Audit integrity: the same check as `npm run audit:verify`. */
+export function AuditIntegrity() {
+  const { execute, result, isPending } = useAction(verifyAuditChainAction);
+  const { message } = actionErrors(result);
+  const data = result.data;
+  return (
+    <section aria-labelledby="integrity-heading" className="max-w-2xl space-y-4">
+      <h2 id="integrity-heading" className="text-lg font-semibold">
+        Audit integrity
+      </h2>
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        Every audit event carries the hash of the one before it. Verifying walks the whole chain and reports the first event that was changed,
+        removed or inserted outside Modelpin. The command line does the same: <code className="font-mono">npm run audit:verify</code>.
+      </p>
+      <Button onClick={() => execute()} pending={isPending}>
+        {isPending ? "Verifying…" : "Verify the audit log"}
+      </Button>
+      {message ? <Alert>{message}</Alert> : null}
+      {data ? (
+        data.ok ? (
+          <Alert tone="success">
+            <span data-testid="verify-result">ok {data.count} events</span>
+            <span className="block text-xs">
+              The chain is intact ({data.ms} ms, {formatUtc(data.checkedAt)}). Last hash <code className="font-mono">{data.lastHash.slice(0, 16)}…</code>
+            </span>
+          </Alert>
+        ) : (
+          <Alert>
+            <span data-testid="verify-result">
+              Broken at event {data.brokenAt} (after {data.count} good events)
+            </span>
+            <span className="block">{data.problem}</span>
+          </Alert>
+        )
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * The audit actions Modelpin writes, for the audit log's filter. Later issues
+ * add theirs here. (The filter also accepts any other well-formed action.)
+ */
+export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
+  { action: "pin.pinned", label: "Pin" },
+  { action: "pin.unpinned", label: "Unpin" },
+  { action: "pin.rolled_back", label: "Rollback" },
+  { action: "pin.break_glass", label: "Break-glass pin change" },
+  { action: "model.registered", label: "Model registered" },
+  { action: "model.updated", label: "Model edited" },
+  { action: "model.retired", label: "Model retired" },
+  { action: "model.checked", label: "Model checked" },
+  { action: "model.discovered", label: "Model discovered by sync" },
+  { action: "functions.synced", label: "Functions synced" },
+  { action: "environment.created", label: "Environment created" },
+  { action: "environment.updated", label: "Environment edited" },
+  { action: "member.created", label: "Member added" },
+  { action: "member.role_changed", label: "Member role changed" },
+  { action: "member.deactivated", label: "Member deactivated" },
+  { action: "member.reactivated", label: "Member reactivated" },
+  { action: "member.sso_linked", label: "SSO linked" },
+  { action: "nyckel.credentials_changed", label: "Nyckel credentials changed" },
+];
+
+export function actionLabel(action: string): string {
+  return AUDIT_ACTIONS.find((a) => a.action === action)?.label ?? action;
+}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemContext } from "@/lib/context";
+import { disconnectPrisma, prisma } from "@/lib/db/client";
+import { NyckelClient } from "@/lib/nyckel/client";
+import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
+import { parseTextLines } from "@/lib/samples/parse";
+import { createSampleSet } from "@/lib/samples/service";
+import { executeRun } from "./runner";
+
+const sys = systemContext("test");
+const fn = seededFunction("support-triage");
+let emulator: EmulatorHandle;
+let sampleSetId: string;
+
+function client(overrides: Partial<ConstructorParameters<typeof NyckelClient>[0]> = {}) {
+  return new NyckelClient({
+    baseUrl: emulator.url,
+    clientId: "modelpin-emulator",
+    clientSecret: "modelpin-emulator-secret",
+    timeoutMs: 800,
+    maxRetries: 3,
+    retryBaseDelayMs: 20,
+    retryMaxDelayMs: 200,
+    rateLimit: { perSecond: 25, concurrency: 25 },
+    ...overrides,
+  });
+}
+
+async function newRun(modelA: string | null, modelB: string | null) {
+  return prisma.comparisonRun.create({
+    data: { functionId: fn.id, sampleSetId, modelA, modelALabel: modelA ?? "latest", modelB, modelBLabel: modelB ?? "latest", status: "queued", total: 200, createdByLabel: "test" },
+  });
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, quiet: true });
+  await prisma.nyckelFunction.upsert({
+    where: { id: fn.id },
+    create: { id: fn.id, name: fn.name, inputType: "Text", outputType: "Classification", lastSyncedAt: new Date() },
+    update: {},
+  });
+  const lines = Array.from({ length: 200 }, (_, i) => `ticket ${i}: my ${["invoice", "password", "order", "screen", "refund"][i % 5]} is wrong`).join("\n");
+  const set = await createSampleSet(sys, { functionId: fn.id, name: `runner-${Date.now()}`, result: parseTextLines(lines, { inputKind: "text" }) });
+  sampleSetId = set.id;
+});
+
+afterAll(async () => {
+  await emulator.close();
+  await disconnectPrisma();
+});
+
+describe("comparison runs against the emulator (real PostgreSQL)", () => {
+  it("records every sample as ok or failed with a reason under 20% injected 429/500/503 and hanging requests", async () => {
+    const [a, b] = [fn.modelIds[0]!, fn.modelIds[1]!];
+    const run = await newRun(a, b);
+    emulator.state.setFaults({ pathIncludes: "/invoke", share429: 0.07, share500: 0.07, share503: 0.06, shareHang: 0.02 });
+    try {
+      await expect(executeRun(run.id, { client: client() })).resolves.toBe("finished");
+    } finally {
+      emulator.state.clearFaults();
+    }
+    const results = await prisma.comparisonResult.findMany({ where: { runId: run.id } });
+    expect(results).toHaveLength(400);
+    const ok = results.filter((r) => r.ok);
+    const failed = results.filter((r) => !r.ok);
+    expect(ok.length + failed.length).toBe(400);
+    expect(ok.length).toBeGreaterThan(300);
+    for (const r of ok) expect(r.labelName && r.confidence !== null && r.latencyMs !== null).toBeTruthy();
+    for (const r of failed) expect(r.error).toBeTruthy();
+    const bySample = new Map<string, number>();
+    for (const r of results) bySample.set(r.sampleId, (bySample.get(r.sampleId) ?? 0) + 1);
+    expect([...bySample.values()].every((n) => n === 2)).toBe(true);
+    expect(bySample.size).toBe(200);
+    expect((await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("finished");
+    const invokes = emulator.state.counters().invokesByFunction[fn.id];
+    // Each model was asked with its own modelId (hanging requests may not be counted).
+    expect(invokes?.byModelIdReceived[a]).toBeGreaterThan(150);
+    expect(invokes?.byModelIdReceived[b]).toBeGreaterThan(150);
+  }, 120_000);
+
+  it("resumes: samples already recorded are not invoked again", async () => {
+    const run = await newRun(fn.modelIds[1]!, null);
+    const samples = await prisma.sample.findMany({ where: { sampleSetId }, orderBy: { position: "asc" }, take: 50, select: { id: true } });
+    await prisma.comparisonResult.createMany({
+      data: samples.flatMap((s) => (["a", "b"] as const).map((side) => ({ runId: run.id, sampleId: s.id, side, ok: true, labelName: "x", confidence: 1, latencyMs: 1, attempts: 1 }))),
+    });
+    // And one half-recorded sample: only its missing side is invoked.
+    const half = await prisma.sample.findFirstOrThrow({ where: { sampleSetId, position: 51 }, select: { id: true } });
+    await prisma.comparisonResult.create({ data: { runId: run.id, sampleId: half.id, side: "a", ok: true, labelName: "x", confidence: 1, latencyMs: 1, attempts: 1 } });
+    emulator.state.resetCounters();
+    await executeRun(run.id, { client: client() });
+    expect(emulator.state.counters().invokes).toBe(150 * 2 - 1);
+    expect(await prisma.comparisonResult.count({ where: { runId: run.id } })).toBe(400);
+  }, 60_000);
+
+  it("stops when cancelled", async () => {
+    const run = await newRun(null, fn.modelIds[0]!);
+    emulator.state.setFaults({ pathIncludes: "/invoke", latencyMs: 50 });
+    const running = executeRun(run.id, { client: client(), batchSize: 20, concurrency: 4 });
+    await new Promise((r) => setTimeout(r, 300));
+    await prisma.comparisonRun.update({ where: { id: run.id }, data: { status: "cancelling" } });
+    await expect(running).resolves.toBe("cancelled");
+    emulator.state.clearFaults();
+    const count = await prisma.comparisonResult.count({ where: { runId: run.id } });
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(400);
+    expect((await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("cancelled");
+  }, 60_000);
+});

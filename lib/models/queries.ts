@@ -1,0 +1,27 @@
+import "server-only";
+import { prisma } from "@/lib/db/client";
+
+/** The models registered for one function, newest first and retired last, with where each is pinned now. */
+export async function listModelsForFunction(functionId: string) {
+  const rows = await prisma.model.findMany({
+    where: { functionId },
+    orderBy: [{ retiredAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }],
+    select: {
+      id: true,
+      modelId: true,
+      nickname: true,
+      notes: true,
+      discovered: true,
+      retiredAt: true,
+      createdAt: true,
+      registeredBy: { select: { name: true, email: true } },
+      pins: { select: { environment: { select: { id: true, name: true, slug: true, sortOrder: true } } } },
+    },
+  });
+  return rows.map(({ pins, ...m }) => ({
+    ...m,
+    pinnedIn: pins.map((p) => p.environment).sort((a, b) => a.sortOrder - b.sortOrder || a.name.localeCompare(b.name)),
+  }));
+}
+
+export type ModelRow = Awaited<ReturnType<typeof listModelsForFunction>>[number];

@@ -1,0 +1,228 @@
+import "server-only";
+import { appendAuditEvent } from "@/lib/audit/service";
+import { authorize, type ServiceContext } from "@/lib/context";
+import { prisma } from "@/lib/db/client";
+import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from "@/lib/errors";
+import type { InvokeInput, InvokeOutput } from "@/lib/nyckel/client";
+import { getNyckelClient } from "@/lib/nyckel-settings/connection";
+import { explainNyckelError } from "@/lib/nyckel-settings/errors";
+import { parseInput } from "@/lib/validation";
+import {
+  CHECK_IMAGE_MAX_BYTES,
+  checkModelSchema,
+  registerModelSchema,
+  retireModelSchema,
+  updateModelSchema,
+  type CheckModelInput,
+  type CheckSample,
+  type RegisterModelInput,
+  type UpdateModelInput,
+} from "./schemas";
+
+const modelFields = { id: true, functionId: true, modelId: true, nickname: true, notes: true, discovered: true, retiredAt: true } as const;
+
+function describeExisting(m: { nickname: string; discovered: boolean; retiredAt: Date | null }): string {
+  if (m.nickname) return ` as “${m.nickname}”${m.retiredAt ? " (retired)" : ""}`;
+  return m.discovered ? " (discovered by a sync)" : "";
+}
+
+/** Registers a Nyckel model id for one function. A model id is registered at most once per function. */
+export async function registerModel(ctx: ServiceContext, raw: RegisterModelInput) {
+  authorize(ctx, "models:write");
+  const input = parseInput(registerModelSchema, raw);
+  const duplicate = (m: { nickname: string; discovered: boolean; retiredAt: Date | null }) =>
+    new ConflictError(`The model id ${input.modelId} is already registered for this function${describeExisting(m)}. Edit it instead.`, {
+      modelId: ["Already registered for this function."],
+    });
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const fn = await tx.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true } });
+      if (!fn) throw new NotFoundError("That function does not exist. Sync your functions from Nyckel first.");
+      const existing = await tx.model.findUnique({
+        where: { functionId_modelId: { functionId: input.functionId, modelId: input.modelId } },
+        select: { nickname: true, discovered: true, retiredAt: true },
+      });
+      if (existing) throw duplicate(existing);
+      const model = await tx.model.create({
+        data: { functionId: input.functionId, modelId: input.modelId, nickname: input.nickname, notes: input.notes, registeredById: ctx.actor.id },
+        select: modelFields,
+      });
+      await appendAuditEvent(tx, {
+        actor: ctx.actor,
+        action: "model.registered",
+        functionId: model.functionId,
+        targetType: "model",
+        targetId: model.id,
+        after: { modelId: model.modelId, nickname: model.nickname, notes: model.notes },
+        requestId: ctx.requestId,
+      });
+      return model;
+    });
+  } catch (e) {
+    // Registered at the same moment by someone else.
+    if (isUniqueViolation(e)) throw duplicate({ nickname: "", discovered: false, retiredAt: null });
+    throw e;
+  }
+}
+
+/** Edits the nickname and notes of a registered model (the model id never changes). */
+export async function updateModel(ctx: ServiceContext, raw: UpdateModelInput) {
+  authorize(ctx, "models:write");
+  const input = parseInput(updateModelSchema, raw);
+  return prisma.$transaction(async (tx) => {
+    const before = await tx.model.findUnique({ where: { id: input.id }, select: modelFields });
+    if (!before) throw new NotFoundError("That model does not exist.");
+    if (before.nickname === input.nickname && before.notes === input.notes) return before;
+    const after = await tx.model.update({ where: { id: input.id }, data: { nickname: input.nickname, notes: input.notes }, select: modelFields });
+    await appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: "model.updated",
+      functionId: after.functionId,
+      targetType: "model",
+      targetId: after.id,
+      before: { modelId: before.modelId, nickname: before.nickname, notes: before.notes },
+      after: { modelId: after.modelId, nickname: after.nickname, notes: after.notes },
+      requestId: ctx.requestId,
+    });
+    return after;
+  });
+}
+
+/**
+ * Retires a model: it leaves the pickers and can no longer be pinned; its
+ * history stays. A model pinned somewhere cannot be retired (move those pins
+ * first). The model row is locked FOR UPDATE, and the pin service locks it
+ * FOR SHARE, so a retire and a pin of the same model never both succeed.
+ */
+export async function retireModel(ctx: ServiceContext, raw: { id: string }) {
+  authorize(ctx, "models:write");
+  const input = parseInput(retireModelSchema, raw);
+  return prisma.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM models WHERE id = ${input.id}::uuid FOR UPDATE`;
+    if (locked.length === 0) throw new NotFoundError("That model does not exist.");
+    const model = await tx.model.findUniqueOrThrow({ where: { id: input.id }, select: modelFields });
+    const label = model.nickname ? `“${model.nickname}” (${model.modelId})` : model.modelId;
+    if (model.retiredAt) throw new ConflictError(`${label} is already retired.`);
+    const pinnedIn = await tx.pin.findMany({
+      where: { modelRefId: model.id },
+      select: { environment: { select: { name: true, sortOrder: true } } },
+      orderBy: { environment: { sortOrder: "asc" } },
+    });
+    if (pinnedIn.length) {
+      throw new ConflictError(
+        `${label} is pinned in ${pinnedIn.map((p) => p.environment.name).join(", ")}. Pin another model there first, then retire it.`,
+      );
+    }
+    const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt: new Date() }, select: modelFields });
+    await appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: "model.retired",
+      functionId: model.functionId,
+      targetType: "model",
+      targetId: model.id,
+      before: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
+      after: { modelId: model.modelId, nickname: model.nickname, retiredAt: after.retiredAt },
+      requestId: ctx.requestId,
+    });
+    return after;
+  });
+}
+
+export type CheckResult =
+  | { ok: true; modelId: string; output: { labelName: string | null; confidence: number; labelConfidences: Array<{ labelName: string | null; confidence: number }> }; latencyMs: number }
+  | { ok: false; modelId: string; message: string };
+
+function toInvokeInput(inputType: string, sample: CheckSample): { input: InvokeInput; summary: Record<string, unknown> } {
+  const expected = inputType.toLowerCase();
+  const wrongKind = () =>
+    new InvalidInputError(`This function takes ${inputType} input; give a ${inputType.toLowerCase()} sample.`, { sample: ["Wrong kind of sample."] });
+  switch (sample.kind) {
+    case "text":
+      if (expected !== "text") throw wrongKind();
+      return { input: { kind: "text", text: sample.text }, summary: { kind: "text", characters: sample.text.length } };
+    case "image": {
+      if (expected !== "image") throw wrongKind();
+      const bytes = Buffer.from(sample.dataBase64, "base64");
+      if (bytes.byteLength === 0) throw new InvalidInputError("The image is empty.", { sample: ["The image is empty."] });
+      if (bytes.byteLength > CHECK_IMAGE_MAX_BYTES) throw new InvalidInputError("Images for a check are at most 600 KB.", { sample: ["Too large."] });
+      return { input: { kind: "image", bytes: new Uint8Array(bytes), mimeType: sample.mimeType }, summary: { kind: "image", mimeType: sample.mimeType, bytes: bytes.byteLength } };
+    }
+    case "tabular": {
+      if (expected !== "tabular") throw wrongKind();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(sample.json);
+      } catch {
+        throw new InvalidInputError("The fields are not valid JSON. Use an object, like {\"plan\": \"pro\", \"seats\": 3}.", { sample: ["Not valid JSON."] });
+      }
+      if (
+        typeof parsed !== "object" ||
+        parsed === null ||
+        Array.isArray(parsed) ||
+        !Object.values(parsed).every((v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v)))
+      ) {
+        throw new InvalidInputError("Give the fields as one JSON object whose values are text or numbers.", { sample: ["Not a JSON object of text and numbers."] });
+      }
+      const fields = parsed as Record<string, string | number>;
+      return { input: { kind: "tabular", fields }, summary: { kind: "tabular", fields: Object.keys(fields).sort() } };
+    }
+  }
+}
+
+/**
+ * "Check": invokes Nyckel with this model id on a sample the user gives
+ * (capture=false, so Nyckel keeps nothing) and returns the output or
+ * Nyckel's error. Changes nothing in Modelpin; the check itself is recorded
+ * in the audit log (an invocation of a model, like a comparison run), with a
+ * summary of the sample, never the sample.
+ */
+export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Promise<CheckResult> {
+  authorize(ctx, "models:write");
+  const { id, sample } = parseInput(checkModelSchema, raw);
+  const model = await prisma.model.findUnique({
+    where: { id },
+    select: { id: true, functionId: true, modelId: true, nickname: true, function: { select: { inputType: true, labelCount: true } } },
+  });
+  if (!model) throw new NotFoundError("That model does not exist.");
+  const { input, summary } = toInvokeInput(model.function.inputType, sample);
+  const nyckel = await getNyckelClient();
+  if (!nyckel) throw new InvalidInputError("Nyckel is not configured yet. An admin sets the credentials in Settings → Nyckel.");
+  let result: CheckResult;
+  try {
+    const r = await nyckel.client.invoke(model.functionId, input, {
+      modelId: model.modelId,
+      capture: false,
+      labelCount: Math.max(1, Math.min(model.function.labelCount || 3, 5)),
+    });
+    result = { ok: true, modelId: model.modelId, output: plainOutput(r.output), latencyMs: Math.round(r.latencyMs) };
+  } catch (e) {
+    const explained = explainNyckelError(e, "Nyckel");
+    if (!explained) throw e;
+    result = { ok: false, modelId: model.modelId, message: explained.message };
+  }
+  await prisma.$transaction((tx) =>
+    appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: "model.checked",
+      functionId: model.functionId,
+      targetType: "model",
+      targetId: model.id,
+      after: {
+        modelId: model.modelId,
+        nickname: model.nickname,
+        sample: summary,
+        result: result.ok ? { labelName: result.output.labelName, confidence: result.output.confidence } : { error: result.message },
+      },
+      requestId: ctx.requestId,
+    }),
+  );
+  return result;
+}
+
+function plainOutput(o: InvokeOutput) {
+  return {
+    labelName: o.labelName,
+    confidence: o.confidence,
+    labelConfidences: (o.labelConfidences ?? []).map((c) => ({ labelName: c.labelName, confidence: c.confidence })),
+  };
+}

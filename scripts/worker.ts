@@ -1,0 +1,27 @@
+/**
+ * `npm run worker`: runs Modelpin's job workers (comparison runs) in their own
+ * process. Start the web servers with MODELPIN_WORKERS=off when you use it.
+ * Uses DATABASE_URL, or the embedded PostgreSQL when unset.
+ */
+import { resolveDatabase } from "@/lib/db/database-url";
+
+async function main() {
+  const db = await resolveDatabase({ log: (l) => console.log(`[worker] ${l}`) });
+  process.env.DATABASE_URL = db.url;
+  const { startComparisonWorker } = await import("@/lib/compare/worker");
+  const { stopBoss } = await import("@/lib/jobs/boss");
+  await startComparisonWorker();
+  console.log("[worker] comparison-run worker started; Ctrl-C stops it");
+  const stop = async () => {
+    await stopBoss().catch(() => undefined);
+    await db.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
