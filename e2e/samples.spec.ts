@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { tinyPng } from "../lib/nyckel/test-support";
 import { SEEDED_FUNCTIONS } from "../lib/nyckel/emulator/seed";
+import { openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 
 const pets = SEEDED_FUNCTIONS.find((f) => f.key === "pets")!;
@@ -55,28 +56,65 @@ test("an oversized image gets the clear message; a viewer sees sets but no uploa
   await ctx.close();
 });
 
-test("an editor compares two models on a pasted sample set and watches the run finish", async ({ page }) => {
+test("an editor compares two models on 200 samples; the report matches what the exported CSV says", async ({ page }) => {
   const triage = SEEDED_FUNCTIONS.find((f) => f.key === "support-triage")!;
   await signInAs(page, "editor");
-  await page.goto("/functions");
-  await page.goto(`/functions/${triage.id}/samples`);
+  await openFunction(page, "support-triage");
+  // The oldest model, registered under a unique nickname, against "latest".
+  const oldest = { modelId: triage.modelIds[0]!, nickname: unique("Oldest ") };
+  const registered = await page.getByTestId(`model-${oldest.modelId}`).isVisible().catch(() => false);
+  if (!registered) await registerModel(page, oldest);
+  await page.getByRole("link", { name: "Sample sets & comparisons" }).click();
   const name = `Tickets ${Date.now()}`;
-  const lines = Array.from({ length: 30 }, (_, i) => `ticket ${i}: please help with my ${["invoice", "login", "delivery"][i % 3]}`);
+  const lines = Array.from({ length: 200 }, (_, i) => `ticket ${i}: please help with my ${["invoice", "login", "delivery", "refund", "crash"][i % 5]} (${i * 7919})`);
   await page.getByLabel("Or paste samples (one per line)").fill(lines.join("\n"));
   await page.getByRole("button", { name: "Preview" }).click();
-  await expect(page.getByTestId("preview-counts")).toContainText("30 samples (text)");
+  await expect(page.getByTestId("preview-counts")).toContainText("200 samples (text)");
   await page.getByLabel("Name").fill(name);
   await page.getByRole("button", { name: "Save sample set" }).click();
-  await expect(page.getByText(`Saved "${name}" with 30 samples.`)).toBeVisible();
+  await expect(page.getByText(`Saved "${name}" with 200 samples.`)).toBeVisible();
 
-  // A = the model Nyckel serves now (discovered by sync), B = latest: they must agree on everything.
-  await page.getByLabel("Sample set", { exact: true }).selectOption({ label: `${name} (30)` });
-  await page.getByLabel("Model A").selectOption({ label: triage.modelIds.at(-1)! });
+  await page.getByLabel("Sample set", { exact: true }).selectOption({ label: `${name} (200)` });
+  const modelA = page.getByLabel("Model A");
+  const optionA = modelA.locator("option", { hasText: oldest.modelId }).first();
+  await modelA.selectOption(await optionA.getAttribute("value") as string);
   await page.getByLabel("Model B").selectOption("latest");
   await page.getByRole("button", { name: "Start comparison" }).click();
   await expect(page).toHaveURL(/\/comparisons\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId("progress-text")).toContainText("30 of 30 samples done, 0 with a failure", { timeout: 30_000 });
-  await expect(page.getByTestId("agreement")).toContainText("agree on 100.0% of 30 samples");
+  await expect(page.getByTestId("progress-text")).toContainText("200 of 200 samples done, 0 with a failure", { timeout: 60_000 });
+  await expect(page.getByTestId("agreement")).toBeVisible();
+  const runUrl = page.url();
+
+  // What the page says…
+  const agreementText = (await page.getByTestId("agreement").textContent())!;
+  // …against what the test computes from the run's own CSV export.
+  const csv = await (await page.request.get(`/api/comparisons/${runUrl.split("/").pop()}/export`)).text();
+  const rows = csv.trim().split("\n").slice(1).map((line) => line.split(","));
+  expect(rows).toHaveLength(200);
+  const header = csv.split("\n")[0]!.split(",");
+  const col = (n: string) => header.indexOf(n);
+  const agree = rows.filter((r) => r[col("a_label")] === r[col("b_label")]).length;
+  const n = rows.length;
+  const p = agree / n;
+  const z = 1.959963984540054;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  expect(agree).toBeLessThan(n); // the oldest and the latest model do disagree somewhere
+  expect(agreementText).toContain(`agree on ${pct(p)} of ${n} samples`);
+  expect(agreementText).toContain(`95% CI ${pct(Math.max(0, centre - half))}–${pct(Math.min(1, centre + half))}`);
+
+  // One off-diagonal matrix cell: its count, then the samples it lists.
+  const flip = rows.find((r) => r[col("a_label")] !== r[col("b_label")])!;
+  const [a, b] = [flip[col("a_label")]!, flip[col("b_label")]!];
+  const expected = rows.filter((r) => r[col("a_label")] === a && r[col("b_label")] === b).length;
+  const cell = page.locator(`[data-cell="${a}|${b}"]`);
+  await expect(cell).toHaveText(String(expected));
+  await cell.click();
+  await expect(page.getByTestId("samples-table").locator("tbody tr")).toHaveCount(expected);
+  await page.getByRole("link", { name: "Disagreements only" }).click();
+  await expect(page.getByTestId("samples-table").locator("tbody tr")).toHaveCount(n - agree);
+
   await page.getByRole("link", { name: "← Comparisons" }).click();
   await expect(page.getByTestId("runs-table")).toContainText(name);
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { prisma } from "@/lib/db/client";
+import { buildReport, type RunRow } from "./report";
 import { agreement } from "./stats";
 import { getRunProgress } from "./service";
 
@@ -76,4 +77,27 @@ export async function listRunSamples(runId: string, take = 200) {
     a: s.results.find((r) => r.side === "a") ?? null,
     b: s.results.find((r) => r.side === "b") ?? null,
   }));
+}
+
+/** Every sample of a run with both outcomes, in set order (for the report and the CSV export). */
+export async function getRunRows(runId: string): Promise<RunRow[]> {
+  const rows = await prisma.$queryRaw<
+    Array<{ position: number; truth: string | null; a_ok: boolean | null; a_label: string | null; a_conf: number | null; a_ms: number | null; b_ok: boolean | null; b_label: string | null; b_conf: number | null; b_ms: number | null }>
+  >`
+    SELECT s.position, s.label AS truth,
+           ra.ok AS a_ok, ra.label_name AS a_label, ra.confidence AS a_conf, ra.latency_ms AS a_ms,
+           rb.ok AS b_ok, rb.label_name AS b_label, rb.confidence AS b_conf, rb.latency_ms AS b_ms
+    FROM comparison_runs run
+    JOIN samples s ON s.sample_set_id = run.sample_set_id
+    LEFT JOIN comparison_results ra ON ra.run_id = run.id AND ra.sample_id = s.id AND ra.side = 'a'
+    LEFT JOIN comparison_results rb ON rb.run_id = run.id AND rb.sample_id = s.id AND rb.side = 'b'
+    WHERE run.id = ${runId}::uuid
+    ORDER BY s.position`;
+  const side = (ok: boolean | null, label: string | null, conf: number | null, ms: number | null) =>
+    ok === null ? null : { ok, label, confidence: conf, latencyMs: ms };
+  return rows.map((r) => ({ position: r.position, truth: r.truth, a: side(r.a_ok, r.a_label, r.a_conf, r.a_ms), b: side(r.b_ok, r.b_label, r.b_conf, r.b_ms) }));
+}
+
+export async function getRunReport(runId: string) {
+  return buildReport(await getRunRows(runId));
 }
