@@ -1,7 +1,6 @@
 import "server-only";
 import { prisma } from "@/lib/db/client";
 import { buildReport, type RunRow } from "./report";
-import { agreement } from "./stats";
 import { getRunProgress } from "./service";
 
 export { getRunProgress };
@@ -47,16 +46,6 @@ export async function getComparisonRun(runId: string) {
       sampleSet: { select: { id: true, name: true } },
     },
   });
-}
-
-/** Agreement of the two models on samples both answered, with its 95% Wilson interval. */
-export async function getRunAgreement(runId: string) {
-  const rows = await prisma.$queryRaw<Array<{ a: string | null; b: string | null }>>`
-    SELECT ra.label_name AS a, rb.label_name AS b
-    FROM comparison_results ra
-    JOIN comparison_results rb ON rb.run_id = ra.run_id AND rb.sample_id = ra.sample_id AND rb.side = 'b'
-    WHERE ra.run_id = ${runId}::uuid AND ra.side = 'a' AND ra.ok AND rb.ok`;
-  return agreement(rows);
 }
 
 /** Samples for the run page: inputs beside both outputs (first N by position). */

@@ -73,6 +73,10 @@ describe("comparison runs against the emulator (real PostgreSQL)", () => {
     expect([...bySample.values()].every((n) => n === 2)).toBe(true);
     expect(bySample.size).toBe(200);
     expect((await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("finished");
+    // The summary is an audit event, with the figures the report shows.
+    const finished = await prisma.auditEvent.findFirst({ where: { action: "comparison.finished", targetId: run.id } });
+    const both = new Set(ok.map((r) => r.sampleId).filter((id) => ok.filter((x) => x.sampleId === id).length === 2));
+    expect(finished?.after).toMatchObject({ samples: 200, bothAnswered: both.size, errors: { a: failed.filter((r) => r.side === "a").length, b: failed.filter((r) => r.side === "b").length } });
     const invokes = emulator.state.counters().invokesByFunction[fn.id];
     // Each model was asked with its own modelId (hanging requests may not be counted).
     expect(invokes?.byModelIdReceived[a]).toBeGreaterThan(150);

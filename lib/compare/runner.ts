@@ -1,9 +1,12 @@
 import "server-only";
+import { appendAuditEvent } from "@/lib/audit/service";
 import { prisma } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/logger";
 import type { InvokeInput, NyckelClient } from "@/lib/nyckel/client";
 import { isNyckelError } from "@/lib/nyckel/errors";
+import { getRunRows } from "./queries";
+import { buildReport } from "./report";
 
 /**
  * Executes a comparison run: invokes model A and model B (capture=false) for
@@ -88,9 +91,34 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
       }),
     );
   }
-  const done = await prisma.comparisonRun.updateMany({
-    where: { id: runId, status: { in: ["running", "queued"] } },
-    data: { status: "finished", finishedAt: new Date() },
+  // The summary is computed from the recorded results and frozen into the audit log with the status change.
+  const report = buildReport(await getRunRows(runId));
+  const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : null);
+  const done = await prisma.$transaction(async (tx) => {
+    const updated = await tx.comparisonRun.updateMany({
+      where: { id: runId, status: { in: ["running", "queued"] } },
+      data: { status: "finished", finishedAt: new Date() },
+    });
+    if (updated.count === 1) {
+      await appendAuditEvent(tx, {
+        actor: { id: null, label: "system (comparison worker)" },
+        action: "comparison.finished",
+        functionId: run.functionId,
+        targetType: "comparison_run",
+        targetId: runId,
+        after: {
+          modelA: run.modelALabel,
+          modelB: run.modelBLabel,
+          samples: run.total,
+          bothAnswered: report.answered,
+          agreement: round(report.agreement.rate),
+          agreementCi: [round(report.agreement.ci.low), round(report.agreement.ci.high)],
+          errors: report.errors,
+          accuracy: report.accuracy ? { a: round(report.accuracy.a.accuracy), b: round(report.accuracy.b.accuracy), mcnemarP: round(report.accuracy.mcnemar.p) } : null,
+        },
+      });
+    }
+    return updated;
   });
   if (done.count === 0 && (await isStopping(runId))) {
     await prisma.comparisonRun.update({ where: { id: runId }, data: { status: "cancelled", finishedAt: new Date() } });
