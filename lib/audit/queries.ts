@@ -3,6 +3,7 @@ import type pg from "pg";
 import { prisma } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { parsePointInTime } from "@/lib/pins/schemas";
+import type { HashedFields } from "./hash";
 
 /**
  * Reads of the audit log: one query for the audit page, the CSV/JSON export
@@ -24,25 +25,12 @@ export type AuditFilter = {
 
 export type AuditCursor = { createdAt: Date; id: bigint };
 
-export type AuditRow = {
+/** An audit event as the page and the export read it: the hashed fields plus the stored JSON text. */
+export type AuditRow = Omit<HashedFields, "id"> & {
   id: string;
-  createdAt: Date;
-  actorId: string | null;
-  actorLabel: string;
-  action: string;
-  functionId: string | null;
-  environmentId: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  /** Parsed JSON (undefined when the caller asked for text only). */
-  before: unknown;
-  after: unknown;
   /** The same as PostgreSQL's JSON text, for the export (no parse and re-serialize). */
   beforeJson: string | null;
   afterJson: string | null;
-  reason: string | null;
-  requestId: string | null;
-  prevHash: string;
   hash: string;
 };
 
