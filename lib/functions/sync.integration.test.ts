@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
-import { disconnectPrisma, prisma } from "@/lib/db/client";
+import { prisma } from "@/lib/db/client";
 import { UpstreamError } from "@/lib/errors";
 import { SEEDED_FUNCTIONS } from "@/lib/nyckel/emulator/seed";
-import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
-import { saveNyckelSettings, testNyckelConnection } from "@/lib/nyckel-settings/service";
+import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { testNyckelConnection } from "@/lib/nyckel-settings/service";
 import { syncFunctions } from "./service";
 
-let emulator: EmulatorHandle;
+const emulator = emulatorAsNyckelForFile();
 const sys = systemContext("test");
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, quiet: true });
-  await saveNyckelSettings(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "modelpin-emulator-secret" });
-});
-
-afterAll(async () => {
-  await emulator.close();
-  await disconnectPrisma();
-});
 
 describe("Nyckel settings and function sync (real PostgreSQL + emulator)", () => {
   it("stores the client secret encrypted, never in clear", async () => {
@@ -30,11 +20,11 @@ describe("Nyckel settings and function sync (real PostgreSQL + emulator)", () =>
   });
 
   it("tests a connection: the saved secret works, a wrong one is a clear error", async () => {
-    await expect(testNyckelConnection(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "" })).resolves.toMatchObject({
+    await expect(testNyckelConnection(sys, { baseUrl: emulator().url, clientId: "modelpin-emulator", clientSecret: "" })).resolves.toMatchObject({
       ok: true,
       functionCount: SEEDED_FUNCTIONS.length,
     });
-    const err = await testNyckelConnection(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "wrong-secret" }).catch(
+    const err = await testNyckelConnection(sys, { baseUrl: emulator().url, clientId: "modelpin-emulator", clientSecret: "wrong-secret" }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UpstreamError);
@@ -64,7 +54,7 @@ describe("Nyckel settings and function sync (real PostgreSQL + emulator)", () =>
 
   it("picks up a retrained model as a new discovered model (latest moved)", async () => {
     const fn = SEEDED_FUNCTIONS[0]!;
-    const res = await fetch(`${emulator.url}/_emulator/functions/${fn.id}/models`, {
+    const res = await fetch(`${emulator().url}/_emulator/functions/${fn.id}/models`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{}",

@@ -1,36 +1,24 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemContext, type ServiceContext } from "@/lib/context";
-import { disconnectPrisma, prisma } from "@/lib/db/client";
+import { describe, expect, it } from "vitest";
+import type { ServiceContext } from "@/lib/context";
+import { prisma } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { stripPrefix } from "@/lib/nyckel/client";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
-import { saveNyckelSettings } from "@/lib/nyckel-settings/service";
+import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
 import { listModelsForFunction } from "./queries";
 import { checkModel, registerModel, retireModel, updateModel } from "./service";
 
-const sys = systemContext("test");
 const tag = () => randomBytes(4).toString("hex");
 const editor: ServiceContext = { actor: { id: null, role: "editor", label: "editor@test" }, requestId: "test" };
 const viewer: ServiceContext = { actor: { id: null, role: "viewer", label: "viewer@test" }, requestId: "test" };
 
-let emulator: EmulatorHandle;
+const emulator = emulatorAsNyckelForFile();
 
 async function newFunction(id = `function_test${tag()}${tag()}`, inputType = "Text") {
   await prisma.nyckelFunction.create({ data: { id, name: `Models ${id.slice(-6)}`, inputType, outputType: "Classification", labelCount: 3, lastSyncedAt: new Date() } });
   return id;
 }
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, quiet: true });
-  await saveNyckelSettings(sys, { baseUrl: emulator.url, clientId: "modelpin-emulator", clientSecret: "modelpin-emulator-secret" });
-});
-
-afterAll(async () => {
-  await emulator.close();
-  await disconnectPrisma();
-});
 
 describe("models service (real PostgreSQL)", () => {
   it("registers a model id with nickname and notes, trimmed, with an audit event", async () => {
@@ -90,7 +78,7 @@ describe("models service (real PostgreSQL)", () => {
       expect(seeded.labels.map((l) => l.name)).toContain(ok.output.labelName);
       expect(ok.output.confidence).toBeGreaterThan(0);
     }
-    const invoke = emulator.state.recentInvokes().at(-1);
+    const invoke = emulator().state.recentInvokes().at(-1);
     expect(invoke).toMatchObject({ modelIdParam: seeded.modelIds[0], query: expect.objectContaining({ capture: "false" }) });
 
     const bad = await registerModel(editor, { functionId: fn, modelId: `model_unknown${tag()}`, nickname: "Typo", notes: "" });
@@ -101,10 +89,10 @@ describe("models service (real PostgreSQL)", () => {
     expect(event.after).toMatchObject({ sample: { kind: "text", characters: 5 }, result: { error: expect.stringContaining("400") } });
 
     // A sample of the wrong kind is refused before calling Nyckel.
-    const calls = emulator.state.recentInvokes().length;
+    const calls = emulator().state.recentInvokes().length;
     expect(await checkModel(editor, { id: good.id, sample: { kind: "tabular", json: "{}" } }).catch((e: unknown) => e)).toMatchObject({
       message: "This function takes Text input; give a text sample.",
     });
-    expect(emulator.state.recentInvokes().length).toBe(calls);
+    expect(emulator().state.recentInvokes().length).toBe(calls);
   });
 });

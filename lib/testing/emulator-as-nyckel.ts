@@ -1,0 +1,27 @@
+import { afterAll, beforeAll } from "vitest";
+import { systemContext } from "@/lib/context";
+import { disconnectPrisma } from "@/lib/db/client";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
+import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
+import { saveNyckelSettings } from "@/lib/nyckel-settings/service";
+
+/**
+ * For integration test files: starts an emulator before the file's tests, saves it
+ * as the app's Nyckel connection (Settings → Nyckel), and stops it (and Prisma)
+ * afterwards. Returns an accessor for the running emulator.
+ */
+export function emulatorAsNyckelForFile(): () => EmulatorHandle {
+  let handle: EmulatorHandle | undefined;
+  beforeAll(async () => {
+    handle = await startEmulator({ port: 0, quiet: true });
+    await saveNyckelSettings(systemContext("test"), { baseUrl: handle.url, clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await disconnectPrisma();
+  });
+  return () => {
+    if (!handle) throw new Error("the emulator is not running (use it inside a test)");
+    return handle;
+  };
+}
