@@ -5,6 +5,7 @@ import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { setPinSchema, type PinKind, type SetPinInput } from "./schemas";
 
 /**
@@ -192,6 +193,24 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
       actorLabel: ctx.actor.label,
       auditEventId: event.id,
       createdAt: changedAt,
+    },
+  });
+
+  await emitWebhookEvent(tx, {
+    type: "pin.changed",
+    functionId: fn.id,
+    environmentId: environment.id,
+    data: {
+      function: { id: fn.id, name: fn.name },
+      environment: { id: environment.id, slug: environment.slug, name: environment.name },
+      kind: input.kind,
+      breakGlass,
+      before: { version: currentVersion, modelId: beforeModel?.modelId ?? null, nickname: beforeModel?.nickname ?? null },
+      after: { version: written.version, modelId: target?.modelId ?? null, nickname: target?.nickname ?? null },
+      reason: input.reason,
+      actor: ctx.actor.label,
+      changedAt: changedAt.toISOString(),
+      auditEventId: String(event.id),
     },
   });
 

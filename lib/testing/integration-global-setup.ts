@@ -3,7 +3,7 @@
  *
  * - DATABASE_URL set: use that database (migrations are deployed to it).
  * - Otherwise: a throw-away embedded PostgreSQL in `<repo>/.data/test-postgres`
- *   on port 54330 (wiped at every run, never the development data), database
+ *   on port 54330 or EMBEDDED_PG_TEST_PORT (wiped at every run, never the development data), database
  *   `modelpin_test`, all migrations deployed; stopped in teardown.
  *
  * Test files get the URL both as `process.env.DATABASE_URL` (set here, before
@@ -20,7 +20,7 @@ import { startEmbeddedPostgres, stopServerInDir } from "../db/embedded";
 import { deployMigrations } from "../db/migrations";
 import { dropDatabase, ensureDatabase, redactUrl } from "../db/pg-admin";
 
-export const TEST_PG_PORT = 54330;
+export const TEST_PG_PORT = Number(process.env.EMBEDDED_PG_TEST_PORT || 54330);
 export const TEST_PG_DATABASE = "modelpin_test";
 
 declare module "vitest" {
@@ -39,7 +39,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (url) {
     log(`using DATABASE_URL (${redactUrl(url)})`);
   } else {
-    const dir = path.join(root, ".data", "test-postgres");
+    // A separate folder per port, so parallel runs (EMBEDDED_PG_TEST_PORT) never share one.
+    const dir = path.join(root, ".data", TEST_PG_PORT === 54330 ? "test-postgres" : `test-postgres-${TEST_PG_PORT}`);
     // A server left running on the test folder by an interrupted run: stop it, then start clean.
     if (await stopServerInDir(dir)) log(`stopped a leftover test server in ${dir}`);
     fs.rmSync(dir, { recursive: true, force: true });
