@@ -14,7 +14,7 @@ export async function onServerStart(): Promise<void> {
   const config = env();
   if (config.MODELPIN_WORKERS === "on" && config.DATABASE_URL) {
     // Job workers in the web process (the default). A failure here must not stop the web server.
-    const { startComparisonWorker } = await import("@/lib/compare/worker");
-    await startComparisonWorker().catch((err: unknown) => console.error("Modelpin: the job workers did not start:", err));
+    const { startJobWorkers } = await import("@/lib/jobs/workers");
+    await startJobWorkers().catch((err: unknown) => console.error("Modelpin: the job workers did not start:", err));
   }
 }

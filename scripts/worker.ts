@@ -1,5 +1,5 @@
 /**
- * `npm run worker`: runs Modelpin's job workers (comparison runs) in their own
+ * `npm run worker`: runs Modelpin's job workers (lib/jobs/workers.ts) in their own
  * process. Start the web servers with MODELPIN_WORKERS=off when you use it.
  * Uses DATABASE_URL, or the embedded PostgreSQL when unset.
  */
@@ -8,10 +8,10 @@ import { resolveDatabase } from "@/lib/db/database-url";
 async function main() {
   const db = await resolveDatabase({ log: (l) => console.log(`[worker] ${l}`) });
   process.env.DATABASE_URL = db.url;
-  const { startComparisonWorker } = await import("@/lib/compare/worker");
+  const { startJobWorkers } = await import("@/lib/jobs/workers");
   const { stopBoss } = await import("@/lib/jobs/boss");
-  await startComparisonWorker();
-  console.log("[worker] comparison-run worker started; Ctrl-C stops it");
+  const started = await startJobWorkers();
+  console.log(`[worker] workers started (${started.join(", ")}); Ctrl-C stops them`);
   const stop = async () => {
     await stopBoss().catch(() => undefined);
     await db.stop();

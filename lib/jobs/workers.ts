@@ -1,0 +1,24 @@
+import "server-only";
+import { logger } from "@/lib/logger";
+
+/**
+ * Starts every job worker of this process: in the web process (lib/startup.ts,
+ * unless MODELPIN_WORKERS=off) or in `npm run worker`. Each domain owns its
+ * queue and handler; add new ones here. A worker that fails to start is logged
+ * and does not stop the others.
+ */
+export async function startJobWorkers(): Promise<string[]> {
+  const starters: Array<[string, () => Promise<void>]> = [
+    ["comparison runs", async () => (await import("@/lib/compare/worker")).startComparisonWorker()],
+  ];
+  const started: string[] = [];
+  for (const [name, start] of starters) {
+    try {
+      await start();
+      started.push(name);
+    } catch (err) {
+      logger.error({ err, worker: name }, "a job worker did not start");
+    }
+  }
+  return started;
+}
