@@ -8,6 +8,8 @@ const LINKS = [
   { href: "/settings/members", label: "Members" },
   { href: "/settings/environments", label: "Environments" },
   { href: "/settings/nyckel", label: "Nyckel" },
+  { href: "/settings/tokens", label: "API tokens" },
+  { href: "/settings/webhooks", label: "Webhooks" },
   { href: "/settings/audit", label: "Audit integrity" },
 ];
 

@@ -21,6 +21,21 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "member.reactivated", label: "Member reactivated" },
   { action: "member.sso_linked", label: "SSO linked" },
   { action: "nyckel.credentials_changed", label: "Nyckel credentials changed" },
+  { action: "comparison.started", label: "Comparison started" },
+  { action: "comparison.finished", label: "Comparison finished" },
+  { action: "comparison.cancelled", label: "Comparison cancelled" },
+  { action: "request.opened", label: "Promotion requested" },
+  { action: "request.approved", label: "Promotion approved" },
+  { action: "request.rejected", label: "Promotion rejected" },
+  { action: "request.cancelled", label: "Promotion cancelled" },
+  { action: "request.applied", label: "Promotion applied" },
+  { action: "request.stale", label: "Promotion stale (pin moved)" },
+  { action: "request.expired", label: "Promotion expired" },
+  { action: "webhook.created", label: "Webhook added" },
+  { action: "webhook.updated", label: "Webhook edited" },
+  { action: "webhook.deleted", label: "Webhook deleted" },
+  { action: "token.created", label: "API token created" },
+  { action: "token.revoked", label: "API token revoked" },
 ];
 
 export function actionLabel(action: string): string {
