@@ -15,7 +15,7 @@ test("the pins API answers what was pinned now and at a past time, in JSON, and 
   const unauth = await anonymous.get("/api/v1/environments/development/pins", { maxRedirects: 0 });
   expect(unauth.status()).toBe(401);
   expect(unauth.headers()["content-type"]).toContain("application/json");
-  expect(await unauth.json()).toMatchObject({ error: "unauthorized" });
+  expect(await unauth.json()).toMatchObject({ error: { code: "unauthorized" } });
   await anonymous.dispose();
 
   await signInAs(page, "editor");
@@ -48,10 +48,10 @@ test("the pins API answers what was pinned now and at a past time, in JSON, and 
 
   const bad = await page.request.get("/api/v1/environments/development/pins?at=last-tuesday");
   expect(bad.status()).toBe(400);
-  expect(await bad.json()).toMatchObject({ error: "invalid_input", message: expect.stringContaining("ISO 8601") });
+  expect(await bad.json()).toMatchObject({ error: { code: "invalid_input", message: expect.stringContaining("ISO 8601") } });
   const unknown = await page.request.get("/api/v1/environments/nowhere/pins");
   expect(unknown.status()).toBe(404);
-  expect(await unknown.json()).toMatchObject({ error: "not_found" });
+  expect(await unknown.json()).toMatchObject({ error: { code: "not_found" } });
 
   // The overview shows the same pin now, and "latest" in the past.
   await page.goto("/");

@@ -55,6 +55,9 @@ const schema = z
     EMBEDDED_PG_PORT: port.default(54329),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MODELPIN_ALLOW_INSECURE_WEBHOOKS: bool.default(false),
+    /** Webhook retries: attempts in all (first try included), and the base delay of pg-boss's exponential backoff. */
+    MODELPIN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    MODELPIN_WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
     /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),

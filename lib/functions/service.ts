@@ -122,6 +122,8 @@ export async function syncFunctions(ctx: ServiceContext): Promise<SyncReport> {
         after: report,
         requestId: ctx.requestId,
       });
+      // The serving cache (lib/serving/cache.ts) lists the synced functions: reload them on every instance.
+      await tx.$executeRaw`SELECT pg_notify('modelpin_changes', '{"table":"functions","op":"SYNC"}')`;
     }
     return report;
   });

@@ -10,6 +10,8 @@ import { logger } from "@/lib/logger";
  */
 export const QUEUES = {
   comparisonRun: "comparison-run",
+  webhookDelivery: "webhook-delivery",
+  promotionExpiry: "promotion-expiry",
 } as const;
 
 const globalForBoss = globalThis as unknown as { modelpinBoss?: Promise<PgBoss> };

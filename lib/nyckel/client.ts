@@ -392,6 +392,11 @@ export class NyckelClient {
     else this.#limiter = getSharedLimiter(this.baseUrl, this.clientId, options.rateLimit ?? {});
   }
 
+  /** The limits of this client's limiter (shared per account), or null when it has none. */
+  get rateLimits(): Required<RateLimitOptions> | null {
+    return this.#limiter?.limits ?? null;
+  }
+
   /** Never print the secret, even by accident (`console.log(client)`, JSON). */
   toJSON(): Record<string, unknown> {
     return { baseUrl: this.baseUrl, clientId: this.clientId };
@@ -841,6 +846,16 @@ export class NyckelClient {
     await this.#getToken();
     const functions = await this.listFunctions({ signal });
     return { ok: true, functionCount: functions.length };
+  }
+
+  /** The cached access token (fetched once for concurrent callers), for pass-through requests (passthrough.ts). */
+  accessToken(): Promise<string> {
+    return this.#getToken();
+  }
+
+  /** Forgets `token` if it is the cached one (Nyckel answered 401 to it). */
+  dropAccessToken(token: string): void {
+    this.#dropToken(token);
   }
 }
 

@@ -1,20 +1,9 @@
 import "server-only";
 import type { Tx } from "@/lib/db/client";
+import { WEBHOOK_NOTIFY_CHANNEL, type WebhookEventType } from "./event-types";
 
-/**
- * The events a webhook can subscribe to (issue 6). Kept in one list so the
- * settings form, the validation schema and the README agree.
- */
-export const WEBHOOK_EVENT_TYPES = [
-  "request.opened",
-  "request.approved",
-  "request.rejected",
-  "request.applied",
-  "request.stale",
-  "request.expired",
-  "pin.changed",
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+// The list lives in event-types.ts (no server-only) so the settings form can use it.
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./event-types";
 
 export type WebhookEventInput = {
   type: WebhookEventType;
@@ -27,10 +16,12 @@ export type WebhookEventInput = {
 /**
  * Records an event in the webhook outbox inside the caller's transaction, so
  * an event exists exactly when the change it describes committed. The
- * dispatcher (lib/webhooks/dispatch.ts) fans it out to matching webhooks.
+ * dispatcher (lib/webhooks/dispatch.ts) fans it out to matching webhooks; a
+ * NOTIFY (delivered by PostgreSQL only at commit) wakes it at once instead of
+ * at its next poll.
  */
 export async function emitWebhookEvent(tx: Tx, event: WebhookEventInput): Promise<{ id: string }> {
-  return tx.webhookEvent.create({
+  const created = await tx.webhookEvent.create({
     data: {
       type: event.type,
       functionId: event.functionId ?? null,
@@ -39,4 +30,6 @@ export async function emitWebhookEvent(tx: Tx, event: WebhookEventInput): Promis
     },
     select: { id: true },
   });
+  await tx.$executeRaw`SELECT pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, ${created.id})`;
+  return created;
 }

@@ -53,6 +53,14 @@ export function inputKey(input: EmulatorInput): string {
   }
 }
 
+/**
+ * A short digest of an input's content (SHA-256 of `inputKey`, 32 hex characters):
+ * the invoke log carries it so a test can tell which input each request carried.
+ */
+export function inputDigest(input: EmulatorInput): string {
+  return createHash("sha256").update(inputKey(input)).digest("hex").slice(0, 32);
+}
+
 /** Eight uniform numbers in [0, 1) from one SHA-256. */
 function uniforms(seed: string): number[] {
   const digest = createHash("sha256").update(seed).digest();

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
-import { inputKey, predict, type EmulatorInput } from "./models";
+import { inputDigest, inputKey, predict, type EmulatorInput } from "./models";
 import type { EmulatorRateLimit } from "./rate-window";
 import { EmulatorState, type EmuFunction, type EmulatorFaults, type InvokeLogEntry } from "./state";
 
@@ -75,6 +75,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    let ended = false;
     req.on("data", (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
@@ -86,10 +87,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on("end", () => {
+      ended = true;
       if (!failed) resolve(Buffer.concat(chunks));
     });
     req.on("error", (error) => {
       if (!failed) reject(error);
+    });
+    // A client that goes away before sending the whole body: never "end".
+    req.on("close", () => {
+      if (!ended && !failed) {
+        failed = true;
+        reject(new HttpError(400, "The client closed the connection before sending the whole body"));
+      }
     });
   });
 }
@@ -248,6 +257,14 @@ interface Ctx {
   url: URL;
   params: Record<string, string>;
   state: EmulatorState;
+  /** Arrival time (ISO), before any injected latency. */
+  receivedAt: string;
+  /**
+   * The request body, read from the moment the request was admitted, so a request
+   * whose client disconnects during injected latency is still handled (and logged),
+   * as a real server that had received it would.
+   */
+  body: Promise<Buffer>;
 }
 
 type Handler = (ctx: Ctx) => Promise<void> | void;
@@ -299,7 +316,7 @@ function sampleCounts(fn: EmuFunction) {
 
 async function handleToken(ctx: Ctx): Promise<void> {
   const { req, res, state } = ctx;
-  const body = await readBody(req);
+  const body = await ctx.body;
   const type = mediaType(req);
   if (type !== "application/x-www-form-urlencoded") {
     state.countTokenRejected();
@@ -358,6 +375,7 @@ async function handleInvoke(ctx: Ctx): Promise<void> {
   const query = Object.fromEntries(url.searchParams);
   const type = mediaType(req);
   const entry: Omit<InvokeLogEntry, "seq" | "at"> = {
+    receivedAt: ctx.receivedAt,
     method: req.method ?? "POST",
     path: url.pathname,
     functionIdParam: ctx.params.functionId ?? "",
@@ -379,6 +397,7 @@ async function handleInvoke(ctx: Ctx): Promise<void> {
     status: 0,
     labelName: null,
     externalId: null,
+    inputDigest: null,
   };
   try {
     const fn = requireFunction(ctx);
@@ -391,7 +410,7 @@ async function handleInvoke(ctx: Ctx): Promise<void> {
     const model = modelParam ? state.findModel(fn, modelParam) : state.latestModel(fn);
     if (!model) throw new HttpError(400, `Model '${modelParam}' not found for function '${fn.id}'`);
 
-    const raw = await readBody(req);
+    const raw = await ctx.body;
     let data: unknown;
     let bodyExternalId: string | undefined;
     let partMimeType: string | undefined;
@@ -428,6 +447,7 @@ async function handleInvoke(ctx: Ctx): Promise<void> {
     const input = toInput(fn, data);
     if (input.kind === "image" && partMimeType) input.mimeType = partMimeType;
     entry.inputKind = input.kind;
+    entry.inputDigest = inputDigest(input);
     entry.modelIdUsed = model.id;
 
     const prediction = predict(fn.id, fn.labels, fn.models, model.index, input);
@@ -749,6 +769,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL
 // ---------------------------------------------------------------------------
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, state: EmulatorState): Promise<void> {
+  const receivedAt = new Date().toISOString();
   let url: URL;
   try {
     url = new URL(req.url ?? "/", "http://emulator.invalid");
@@ -789,6 +810,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, state: E
     state.countRateLimited(admit.reason);
     if (route?.handler === handleInvoke) {
       state.recordInvoke({
+        receivedAt,
         method,
         path,
         functionIdParam: params.functionId ?? "",
@@ -801,12 +823,15 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, state: E
         status: 429,
         labelName: null,
         externalId: null,
+        inputDigest: null,
       });
     }
     sendJson(res, 429, { message: admit.message }, {}, state);
     return;
   }
   res.once("close", admit.release);
+  const body = readBody(req);
+  body.catch(() => undefined); // handled where it is awaited; a hanging request never awaits it
 
   const fault = state.decideFault(path);
   if (fault.latencyMs > 0) await sleep(fault.latencyMs);
@@ -816,7 +841,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, state: E
     return;
   }
 
-  const ctx: Ctx = { req, res, url, params, state };
+  const ctx: Ctx = { req, res, url, params, state, receivedAt, body };
   try {
     if (!route) {
       if (pathMatched) throw new HttpError(405, `Method ${method} is not allowed on ${path}`);

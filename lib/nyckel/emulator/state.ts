@@ -89,7 +89,10 @@ export interface EmuFunction {
 
 export interface InvokeLogEntry {
   seq: number;
+  /** When the entry was logged (the answer was decided). */
   at: string;
+  /** When the request arrived (before any injected latency). */
+  receivedAt: string;
   method: string;
   path: string;
   /** The function id as it appeared in the path (bare or prefixed). */
@@ -107,6 +110,8 @@ export interface InvokeLogEntry {
   status: number;
   labelName: string | null;
   externalId: string | null;
+  /** `inputDigest()` of the input (models.ts); null when the body could not be read. */
+  inputDigest: string | null;
 }
 
 export interface EmulatorCounters {
@@ -438,7 +443,7 @@ export class EmulatorState {
   }
 
   /** Records one invoke request (any outcome) in the counters and the log. */
-  recordInvoke(entry: Omit<InvokeLogEntry, "seq" | "at">): void {
+  recordInvoke(entry: Omit<InvokeLogEntry, "seq" | "at" | "receivedAt"> & { receivedAt?: string }): void {
     this.c.invokes++;
     const key = entry.functionId ?? `(unknown) ${entry.functionIdParam}`;
     let perFunction = this.c.invokesByFunction.get(key);
@@ -450,7 +455,8 @@ export class EmulatorState {
     const received = entry.modelIdParam === null ? "(absent)" : entry.modelIdParam === "" ? "(empty)" : entry.modelIdParam;
     bump(perFunction.received, received);
     if (entry.modelIdUsed) bump(perFunction.used, entry.modelIdUsed);
-    this.log.push({ ...entry, seq: ++this.seq, at: new Date().toISOString() });
+    const at = new Date().toISOString();
+    this.log.push({ ...entry, seq: ++this.seq, at, receivedAt: entry.receivedAt ?? at });
     if (this.log.length > this.invokeLogSize) this.log.splice(0, this.log.length - this.invokeLogSize);
   }
 

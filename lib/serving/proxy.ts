@@ -1,0 +1,191 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { isNyckelError } from "@/lib/nyckel/errors";
+import { passthrough } from "@/lib/nyckel/passthrough";
+import { decodeParam } from "@/lib/url";
+import { authenticateToken } from "./auth";
+import { canonicalFunctionId, currentSnapshot, lookupPin, type EnvironmentEntry } from "./cache";
+import { jsonText, proxyError } from "./http";
+import { forgetProxyNyckelClient, proxyNyckelClient } from "./nyckel";
+import {
+  FUNCTION_ID_PATTERN,
+  LATEST_MODEL,
+  MODELPIN_ENVIRONMENT_HEADER,
+  MODELPIN_MODEL_HEADER,
+  UNKNOWN_HEADER_VALUE,
+  modelConflictErrorSchema,
+} from "./schemas";
+import { splitModelId, upstreamQuery } from "./query";
+import { getUsageRecorder } from "./usage";
+import { isDatabaseUnavailable } from "./unavailable";
+
+/**
+ * The Nyckel-compatible invoke proxy: POST /v1/functions/{functionId}/invoke
+ * with an environment token → Nyckel's invoke with the environment's pinned
+ * modelId (none when the pin is latest). See docs/serving.md.
+ */
+
+/** Bodies up to this size are read once into memory so they can be re-sent after a Nyckel 401; larger ones stream. */
+export const REPLAYABLE_BODY_MAX_BYTES = 256 * 1024;
+
+/** Request headers forwarded to Nyckel (never the caller's Authorization or cookies). */
+const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "accept-language"];
+
+/** Response headers passed back: these, plus `x-*` (not `x-modelpin-*`) and `ratelimit*`. */
+const PASSED_RESPONSE_HEADERS = new Set(["content-type", "content-language", "content-disposition", "cache-control", "retry-after", "vary"]);
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+function modelpinHeaders(environment: string, modelId: string): Record<string, string> {
+  return { [MODELPIN_ENVIRONMENT_HEADER]: environment, [MODELPIN_MODEL_HEADER]: modelId };
+}
+
+const UNIDENTIFIED = modelpinHeaders(UNKNOWN_HEADER_VALUE, UNKNOWN_HEADER_VALUE);
+
+function passesBack(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (PASSED_RESPONSE_HEADERS.has(lower)) return true;
+  if (lower.startsWith("x-modelpin-") || lower === "x-powered-by") return false;
+  return lower.startsWith("x-") || lower.startsWith("ratelimit");
+}
+
+function conflict(environment: EnvironmentEntry, functionId: string, pinned: string | null, requested: string): Response {
+  const serves = pinned ? `pins ${functionId} to model ${pinned}` : `serves Nyckel's latest model for ${functionId} (no pin)`;
+  const message =
+    `The environment "${environment.slug}" ${serves}; this request asked for model ${requested}. ` +
+    `Leave out modelId (Modelpin adds the pinned model), move the pin in Modelpin (a promotion request in protected environments), ` +
+    `or ask an admin to allow caller model overrides for "${environment.slug}".`;
+  const body = modelConflictErrorSchema.parse({
+    message,
+    error: { code: "model_conflict", message, environment: environment.slug, functionId, pinnedModelId: pinned, requestedModelId: requested },
+  });
+  return jsonText(JSON.stringify(body), 409, { "cache-control": "no-store", ...modelpinHeaders(environment.slug, pinned ?? LATEST_MODEL) });
+}
+
+async function readBody(request: Request): Promise<{ body: Uint8Array | ReadableStream<Uint8Array> | null; length: number | null }> {
+  const header = request.headers.get("content-length");
+  const length = header !== null && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : null;
+  if (request.body === null || length === 0) return { body: null, length };
+  if (length !== null && length <= REPLAYABLE_BODY_MAX_BYTES) return { body: new Uint8Array(await request.arrayBuffer()), length };
+  return { body: request.body, length };
+}
+
+export async function proxyInvoke(request: Request, rawFunctionId: string): Promise<Response> {
+  try {
+    return await invoke(request, rawFunctionId);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      return proxyError(503, "unavailable", "Modelpin cannot reach its database right now and has nothing cached for this request. Retry shortly.", {
+        ...UNIDENTIFIED,
+        "retry-after": "1",
+      });
+    }
+    if (request.signal.aborted) return proxyError(400, "invalid_input", "The request was aborted by the caller.", UNIDENTIFIED);
+    const requestId = crypto.randomUUID();
+    logger.error({ err: error, requestId }, "invoke proxy failed");
+    return proxyError(500, "internal", `Something went wrong on our side. If it keeps happening, report request id ${requestId}.`, UNIDENTIFIED);
+  }
+}
+
+async function invoke(request: Request, rawFunctionId: string): Promise<Response> {
+  const snapshot = await currentSnapshot();
+  const auth = authenticateToken(snapshot, request.headers.get("authorization"));
+  if (!auth.ok) return proxyError(401, auth.code, auth.message, UNIDENTIFIED);
+  const usage = getUsageRecorder();
+  const now = Date.now();
+  usage.recordTokenUse(auth.token.id, now);
+  const environment = auth.environment;
+
+  const functionId = decodeParam(rawFunctionId);
+  if (!FUNCTION_ID_PATTERN.test(functionId)) {
+    return proxyError(404, "not_found", `${JSON.stringify(functionId.slice(0, 80))} is not a Nyckel function id.`, modelpinHeaders(environment.slug, LATEST_MODEL));
+  }
+  const storedFunctionId = canonicalFunctionId(functionId);
+  const pinned = lookupPin(snapshot.content, environment.id, functionId)?.modelId ?? null;
+  const count = (modelId: string, error: boolean) =>
+    usage.recordCall({ tokenId: auth.token.id, environmentId: environment.id, functionId: storedFunctionId, modelId, error, at: now });
+
+  const url = new URL(request.url);
+  const { rest, modelIds } = splitModelId(url.search.slice(1));
+  const requested = [...new Set(modelIds.filter((m) => m !== ""))];
+  if (requested.length > 1) {
+    count(pinned ?? LATEST_MODEL, true);
+    return proxyError(400, "invalid_input", "modelId was given more than once with different values.", modelpinHeaders(environment.slug, pinned ?? LATEST_MODEL));
+  }
+  let served = pinned;
+  const asked = requested[0];
+  if (asked !== undefined && asked !== pinned) {
+    if (!environment.allowCallerModelOverride) {
+      count(asked, true);
+      return conflict(environment, storedFunctionId, pinned, asked);
+    }
+    served = asked;
+  }
+  const servedKey = served ?? LATEST_MODEL;
+  const headers = modelpinHeaders(environment.slug, servedKey);
+
+  const client = await proxyNyckelClient();
+  if (!client) {
+    count(servedKey, true);
+    return proxyError(502, "nyckel_not_configured", "Nyckel is not configured in Modelpin yet: an admin sets the credentials in Settings → Nyckel.", headers);
+  }
+
+  const forwarded = new Headers();
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null) forwarded.set(name, value);
+  }
+  const { body, length } = await readBody(request);
+  if (body instanceof ReadableStream && length !== null) forwarded.set("content-length", String(length));
+  const search = upstreamQuery(rest, served);
+
+  let upstream: Response;
+  try {
+    ({ response: upstream } = await passthrough(client, {
+      method: "POST",
+      path: `/v1/functions/${encodeURIComponent(functionId)}/invoke`,
+      search,
+      headers: forwarded,
+      body,
+      timeoutMs: env().NYCKEL_TIMEOUT_MS,
+      signal: request.signal,
+    }));
+  } catch (error) {
+    if (!isNyckelError(error)) throw error;
+    count(servedKey, true);
+    if (error.code === "timeout") return proxyError(504, "nyckel_timeout", `Nyckel did not answer within ${env().NYCKEL_TIMEOUT_MS} ms.`, headers);
+    if (error.code === "unauthorized") {
+      forgetProxyNyckelClient();
+      return proxyError(502, "nyckel_unauthorized", "Nyckel refused Modelpin's Nyckel credentials. An admin should check Settings → Nyckel.", headers);
+    }
+    logger.warn({ err: error.message }, "invoke proxy: Nyckel unreachable");
+    return proxyError(502, "nyckel_unreachable", "Modelpin could not reach Nyckel. Retry shortly.", headers);
+  }
+
+  if (upstream.status === 401) {
+    // Nyckel refused a fresh token too (or a streamed body could not be re-sent): Modelpin's
+    // Nyckel credentials are the problem, not the caller's token.
+    await upstream.body?.cancel().catch(() => undefined);
+    count(servedKey, true);
+    forgetProxyNyckelClient();
+    return proxyError(
+      502,
+      "nyckel_unauthorized",
+      "Nyckel refused Modelpin's access token. Retry the request; if it keeps happening, an admin should check Settings → Nyckel.",
+      headers,
+    );
+  }
+
+  count(servedKey, upstream.status >= 400);
+  const answer = new Headers();
+  upstream.headers.forEach((value, name) => {
+    if (passesBack(name)) answer.set(name, value);
+  });
+  for (const [name, value] of Object.entries(headers)) answer.set(name, value);
+  return new Response(NULL_BODY_STATUSES.has(upstream.status) ? null : upstream.body, { status: upstream.status, headers: answer });
+}
+
+/** Any method but POST on the invoke path: 405 JSON, with the headers every proxy answer carries. */
+export function invokeMethodNotAllowed(): Response {
+  return proxyError(405, "method_not_allowed", "Invoke with POST.", { ...UNIDENTIFIED, allow: "POST" });
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { ServingCacheUnavailableError } from "./cache";
+import { isDatabaseUnavailable } from "./unavailable";
+
+describe("isDatabaseUnavailable", () => {
+  it("recognises connection failures, also wrapped as causes", () => {
+    expect(isDatabaseUnavailable(new ServingCacheUnavailableError())).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error("query failed", { cause: Object.assign(new Error("x"), { code: "57P01" }) }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isDatabaseUnavailable(new AggregateError([Object.assign(new Error("a"), { code: "ECONNREFUSED" })]))).toBe(true);
+  });
+
+  it("does not call ordinary errors unavailability", () => {
+    expect(isDatabaseUnavailable(new Error("boom"))).toBe(false);
+    expect(isDatabaseUnavailable(Object.assign(new Error("duplicate key"), { code: "23505" }))).toBe(false);
+    expect(isDatabaseUnavailable(null)).toBe(false);
+    expect(isDatabaseUnavailable("ECONNREFUSED")).toBe(false);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { renderWebhookBody, slackText, type WebhookEnvelope } from "./format";
+
+const pinChanged: WebhookEnvelope = {
+  id: "e1",
+  type: "pin.changed",
+  createdAt: "2026-01-01T00:00:00.000Z",
+  data: {
+    function: { id: "function_1", name: "Fraud <v2>" },
+    environment: { id: "env", slug: "production", name: "Production" },
+    kind: "pin",
+    breakGlass: false,
+    before: { version: 1, modelId: "model_a", nickname: "Alpha" },
+    after: { version: 2, modelId: "model_b", nickname: "Beta" },
+    reason: "better recall",
+    actor: "ed@example.com",
+  },
+};
+
+describe("webhook bodies", () => {
+  it("JSON is the envelope as is", () => {
+    expect(JSON.parse(renderWebhookBody("json", pinChanged))).toEqual(pinChanged);
+  });
+
+  it("Slack-compatible is { text } with one readable sentence, Slack-escaped", () => {
+    const body = JSON.parse(renderWebhookBody("slack", pinChanged)) as { text: string };
+    expect(Object.keys(body)).toEqual(["text"]);
+    expect(body.text).toBe("ed@example.com pinned *Fraud &lt;v2&gt;* in *Production* to Beta (model_b) (was Alpha (model_a)). Reason: “better recall”");
+  });
+
+  it("describes unpins, break-glass changes, requests and test events", () => {
+    expect(slackText({ ...pinChanged, data: { ...pinChanged.data, kind: "unpin", breakGlass: true, after: { version: 3, modelId: null } } })).toBe(
+      ":rotating_light: Break-glass: ed@example.com unpinned *Fraud &lt;v2&gt;* in *Production* to latest (was Alpha (model_a)). Reason: “better recall”",
+    );
+    expect(
+      slackText({
+        id: "e2",
+        type: "request.approved",
+        createdAt: "",
+        data: { function: { name: "Fraud" }, environment: { name: "Production" }, model: { modelId: "model_b", nickname: "Beta" }, actor: "ann@example.com" },
+      }),
+    ).toBe("Promotion of *Fraud* in *Production* to Beta (model_b) approved by ann@example.com.");
+    expect(slackText({ id: "t", type: "webhook.test", createdAt: "", data: { webhook: { name: "Ops" }, actor: "admin@example.com" } })).toBe(
+      "Modelpin test event for webhook “Ops”: deliveries to this URL work. Sent by admin@example.com.",
+    );
+  });
+});

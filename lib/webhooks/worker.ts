@@ -1,0 +1,160 @@
+import "server-only";
+import pg from "pg";
+import type PgBoss from "pg-boss";
+import { requireDatabaseUrl } from "@/lib/env";
+import { QUEUES, getBoss } from "@/lib/jobs/boss";
+import { logger } from "@/lib/logger";
+import { runDeliveryJob, type DeliveryJobData } from "./deliver";
+import { dispatchPendingEvents, type RetryPolicy } from "./dispatch";
+import { WEBHOOK_NOTIFY_CHANNEL } from "./event-types";
+
+/**
+ * The webhook worker of one process:
+ * - a dispatcher that fans the outbox out into pg-boss jobs, every second and
+ *   at once when an emitter's NOTIFY arrives (LISTEN on its own connection);
+ * - `concurrency` pg-boss workers on the delivery queue, one job each, so one
+ *   slow receiver (10 s timeout) does not hold up the others;
+ * - a wake-up at the exact time pg-boss schedules a retry, so retries follow
+ *   the backoff schedule instead of the next poll.
+ */
+
+export type WebhookWorkerOptions = {
+  /** Overrides MODELPIN_WEBHOOK_MAX_ATTEMPTS / MODELPIN_WEBHOOK_RETRY_DELAY_SECONDS (tests). */
+  retry?: Partial<RetryPolicy>;
+  concurrency?: number;
+  dispatchIntervalMs?: number;
+};
+
+export type WebhookWorker = { stop: () => Promise<void> };
+
+const globalForWorker = globalThis as unknown as { modelpinWebhookWorker?: Promise<WebhookWorker> };
+
+export function startWebhookWorker(options: WebhookWorkerOptions = {}): Promise<WebhookWorker> {
+  globalForWorker.modelpinWebhookWorker ??= start(options).catch((err: unknown) => {
+    globalForWorker.modelpinWebhookWorker = undefined;
+    throw err;
+  });
+  return globalForWorker.modelpinWebhookWorker;
+}
+
+async function start(options: WebhookWorkerOptions): Promise<WebhookWorker> {
+  const boss = await getBoss();
+  const queue = QUEUES.webhookDelivery;
+  const workerIds: string[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  const later = (ms: number, fn: () => void | Promise<void>) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopped) void Promise.resolve(fn()).catch((err: unknown) => logger.warn({ err }, "webhook worker timer failed"));
+    }, ms);
+    timers.add(t);
+  };
+  const wakeWorkers = () => {
+    for (const id of workerIds) boss.notifyWorker(id);
+  };
+
+  /** pg-boss records a failure just after the handler throws; then read when it will retry, and wake a worker then. */
+  const wakeAtRetry = (jobId: string, tries = 0) =>
+    later(100, async () => {
+      const job = await boss.getJobById(queue, jobId);
+      if (job?.state === "retry") later(Math.max(0, new Date(job.startAfter).getTime() - Date.now()) + 5, wakeWorkers);
+      else if (job?.state === "active" && tries < 20) wakeAtRetry(jobId, tries + 1);
+    });
+
+  const handle = async ([job]: PgBoss.JobWithMetadata<DeliveryJobData>[]) => {
+    if (!job) return;
+    const attempt = job.retryCount + 1;
+    const maxAttempts = job.retryLimit + 1;
+    try {
+      return await runDeliveryJob(job.data, attempt, maxAttempts);
+    } catch (err) {
+      if (attempt < maxAttempts) wakeAtRetry(job.id);
+      throw err;
+    }
+  };
+  for (let i = 0; i < (options.concurrency ?? 4); i++) {
+    const self: { id?: string } = {}; // known once work() returns; the first job may start before that
+    // pg-boss waits a polling interval after every batch, even when more jobs wait; a worker that just
+    // finished a job asks for the next one at once instead (the wait applies only when the queue is empty).
+    self.id = await boss.work<DeliveryJobData>(queue, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, (jobs) =>
+      handle(jobs).finally(() => {
+        if (self.id && !stopped) boss.notifyWorker(self.id);
+      }),
+    );
+    workerIds.push(self.id);
+  }
+
+  // The dispatcher: never two runs at once in this process; a request during a run asks for one more.
+  let running: Promise<void> | null = null;
+  let again = false;
+  const dispatch = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        const r = await dispatchPendingEvents({ retry: options.retry });
+        if (r.jobs > 0) wakeWorkers();
+        if (r.events > 0) again = true; // maybe more than one batch waiting
+      } while (again && !stopped);
+    })()
+      .catch((err: unknown) => logger.error({ err }, "webhook dispatch failed"))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const interval = setInterval(dispatch, options.dispatchIntervalMs ?? 1000);
+
+  let listener: pg.Client | null = null;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: "modelpin-webhooks" });
+    let lost = false;
+    client.on("error", (err) => {
+      if (lost) return;
+      lost = true;
+      if (listener === client) listener = null;
+      client.end().catch(() => undefined);
+      // The 1 s poll keeps delivering meanwhile; only the instant wake-up waits for the reconnect.
+      logger.warn({ err }, "webhook LISTEN connection lost; reconnecting in 5 s");
+      later(5_000, listenOrRetry);
+    });
+    client.on("notification", dispatch);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${WEBHOOK_NOTIFY_CHANNEL}`);
+    } catch (err) {
+      if (lost) return; // the error handler already scheduled the reconnect
+      lost = true;
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (stopped) await client.end();
+    else listener = client;
+  };
+  const listenOrRetry = () =>
+    listen().catch((err: unknown) => {
+      logger.warn({ err }, "webhook LISTEN failed; deliveries start on the 1 s poll until it reconnects");
+      later(5_000, listenOrRetry);
+    });
+  await listenOrRetry();
+  dispatch();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(interval);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await listener?.end().catch(() => undefined);
+      listener = null;
+      for (const id of workerIds) await boss.offWork({ id }).catch(() => undefined);
+      await running;
+      globalForWorker.modelpinWebhookWorker = undefined;
+    },
+  };
+}

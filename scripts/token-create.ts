@@ -1,0 +1,125 @@
+/**
+ * `npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]`
+ *
+ * Creates an environment API token against DATABASE_URL (or the embedded
+ * development database when it is unset) and prints ONLY the token on stdout,
+ * so `TOKEN=$(npm run -s token:create -- …)` works (`-s`: npm itself prints
+ * a banner on stdout otherwise). Everything else goes to
+ * stderr. The audit log records the creation with the actor "cli".
+ *
+ * Exit codes: 0 created; 1 bad arguments, unknown environment or invalid input;
+ * 2 anything unexpected (e.g. the database cannot be reached).
+ */
+import { withDatabase } from "@/lib/db/database-url";
+
+const USAGE = `Usage: npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]
+
+Creates an API token for one environment and prints only the token on stdout
+(npm -s keeps npm's own banner off stdout: TOKEN=$(npm run -s token:create -- …)).
+
+  --environment <slug>     The environment the token may read and invoke for (e.g. production).
+  --name <name>            What the token is for (e.g. "checkout service").
+  --expires-in-days <N>    Optional: the token stops working after N days (1-3650).
+
+Uses DATABASE_URL when set; otherwise the embedded PostgreSQL of npm run dev.`;
+
+class UsageError extends Error {}
+
+type Args = { environment: string; name: string; expiresInDays: number | null };
+
+function parseArgs(argv: string[]): Args | "help" {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    if (raw === "--help" || raw === "-h") return "help";
+    if (!raw.startsWith("--")) throw new UsageError(`Unexpected argument "${raw}".`);
+    const eq = raw.indexOf("=");
+    const flag = eq === -1 ? raw : raw.slice(0, eq);
+    if (!["--environment", "--name", "--expires-in-days"].includes(flag)) throw new UsageError(`Unknown option "${flag}".`);
+    let value: string | undefined;
+    if (eq !== -1) value = raw.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
+      i++;
+    }
+    if (flag in values) throw new UsageError(`${flag} was given twice.`);
+    values[flag] = value;
+  }
+  const environment = values["--environment"]?.trim();
+  const name = values["--name"]?.trim();
+  if (!environment) throw new UsageError("--environment <slug> is required.");
+  if (!name) throw new UsageError("--name <name> is required.");
+  let expiresInDays: number | null = null;
+  const rawDays = values["--expires-in-days"];
+  if (rawDays !== undefined) {
+    if (!/^\d+$/.test(rawDays.trim())) throw new UsageError(`--expires-in-days must be a whole number of days, got "${rawDays}".`);
+    expiresInDays = Number(rawDays.trim());
+  }
+  return { environment, name, expiresInDays };
+}
+
+/** An error whose message is for the person at the terminal (exit 1). */
+class ExpectedError extends Error {}
+
+async function main(): Promise<number> {
+  let args: Args | "help";
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${USAGE}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (args === "help") {
+    process.stderr.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { environment, name, expiresInDays } = args;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  return withDatabase(
+    async (url) => {
+      process.env.DATABASE_URL = url;
+      const { disconnectPrisma } = await import("@/lib/db/client");
+      const { systemContext } = await import("@/lib/context");
+      const { isExpectedError } = await import("@/lib/errors");
+      const { listEnvironments } = await import("@/lib/environments/queries");
+      const { getEnvironmentBySlug } = await import("@/lib/pins/queries");
+      const { createApiToken } = await import("@/lib/tokens/service");
+      try {
+        const target = await getEnvironmentBySlug(environment);
+        if (!target) {
+          const known = (await listEnvironments()).map((e) => e.slug);
+          throw new ExpectedError(
+            `There is no environment "${environment}". ${known.length ? `Known environments: ${known.join(", ")}.` : "There are no environments yet."}`,
+          );
+        }
+        const created = await createApiToken(systemContext("cli"), { name, environmentId: target.id, expiresInDays });
+        process.stdout.write(`${created.token}\n`);
+        log(
+          `Created the API token "${created.name}" (${created.prefix}…) for the environment "${created.environment.slug}"` +
+            `${created.expiresAt ? `, expiring ${created.expiresAt.toISOString()}` : ", without expiry"}. It is not shown again.`,
+        );
+        return 0;
+      } catch (e) {
+        if (e instanceof ExpectedError || isExpectedError(e)) {
+          log(e.message);
+          return 1;
+        }
+        throw e;
+      } finally {
+        await disconnectPrisma();
+      }
+    },
+    { log: (line) => log(`[database] ${line}`) },
+  );
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((e: unknown) => {
+    process.stderr.write(`token:create failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  });
