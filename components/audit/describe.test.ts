@@ -31,5 +31,11 @@ describe("audit row summaries", () => {
     expect(targetLink({ targetType: "member", targetId: "u1", functionId: null }, { ...viewer, canManageMembers: true })?.href).toBe("/settings/members");
     expect(targetLink({ targetType: "environment", targetId: "e", functionId: null }, viewer)?.href).toBe("/");
     expect(targetLink({ targetType: null, targetId: null, functionId: null }, viewer)).toBeNull();
+    expect(targetLink({ targetType: "webhook", targetId: "w1", functionId: null }, viewer)).toBeNull();
+    expect(targetLink({ targetType: "webhook", targetId: "w1", functionId: null }, { ...viewer, canManageWebhooks: true })?.href).toBe("/settings/webhooks/w1");
+    expect(targetLink({ targetType: "api_token", targetId: "t1", functionId: null }, viewer)).toBeNull();
+    expect(targetLink({ targetType: "api_token", targetId: "t1", functionId: null }, { ...viewer, canManageTokens: true })?.href).toBe("/settings/tokens");
+    expect(targetLink({ targetType: "promotion_request", targetId: "r1", functionId: "function_a" }, viewer)?.href).toBe("/promotions/r1");
+    expect(targetLink({ targetType: "comparison_run", targetId: "c1", functionId: "function_a" }, viewer)?.href).toBe("/comparisons/c1");
   });
 });

@@ -56,7 +56,14 @@ export type TargetLink = { href: string; label: string } | null;
 
 export function targetLink(
   row: { targetType: string | null; targetId: string | null; functionId: string | null },
-  names: { functionName?: string | null; canManageEnvironments: boolean; canManageMembers: boolean; canManageNyckel: boolean },
+  names: {
+    functionName?: string | null;
+    canManageEnvironments: boolean;
+    canManageMembers: boolean;
+    canManageNyckel: boolean;
+    canManageWebhooks?: boolean;
+    canManageTokens?: boolean;
+  },
 ): TargetLink {
   const fnHref = row.functionId ? `/functions/${encodeURIComponent(row.functionId)}` : null;
   const fnLabel = names.functionName ?? row.functionId ?? "";
@@ -74,6 +81,15 @@ export function targetLink(
       return { href: "/functions", label: "functions" };
     case "nyckel_settings":
       return { href: names.canManageNyckel ? "/settings/nyckel" : "/functions", label: "Nyckel settings" };
+    case "webhook":
+      if (!names.canManageWebhooks) return null;
+      return row.targetId ? { href: `/settings/webhooks/${encodeURIComponent(row.targetId)}`, label: "webhook" } : { href: "/settings/webhooks", label: "webhooks" };
+    case "api_token":
+      return names.canManageTokens ? { href: "/settings/tokens", label: "API tokens" } : null;
+    case "promotion_request":
+      return row.targetId ? { href: `/promotions/${encodeURIComponent(row.targetId)}`, label: "promotion request" } : null;
+    case "comparison_run":
+      return row.targetId ? { href: `/comparisons/${encodeURIComponent(row.targetId)}`, label: "comparison run" } : null;
   }
   return fnHref ? { href: fnHref, label: fnLabel } : null;
 }

@@ -42,6 +42,8 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
     canManageEnvironments: can(user.role, "environments:manage"),
     canManageMembers: can(user.role, "members:manage"),
     canManageNyckel: can(user.role, "nyckel:manage"),
+    canManageWebhooks: can(user.role, "webhooks:manage"),
+    canManageTokens: can(user.role, "tokens:manage"),
   };
   const filtered = Object.values(raw).some(Boolean);
   const knownAction = AUDIT_ACTIONS.some((a) => a.action === raw.action);
