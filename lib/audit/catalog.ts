@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "comparison.started", label: "Comparison started" },
   { action: "comparison.finished", label: "Comparison finished" },
   { action: "comparison.cancelled", label: "Comparison cancelled" },
+  { action: "comparison.failed", label: "Comparison failed" },
   { action: "request.opened", label: "Promotion requested" },
   { action: "request.approved", label: "Promotion approved" },
   { action: "request.rejected", label: "Promotion rejected" },

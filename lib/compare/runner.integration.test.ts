@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { NyckelClient } from "@/lib/nyckel/client";
+import { NyckelClient, stripPrefix } from "@/lib/nyckel/client";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
 import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";
 import { executeRun } from "./runner";
+import { getRunProgress } from "./service";
 
 const sys = systemContext("test");
 const fn = seededFunction("support-triage");
@@ -54,33 +55,55 @@ describe("comparison runs against the emulator (real PostgreSQL)", () => {
   it("records every sample as ok or failed with a reason under 20% injected 429/500/503 and hanging requests", async () => {
     const [a, b] = [fn.modelIds[0]!, fn.modelIds[1]!];
     const run = await newRun(a, b);
+    emulator.state.resetCounters();
     emulator.state.setFaults({ pathIncludes: "/invoke", share429: 0.07, share500: 0.07, share503: 0.06, shareHang: 0.02 });
     try {
-      await expect(executeRun(run.id, { client: client() })).resolves.toBe("finished");
+      // One retry: most faults are retried away, and some sides still fail after it (≈ 0.22² of them).
+      await expect(executeRun(run.id, { client: client({ maxRetries: 1 }) })).resolves.toBe("finished");
     } finally {
       emulator.state.clearFaults();
     }
+    const counters = emulator.state.counters();
+    // The faults really happened, of every kind.
+    for (const kind of ["status429", "status500", "status503", "hang"] as const) expect(counters.injected[kind]).toBeGreaterThan(0);
+
     const results = await prisma.comparisonResult.findMany({ where: { runId: run.id } });
+    // Every sample ends recorded on both sides, once.
     expect(results).toHaveLength(400);
-    const ok = results.filter((r) => r.ok);
-    const failed = results.filter((r) => !r.ok);
-    expect(ok.length + failed.length).toBe(400);
-    expect(ok.length).toBeGreaterThan(300);
-    for (const r of ok) expect(r.labelName && r.confidence !== null && r.latencyMs !== null).toBeTruthy();
-    for (const r of failed) expect(r.error).toBeTruthy();
     const bySample = new Map<string, number>();
     for (const r of results) bySample.set(r.sampleId, (bySample.get(r.sampleId) ?? 0) + 1);
-    expect([...bySample.values()].every((n) => n === 2)).toBe(true);
     expect(bySample.size).toBe(200);
-    expect((await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("finished");
-    // The summary is an audit event, with the figures the report shows.
-    const finished = await prisma.auditEvent.findFirst({ where: { action: "comparison.finished", targetId: run.id } });
-    const both = new Set(ok.map((r) => r.sampleId).filter((id) => ok.filter((x) => x.sampleId === id).length === 2));
-    expect(finished?.after).toMatchObject({ samples: 200, bothAnswered: both.size, errors: { a: failed.filter((r) => r.side === "a").length, b: failed.filter((r) => r.side === "b").length } });
-    const invokes = emulator.state.counters().invokesByFunction[fn.id];
-    // Each model was asked with its own modelId (hanging requests may not be counted).
+    expect([...bySample.values()].every((n) => n === 2)).toBe(true);
+    // Each either answered (label, confidence, latency) or failed with the reason.
+    const ok = results.filter((r) => r.ok);
+    const failed = results.filter((r) => !r.ok);
+    expect(ok.length).toBeGreaterThan(300);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const r of ok) expect(r.labelName && r.confidence !== null && r.latencyMs !== null && r.error === null).toBeTruthy();
+    for (const r of failed) {
+      expect(r.error).toMatch(/^(Nyckel rate limit exceeded \(429|Nyckel server error \((500|503)|Nyckel did not answer within 800 ms)/);
+      expect(r.labelName).toBeNull();
+      expect(r.attempts).toBe(2);
+    }
+    // Retries helped: some answers took a second attempt.
+    expect(ok.some((r) => r.attempts === 2)).toBe(true);
+    // The counts add up: every HTTP invoke the emulator received is one attempt of one recorded result.
+    const invokePath = `/v1/functions/${stripPrefix(fn.id)}/invoke`;
+    expect(results.reduce((n, r) => n + r.attempts, 0)).toBe(counters.byPath[invokePath]);
+    // Each model was asked with its own modelId.
+    const invokes = counters.invokesByFunction[fn.id];
     expect(invokes?.byModelIdReceived[a]).toBeGreaterThan(150);
     expect(invokes?.byModelIdReceived[b]).toBeGreaterThan(150);
+
+    expect((await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("finished");
+    // Progress says the same: all complete, the failed ones are the samples with a failed side.
+    const failedSamples = new Set(failed.map((r) => r.sampleId));
+    expect(await getRunProgress(run.id)).toMatchObject({ total: 200, complete: 200, failed: failedSamples.size, status: "finished" });
+    // The summary is an audit event, with the figures the report shows.
+    const finished = await prisma.auditEvent.findFirst({ where: { action: "comparison.finished", targetId: run.id } });
+    const both = new Set(ok.map((r) => r.sampleId).filter((id) => !failedSamples.has(id)));
+    expect(both.size + failedSamples.size).toBe(200);
+    expect(finished?.after).toMatchObject({ samples: 200, bothAnswered: both.size, errors: { a: failed.filter((r) => r.side === "a").length, b: failed.filter((r) => r.side === "b").length } });
   }, 120_000);
 
   it("resumes: samples already recorded are not invoked again", async () => {

@@ -8,7 +8,7 @@ import { parseInput } from "@/lib/validation";
 import { startRunSchema, type ModelChoice, type StartRunInput } from "./schemas";
 
 /** Resolves a side to the Nyckel model id to send (null = latest) and a label that says what it was. */
-async function resolveChoice(tx: Tx, functionId: string, choice: ModelChoice): Promise<{ modelId: string | null; label: string }> {
+export async function resolveChoice(tx: Tx, functionId: string, choice: ModelChoice): Promise<{ modelId: string | null; label: string }> {
   if (choice.kind === "latest") return { modelId: null, label: "latest" };
   if (choice.kind === "model") {
     const m = await tx.model.findFirst({ where: { id: choice.modelRefId, functionId }, select: { modelId: true, nickname: true, retiredAt: true } });

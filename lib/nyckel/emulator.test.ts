@@ -1,5 +1,6 @@
 /** The emulator over HTTP, as any Nyckel caller sees it (raw fetch, no client). */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { inputDigest } from "./emulator/models";
 import { SEEDED_FUNCTIONS, seededFunction } from "./emulator/seed";
 import { startEmulator, type EmulatorHandle } from "./emulator/server";
 import { emulatorToken, sleep, tinyPng } from "./test-support";
@@ -254,6 +255,43 @@ describe("invoke", () => {
       ["multipart", "image"],
       ["json", "imageUrl"],
     ]);
+  });
+
+  it("logs each invoke's arrival and a digest of its input (same content, same digest, whatever the transport)", async () => {
+    const png = tinyPng(2, 2, [10, 200, 10]);
+    const before = Date.now();
+    await invoke(pets.id, { data: `data:image/png;base64,${Buffer.from(png).toString("base64")}` });
+    const form = new FormData();
+    form.append("data", new Blob([png], { type: "image/png" }), "photo.png");
+    await api(`/v1/functions/${pets.id}/invoke`, { method: "POST", body: form });
+    await invoke(triage.id, { data: "my invoice is wrong" });
+    const [json, multipart, text] = emu.state.recentInvokes();
+    expect(json!.inputDigest).toBe(inputDigest({ kind: "image", bytes: png, mimeType: "image/png" }));
+    expect(multipart!.inputDigest).toBe(json!.inputDigest);
+    expect(text!.inputDigest).toBe(inputDigest({ kind: "text", text: "my invoice is wrong" }));
+    expect(text!.inputDigest).not.toBe(json!.inputDigest);
+    for (const entry of [json!, multipart!, text!]) {
+      expect(Date.parse(entry.receivedAt)).toBeGreaterThanOrEqual(before - 1);
+      expect(Date.parse(entry.receivedAt)).toBeLessThanOrEqual(Date.parse(entry.at));
+    }
+  });
+
+  it("still handles and logs an invoke whose caller went away during injected latency (as a server that received it would)", async () => {
+    emu.state.setFaults({ pathIncludes: "/invoke", latencyMs: 150 });
+    const controller = new AbortController();
+    const gone = api(`/v1/functions/${triage.id}/invoke`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: "abandoned request" }),
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await sleep(50);
+    controller.abort();
+    expect(await gone).toBeInstanceOf(Error);
+    await sleep(250);
+    const [entry] = emu.state.recentInvokes();
+    expect(entry).toMatchObject({ status: 200, inputDigest: inputDigest({ kind: "text", text: "abandoned request" }) });
+    expect(Date.parse(entry!.at) - Date.parse(entry!.receivedAt)).toBeGreaterThanOrEqual(140);
   });
 
   it("accepts tabular objects by field name or field id", async () => {

@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:compare` (tsx --conditions=react-server scripts/bench-compare.ts):
+ * how close a comparison run gets to the Nyckel rate limit, through the real job path.
+ *
+ * - A scratch database on DATABASE_URL's server (created, migrated, dropped at the
+ *   end), or a throw-away embedded PostgreSQL on a free port in .data/bench-compare-postgres
+ *   when DATABASE_URL is unset.
+ * - Its own Nyckel emulator, in a child process (as Nyckel is another machine: its
+ *   clock for arrivals is not held up by this process's work), on a free loopback
+ *   port, enforcing 100 requests per second (strict sliding 1 s window) and 25
+ *   concurrent requests, with 20–60 ms of latency per invoke. The child ends with
+ *   this process (it watches its stdin).
+ * - Its own function, two registered models, an editor and a 1,000-sample text set.
+ * - The app's Nyckel connection points at the emulator (NYCKEL_BASE_URL/CLIENT_ID/SECRET),
+ *   with the client's limiter at the emulator's limits (NYCKEL_RATE_LIMIT_RPS=100,
+ *   NYCKEL_MAX_CONCURRENCY=25).
+ * - The run goes through startComparisonRun → pg-boss → the comparison worker
+ *   (started in this process, as `npm run worker` starts it).
+ *
+ * Measured from the first invoke the emulator received (its invoke log) to the last
+ * result stored (max created_at of the run's comparison_results):
+ *   achieved rate = invoke requests the emulator received ÷ that time; rate_ratio = achieved ÷ 100.
+ * Note that a sliding window lets the first second's requests through at once, which
+ * this end-to-end figure includes; the sustained rate (as bench:nyckel measures it:
+ * how long a start slot takes to be reused) is printed too.
+ *
+ * Last line: `RESULT rate_ratio=<x.xx> failed=<samples with a failed side>` (goal ≥ 0.95 and 0).
+ * Options: --samples 1000 --latency 30 (ms per invoke; "20-60" for a uniform range)
+ *          --rate 100 --concurrency 25 --debug (slot-reuse percentiles)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { repoRoot } from "@/lib/db/database-url";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { deployMigrations } from "@/lib/db/migrations";
+import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
+import { startEmulator, type EmulatorOptions } from "@/lib/nyckel/emulator/server";
+import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import type { EmulatorCounters, EmulatorFaults, InvokeLogEntry } from "@/lib/nyckel/emulator/state";
+import { freePort } from "@/lib/testing/free-port";
+
+const argv = process.argv.slice(2);
+function option(name: string, fallback: string): string {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+}
+function positive(name: string, fallback: string): number {
+  const value = Number(option(name, fallback));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+const SAMPLES = Math.floor(positive("samples", "1000"));
+const LIMIT = Math.floor(positive("rate", "100"));
+const CONCURRENCY = Math.floor(positive("concurrency", "25"));
+const LATENCY = option("latency", "20-60");
+const RUN_TIMEOUT_MS = 10 * 60_000;
+const log = (line: string) => console.log(`[bench:compare] ${line}`);
+
+function latencyFaults(spec: string): EmulatorFaults {
+  const range = /^(\d+)-(\d+)$/.exec(spec);
+  if (range) return { pathIncludes: "/invoke", latencyRangeMs: [Number(range[1]), Number(range[2])] };
+  const fixed = Number(spec);
+  if (!Number.isFinite(fixed) || fixed < 0) throw new Error("--latency must be milliseconds (30) or a range (20-60)");
+  return fixed > 0 ? { pathIncludes: "/invoke", latencyMs: fixed } : {};
+}
+
+/** The emulator in a child process (this same script with --serve-emulator), and its control API. */
+type RemoteEmulator = {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  resetCounters(): Promise<void>;
+  counters(): Promise<EmulatorCounters>;
+  invokes(): Promise<InvokeLogEntry[]>;
+  close(): Promise<void>;
+};
+
+async function startEmulatorProcess(options: EmulatorOptions): Promise<RemoteEmulator> {
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--serve-emulator", JSON.stringify(options)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const first = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the emulator process exited (${code}) before it started`)));
+  });
+  const info = JSON.parse(first) as { url: string; clientId: string; clientSecret: string };
+  const control = async <T>(path: string, method = "GET"): Promise<T> => {
+    const res = await fetch(`${info.url}/_emulator${path}`, { method });
+    if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return {
+    ...info,
+    resetCounters: async () => void (await control("/counters", "DELETE")),
+    counters: () => control<EmulatorCounters>("/counters"),
+    invokes: () => control<InvokeLogEntry[]>(`/invokes?limit=${options.invokeLogSize ?? 200}`),
+    close: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+/** Child mode: run the emulator until stdin closes (the parent ended, however it ended). */
+async function serveEmulator(options: EmulatorOptions): Promise<void> {
+  const emulator = await startEmulator({ ...options, port: 0, quiet: true });
+  process.stdout.write(`${JSON.stringify({ url: emulator.url, clientId: emulator.state.clientId, clientSecret: emulator.state.clientSecret })}\n`);
+  const stop = () => void emulator.close().finally(() => process.exit(0));
+  process.stdin.on("end", stop);
+  process.stdin.on("close", stop);
+  process.on("SIGTERM", stop);
+  process.stdin.resume();
+}
+
+const TOPICS = ["invoice", "password", "order", "screen", "refund", "login", "shipping", "crash", "upgrade", "receipt"];
+function sampleText(i: number): string {
+  return `bench ticket ${i}: my ${TOPICS[i % TOPICS.length]} ${i % 7 === 0 ? "keeps failing" : "is wrong"} (${(i * 7919) % 1000})`;
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  process.chdir(repoRoot());
+
+  // ---- database: a scratch database on DATABASE_URL's server, or a throw-away embedded server
+  const serverUrl = process.env.DATABASE_URL?.trim();
+  let url: string;
+  let stopDb: () => Promise<void>;
+  if (serverUrl) {
+    url = withDatabaseName(serverUrl, `modelpin_bench_compare_${randomBytes(3).toString("hex")}`);
+    log(`using DATABASE_URL's server: scratch database ${redactUrl(url)} (dropped at the end)`);
+    await ensureDatabase(url);
+    stopDb = () => dropDatabase(url);
+  } else {
+    const dir = path.resolve(".data/bench-compare-postgres");
+    rmSync(dir, { recursive: true, force: true });
+    const port = await freePort();
+    log(`DATABASE_URL is unset: starting a throw-away PostgreSQL on port ${port} (${path.relative(process.cwd(), dir)})`);
+    const server = await startEmbeddedPostgres({ dir, port, database: "modelpin_bench", ephemeral: true, log: () => undefined });
+    url = server.url;
+    stopDb = async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+
+  let emulator: RemoteEmulator | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    await deployMigrations(url, { log: () => undefined });
+
+    // ---- the emulator, and the app's configuration pointing at it (read by lib/env.ts on first use)
+    emulator = await startEmulatorProcess({
+      rateLimit: { perSecond: LIMIT, concurrency: CONCURRENCY },
+      faults: latencyFaults(LATENCY),
+      invokeLogSize: SAMPLES * 2 * 20,
+    });
+    process.env.DATABASE_URL = url;
+    process.env.NYCKEL_BASE_URL = emulator.url;
+    process.env.NYCKEL_CLIENT_ID = emulator.clientId;
+    process.env.NYCKEL_CLIENT_SECRET = emulator.clientSecret;
+    process.env.NYCKEL_RATE_LIMIT_RPS = String(LIMIT);
+    process.env.NYCKEL_MAX_CONCURRENCY = String(CONCURRENCY);
+    process.env.LOG_LEVEL ||= "warn";
+    log(`emulator ${emulator.url}: ${LIMIT} requests/s (sliding 1 s window), ${CONCURRENCY} concurrent, invoke latency ${LATENCY} ms`);
+
+    // The app's modules read the configuration on first use: import them only now.
+    const { prisma, disconnectPrisma } = await import("@/lib/db/client");
+    const { stopBoss } = await import("@/lib/jobs/boss");
+    cleanups.push(stopBoss, disconnectPrisma);
+    const { userContext } = await import("@/lib/context");
+    const { registerModel } = await import("@/lib/models/service");
+    const { parseTextLines } = await import("@/lib/samples/parse");
+    const { createSampleSet } = await import("@/lib/samples/service");
+    const { startComparisonRun } = await import("@/lib/compare/service");
+    const { startComparisonWorker } = await import("@/lib/compare/worker");
+
+    // ---- its own function, models, user and sample set
+    const fn = seededFunction("support-triage");
+    await prisma.nyckelFunction.create({ data: { id: fn.id, name: fn.name, inputType: "Text", outputType: "Classification", lastSyncedAt: new Date() } });
+    const user = await prisma.user.create({ data: { email: `bench-${randomBytes(3).toString("hex")}@bench.local`, name: "Bench editor", role: "editor" } });
+    const ctx = userContext({ id: user.id, role: "editor", email: user.email }, "bench-compare");
+    const modelA = await registerModel(ctx, { functionId: fn.id, modelId: fn.modelIds[0]!, nickname: "bench A", notes: "" });
+    const modelB = await registerModel(ctx, { functionId: fn.id, modelId: fn.modelIds[1]!, nickname: "bench B", notes: "" });
+    const lines = Array.from({ length: SAMPLES }, (_, i) => sampleText(i)).join("\n");
+    const parsed = parseTextLines(lines, { inputKind: "text" });
+    if (parsed.samples.length !== SAMPLES) throw new Error(`the sample set parsed to ${parsed.samples.length} samples, expected ${SAMPLES}`);
+    const set = await createSampleSet(ctx, { functionId: fn.id, name: `bench ${SAMPLES}`, result: parsed });
+    log(`function ${fn.id}, models ${fn.modelIds[0]} and ${fn.modelIds[1]}, sample set of ${set.sampleCount} texts`);
+
+    // ---- the worker in this process; warm the client (token, connections) and let the window empty
+    await startComparisonWorker();
+    const { getNyckelClient } = await import("@/lib/nyckel-settings/connection");
+    await (await getNyckelClient())!.client.testConnection();
+    await new Promise((r) => setTimeout(r, 1100));
+    await emulator.resetCounters();
+
+    // ---- the run, through the real job path
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const run = await startComparisonRun(ctx, {
+      functionId: fn.id,
+      sampleSetId: set.id,
+      modelA: { kind: "model", modelRefId: modelA.id },
+      modelB: { kind: "model", modelRefId: modelB.id },
+    });
+    let status = "queued";
+    while (!["finished", "failed", "cancelled"].includes(status)) {
+      if (performance.now() - t0 > RUN_TIMEOUT_MS) throw new Error(`the run did not finish within ${RUN_TIMEOUT_MS / 1000} s (status ${status})`);
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status;
+    }
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (status !== "finished") throw new Error(`the run ended ${status}`);
+
+    // ---- figures
+    const counters = await emulator.counters();
+    const invokes = await emulator.invokes();
+    if (invokes.length !== counters.invokes) throw new Error(`the invoke log holds ${invokes.length} of ${counters.invokes} invokes; raise invokeLogSize`);
+    const arrivals = invokes.map((e) => Date.parse(e.receivedAt)).sort((a, b) => a - b);
+    const [agg] = await prisma.$queryRaw<Array<{ last: Date; rows: bigint; failedRows: bigint; failedSamples: bigint; retries: bigint }>>`
+      SELECT max(created_at) AS last, count(*) AS rows, count(*) FILTER (WHERE NOT ok) AS "failedRows",
+             count(DISTINCT sample_id) FILTER (WHERE NOT ok) AS "failedSamples", coalesce(sum(attempts - 1), 0) AS retries
+      FROM comparison_results WHERE run_id = ${run.id}::uuid`;
+    if (!agg || Number(agg.rows) !== SAMPLES * 2) throw new Error(`the run stored ${agg?.rows ?? 0} results, expected ${SAMPLES * 2}`);
+    const first = arrivals[0]!;
+    const durationS = (agg.last.getTime() - first) / 1000;
+    const achieved = invokes.length / durationS;
+    const admitted = invokes.filter((e) => e.status !== 429).map((e) => Date.parse(e.receivedAt)).sort((a, b) => a - b);
+    const L = LIMIT;
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const sustained = admitted.length > 2 * L ? (admitted.length - L) / ((mean(admitted.slice(-L)) - mean(admitted.slice(0, L))) / 1000) : NaN;
+    const status429 = counters.byStatus["429"] ?? 0;
+
+    log(`run ${run.id}: ${status} (${wallS.toFixed(1)} s from startComparisonRun to the worker marking it finished)`);
+    log(`invokes received by the emulator: ${invokes.length} (${admitted.length} admitted), for ${SAMPLES * 2} results`);
+    log(`429s emitted by the emulator: ${status429} (limit: ${counters.rateLimited.rate} rate, ${counters.rateLimited.concurrency} concurrency); max starts in any 1 s window ${counters.maxStartsInWindow}, max in flight ${counters.maxInFlight}`);
+    log(`client retries recorded on results: ${agg.retries}; failed results: ${agg.failedRows} (${agg.failedSamples} samples)`);
+    log(`CPU used by this process (worker, database client, job queue) during the run: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${((cpu.user + cpu.system) / 1000 / (SAMPLES * 2)).toFixed(2)} ms per result`);
+    log(`first invoke received → last result stored: ${durationS.toFixed(2)} s → ${achieved.toFixed(1)} invokes/s (limit ${LIMIT}/s)`);
+    log(`sustained start rate (slot reuse, as bench:nyckel): ${sustained.toFixed(1)}/s = ${(sustained / LIMIT).toFixed(2)} of the limit`);
+    if (argv.includes("--debug")) {
+      // How long a start slot took to be reused: arrival k+L − arrival k, percentiles.
+      const gaps = admitted.slice(L).map((t, i) => t - admitted[i]!).sort((a, b) => a - b);
+      const pct = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]!.toFixed(0);
+      log(`slot reuse (arrival k+${L} − arrival k), ms: p5 ${pct(0.05)} p25 ${pct(0.25)} p50 ${pct(0.5)} p75 ${pct(0.75)} p95 ${pct(0.95)} max ${pct(1)}`);
+    }
+    log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`RESULT rate_ratio=${(achieved / LIMIT).toFixed(2)} failed=${agg.failedSamples}`);
+    return 0;
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((e: unknown) => console.error(e));
+    await emulator?.close();
+    await stopDb().catch((e: unknown) => console.error(e));
+  }
+}
+
+const fail = (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+};
+if (argv[0] === "--serve-emulator") serveEmulator(JSON.parse(argv[1]!) as EmulatorOptions).catch(fail);
+else main().then((code) => process.exit(code), fail);
