@@ -6,7 +6,7 @@ import { signInAs } from "./fixtures/users";
 
 const pets = SEEDED_FUNCTIONS.find((f) => f.key === "pets")!;
 
-test("an editor uploads three images and a CSV with ground truth, previews, and saves a sample set", async ({ page }) => {
+test("an editor uploads three images and a CSV with ground truth, previews, saves a sample set, and sees the images in a report", async ({ page, browser }) => {
   await signInAs(page, "editor");
   await page.goto("/functions"); // the first visit syncs the emulator's functions
   await expect(page.getByTestId("functions-table").getByRole("link", { name: pets.name })).toBeVisible();
@@ -32,6 +32,28 @@ test("an editor uploads three images and a CSV with ground truth, previews, and 
   await page.getByRole("button", { name: "Save sample set" }).click();
   await expect(page.getByText(`Saved "${name}" with 5 samples.`)).toBeVisible();
   await expect(page.getByTestId(`sample-set-${name}`)).toContainText("5 samples (image, imageUrl) · 2 with ground truth");
+
+  // A comparison on this set: the report's table shows each image as a thumbnail from the authorized image route.
+  await page.getByLabel("Sample set", { exact: true }).selectOption({ label: `${name} (5)` });
+  await page.getByLabel("Model A").selectOption("latest");
+  await page.getByLabel("Model B").selectOption("latest");
+  await page.getByRole("button", { name: "Start comparison" }).click();
+  await expect(page).toHaveURL(/\/comparisons\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("progress-text")).toContainText("5 of 5 samples done, 0 with a failure", { timeout: 30_000 });
+  await expect(page.getByTestId("samples-count")).toHaveText("5 of 5 samples");
+  await page.getByTestId("samples-table").scrollIntoViewIfNeeded();
+  const thumbs = page.getByTestId("samples-table").locator('img[src^="/api/samples/"]');
+  await expect(thumbs).toHaveCount(3);
+  for (const img of await thumbs.all()) {
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : -1))).toBe(4);
+  }
+  const src = (await thumbs.first().getAttribute("src"))!;
+  const res = await page.request.get(src);
+  expect(res.headers()["content-type"]).toBe("image/png");
+  expect(res.headers()["cache-control"]).toContain("immutable");
+  const anonymous = await browser.newContext();
+  expect((await anonymous.request.get(new URL(src, page.url()).href)).status()).toBe(401);
+  await anonymous.close();
 });
 
 test("an oversized image gets the clear message; a viewer sees sets but no upload form", async ({ page, browser }) => {
@@ -57,6 +79,7 @@ test("an oversized image gets the clear message; a viewer sees sets but no uploa
 });
 
 test("an editor compares two models on 200 samples; the report matches what the exported CSV says", async ({ page }) => {
+  test.slow(); // a 200-sample run, then the report's filters, sorting and a reload
   const triage = SEEDED_FUNCTIONS.find((f) => f.key === "support-triage")!;
   await signInAs(page, "editor");
   await openFunction(page, "support-triage");
@@ -111,10 +134,53 @@ test("an editor compares two models on 200 samples; the report matches what the 
   const cell = page.locator(`[data-cell="${a}|${b}"]`);
   await expect(cell).toHaveText(String(expected));
   await cell.click();
-  await expect(page.getByTestId("samples-table").locator("tbody tr")).toHaveCount(expected);
-  await page.getByRole("link", { name: "Disagreements only" }).click();
-  await expect(page.getByTestId("samples-table").locator("tbody tr")).toHaveCount(n - agree);
+  await expect(page).toHaveURL(new RegExp(`\\?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}#samples$`));
+  const count = page.getByTestId("samples-count");
+  const tableRows = page.getByTestId("sample-row");
+  await expect(count).toHaveText(`${expected} of ${n} samples`);
+  // The table is virtualized: every row it renders belongs to the cell, and a small cell is rendered whole.
+  await expect(tableRows.first()).toHaveAttribute("data-a", a);
+  for (const row of await tableRows.all()) {
+    await expect(row).toHaveAttribute("data-a", a);
+    await expect(row).toHaveAttribute("data-b", b);
+  }
+  if (expected <= 10) await expect(tableRows).toHaveCount(expected);
+
+  // Disagreements only, then a label of A on top, then sorting: counts and order against the export.
+  await page.getByRole("button", { name: "Clear filters" }).first().click();
+  await expect(count).toHaveText(`${n} of ${n} samples`);
+  await page.getByLabel("Disagreements only").check();
+  await expect(count).toHaveText(`${n - agree} of ${n} samples`);
+  await expect(page).toHaveURL(/[?&]disagree=1/);
+  const disagreements = rows.filter((r) => r[col("agree")] === "no");
+  expect(disagreements).toHaveLength(n - agree);
+  const labelA = disagreements[0]![col("a_label")]!;
+  await page.getByLabel("Label of A").selectOption(labelA);
+  const withLabel = disagreements.filter((r) => r[col("a_label")] === labelA);
+  await expect(count).toHaveText(`${withLabel.length} of ${n} samples`);
+  await page.getByRole("button", { name: /^Sort by A Conf\./ }).click(); // ascending
+  await page.getByRole("button", { name: /^Sort by A Conf\./ }).click(); // descending
+  await expect(page).toHaveURL(/[?&]sort=aConfidence&dir=desc/);
+  const byConfidence = [...withLabel].sort((x, y) => Number(y[col("a_confidence")]) - Number(x[col("a_confidence")]) || Number(x[col("position")]) - Number(y[col("position")]));
+  await expect(tableRows.first()).toHaveAttribute("data-position", byConfidence[0]![col("position")]!);
+  // The filters live in the URL: a reload shows the same list.
+  await page.reload();
+  await expect(count).toHaveText(`${withLabel.length} of ${n} samples`);
+  await expect(page.getByLabel("Disagreements only")).toBeChecked();
+  await expect(tableRows.first()).toHaveAttribute("data-position", byConfidence[0]![col("position")]!);
 
   await page.getByRole("link", { name: "← Comparisons" }).click();
   await expect(page.getByTestId("runs-table")).toContainText(name);
+  // The list's filters (search params): this run by its set's name and status, with the same agreement.
+  const search = page.getByRole("search", { name: "Filter comparison runs" });
+  await search.getByLabel("Model id, nickname or sample set contains").fill(name);
+  await search.getByLabel("Status").selectOption("finished");
+  await search.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/status=finished/);
+  const runRow = page.getByTestId(`run-${runUrl.split("/").pop()}`);
+  await expect(page.getByTestId("runs-table").locator("tbody tr")).toHaveCount(1);
+  await expect(runRow.getByTestId("run-agreement")).toContainText(`${pct(p)} (${pct(Math.max(0, centre - half))}–${pct(Math.min(1, centre + half))}, n = ${n})`);
+  await search.getByLabel("Model id, nickname or sample set contains").fill(`${name} no such run`);
+  await search.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByRole("heading", { name: "No runs match these filters" })).toBeVisible();
 });

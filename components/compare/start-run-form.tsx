@@ -8,17 +8,12 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { startComparisonRunAction } from "@/lib/compare/actions";
-import type { ModelChoice } from "@/lib/compare/schemas";
+import { parseChoiceToken } from "@/lib/compare/schemas";
 
-type Option = { id: string; label: string };
+export type Option = { id: string; label: string };
 
-function toChoice(value: string): ModelChoice {
-  if (value.startsWith("model:")) return { kind: "model", modelRefId: value.slice(6) };
-  if (value.startsWith("pinned:")) return { kind: "pinned", environmentId: value.slice(7) };
-  return { kind: "latest" };
-}
-
-function ModelSelect({ name, label, value, onChange, models, environments }: { name: string; label: string; value: string; onChange: (v: string) => void; models: Option[]; environments: Option[] }) {
+/** A model picker: "latest", "pinned in <environment>" or a registered model; its value is a choice token (lib/compare/schemas.ts). */
+export function ModelSelect({ name, label, value, onChange, models, environments }: { name: string; label: string; value: string; onChange: (v: string) => void; models: Option[]; environments: Option[] }) {
   return (
     <Field label={label} name={name}>
       {(p) => (
@@ -61,7 +56,7 @@ export function StartRunForm({ functionId, sampleSets, models, environments }: {
         className="mt-4 grid gap-4 md:grid-cols-4"
         onSubmit={(e) => {
           e.preventDefault();
-          execute({ functionId, sampleSetId, modelA: toChoice(a), modelB: toChoice(b) });
+          execute({ functionId, sampleSetId, modelA: parseChoiceToken(a), modelB: parseChoiceToken(b) });
         }}
       >
         <Field label="Sample set" name="sampleSetId">

@@ -41,7 +41,7 @@ export function EnvironmentsClient({ environments }: { environments: Environment
           Environments
         </h2>
         <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
-          In order, from the first stage to the last. The policy is enforced for pins now; the approval parts apply to promotion requests.
+          In order, from the first stage to the last. Pins and promotion requests follow the policy; a pending request keeps the policy it was submitted under.
         </p>
         {status ? <Alert tone="success" className="mb-3">{status}</Alert> : null}
         <ul className="divide-y divide-zinc-100 rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">

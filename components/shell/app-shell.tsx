@@ -1,9 +1,12 @@
 import Link from "next/link";
 import { signOutAction } from "@/lib/auth/actions";
-import { ROLE_LABELS, type RoleName } from "@/lib/auth/permissions";
+import { ROLE_LABELS, can, type RoleName } from "@/lib/auth/permissions";
+import { countWaitingForMe } from "@/lib/promotions/queries";
 import { NavLinks } from "./nav-links";
 
-export function AppShell({ user, children }: { user: { name: string; email: string; role: RoleName }; children: React.ReactNode }) {
+export async function AppShell({ user, children }: { user: { id: string; name: string; email: string; role: RoleName }; children: React.ReactNode }) {
+  // The badge's first value; the nav then polls it (components/promotions/waiting-badge.tsx).
+  const waiting = can(user.role, "requests:decide") ? await countWaitingForMe(user) : null;
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -14,7 +17,7 @@ export function AppShell({ user, children }: { user: { name: string; email: stri
           <Link href="/" className="text-lg font-semibold tracking-tight">
             <span aria-hidden className="mr-1 text-indigo-600">◆</span>Modelpin
           </Link>
-          <NavLinks />
+          <NavLinks waiting={waiting} />
           <div className="ml-auto flex items-center gap-3 text-sm">
             <div className="text-right leading-tight" data-testid="current-user">
               <div className="font-medium">{user.name}</div>

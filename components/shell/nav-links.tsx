@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { WaitingBadge } from "@/components/promotions/waiting-badge";
 import { cn } from "@/components/ui/cn";
 
 const LINKS = [
@@ -9,10 +10,12 @@ const LINKS = [
   { href: "/comparisons", label: "Comparisons" },
   { href: "/promotions", label: "Promotions" },
   { href: "/audit", label: "Audit log" },
+  { href: "/api-docs", label: "API" },
   { href: "/settings", label: "Settings" },
 ];
 
-export function NavLinks() {
+/** `waiting`: promotion requests waiting for this member (null: they cannot decide, no badge). */
+export function NavLinks({ waiting = null }: { waiting?: number | null }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex flex-wrap gap-1 text-sm">
@@ -29,6 +32,7 @@ export function NavLinks() {
             )}
           >
             {l.label}
+            {l.href === "/promotions" && waiting !== null ? <WaitingBadge initial={waiting} /> : null}
           </Link>
         );
       })}

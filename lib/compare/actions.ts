@@ -3,7 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { permittedActionClient } from "@/lib/actions/safe-action";
-import { startRunSchema } from "./schemas";
+import { quickCompare } from "./quick";
+import { quickCompareSchema, startRunSchema } from "./schemas";
 import { cancelComparisonRun, startComparisonRun } from "./service";
 
 const runAction = permittedActionClient("comparisons:run");
@@ -21,3 +22,10 @@ export const cancelComparisonRunAction = runAction
     revalidatePath(`/comparisons/${parsedInput.runId}`);
     return { ok: true };
   });
+
+/** Quick compare of a text or tabular sample (images go through POST /api/comparisons/quick: bodies over 1 MB). */
+export const quickCompareAction = runAction.inputSchema(quickCompareSchema).action(async ({ parsedInput, ctx }) => {
+  const result = await quickCompare(ctx.service, parsedInput);
+  revalidatePath("/audit");
+  return result;
+});

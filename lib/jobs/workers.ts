@@ -10,6 +10,8 @@ import { logger } from "@/lib/logger";
 export async function startJobWorkers(): Promise<string[]> {
   const starters: Array<[string, () => Promise<void>]> = [
     ["comparison runs", async () => (await import("@/lib/compare/worker")).startComparisonWorker()],
+    ["promotion expiry", async () => (await import("@/lib/promotions/worker")).startPromotionExpiryWorker()],
+    ["webhook deliveries", async () => void (await (await import("@/lib/webhooks/worker")).startWebhookWorker())],
   ];
   const started: string[] = [];
   for (const [name, start] of starters) {

@@ -132,7 +132,7 @@ export type CheckResult =
   | { ok: true; modelId: string; output: { labelName: string | null; confidence: number; labelConfidences: Array<{ labelName: string | null; confidence: number }> }; latencyMs: number }
   | { ok: false; modelId: string; message: string };
 
-function toInvokeInput(inputType: string, sample: CheckSample): { input: InvokeInput; summary: Record<string, unknown> } {
+export function toInvokeInput(inputType: string, sample: CheckSample): { input: InvokeInput; summary: Record<string, unknown> } {
   const expected = inputType.toLowerCase();
   const wrongKind = () =>
     new InvalidInputError(`This function takes ${inputType} input; give a ${inputType.toLowerCase()} sample.`, { sample: ["Wrong kind of sample."] });

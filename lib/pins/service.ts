@@ -60,15 +60,25 @@ export async function setPin(ctx: ServiceContext, raw: SetPinInput): Promise<Pin
   return prisma.$transaction((tx) => applyPinChange(tx, ctx, input), { maxWait: 30_000, timeout: 30_000 });
 }
 
+/** A pin change made by an approved promotion request (lib/promotions/service.ts). */
+export type PinChangeOptions = { promotionRequest?: { id: string; number: number } };
+
 /**
  * The transactional core of a pin change, for callers that already hold a
- * transaction (the promotions issue applies approved requests through it).
+ * transaction (lib/promotions applies approved requests through it).
  * Throws an expected error (lib/errors.ts) and writes nothing when any check
- * fails; the caller's transaction must then roll back.
+ * fails; the caller's transaction must then roll back (or roll back to a
+ * savepoint taken before the call).
+ *
+ * `options.promotionRequest`: the one way other than break-glass through a
+ * protected environment's policy. It is checked here against the database:
+ * the request must be pending, for this environment, function and target,
+ * based on `expectedVersion`, and hold the approvals its frozen policy needs.
  */
-export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInput): Promise<PinChange> {
+export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInput, options: PinChangeOptions = {}): Promise<PinChange> {
   authorize(ctx, "pins:write");
   const input = parseInput(setPinSchema, raw);
+  const promotion = options.promotionRequest ?? null;
 
   const environment = await tx.environment.findUnique({
     where: { id: input.environmentId },
@@ -78,8 +88,11 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
   const fn = await tx.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true, name: true } });
   if (!fn) throw new NotFoundError("That function does not exist.");
 
-  // Policy: protected environments move through promotion requests; here only an admin's break-glass.
-  if (environment.protected) {
+  // Policy: protected environments move through promotion requests; here only an approved request or an admin's break-glass.
+  if (promotion) {
+    if (input.breakGlass || input.kind === "rollback") throw new InvalidInputError("A promotion moves a pin to its target: no break-glass, no rollback.");
+    await assertApprovedPromotion(tx, promotion, { environmentId: environment.id, functionId: fn.id, modelRefId: input.modelRefId, expectedVersion: input.expectedVersion });
+  } else if (environment.protected) {
     if (!input.breakGlass || !can(ctx.actor.role, "pins:break_glass")) {
       throw new ForbiddenError(
         `${environment.name} is protected: its pins move through promotion requests.` +
@@ -141,16 +154,17 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
   // Compare-and-set. Times only move forward on one pin, even if clocks of two servers disagree.
   const changedAt = new Date(Math.max(Date.now(), (current?.updatedAt.getTime() ?? 0) + 1));
   const breakGlass = input.breakGlass;
+  const reason = promotion ? `Promotion #${promotion.number}: ${input.reason}` : input.reason;
   const rows =
     input.expectedVersion === 0
       ? await tx.$queryRaw<{ id: string; version: number }[]>`
           INSERT INTO pins (id, environment_id, function_id, model_ref_id, version, reason, break_glass, updated_by_id, updated_at)
-          VALUES (gen_random_uuid(), ${environment.id}::uuid, ${fn.id}, ${targetRefId}::uuid, 1, ${input.reason}, ${breakGlass}, ${ctx.actor.id}::uuid, ${changedAt})
+          VALUES (gen_random_uuid(), ${environment.id}::uuid, ${fn.id}, ${targetRefId}::uuid, 1, ${reason}, ${breakGlass}, ${ctx.actor.id}::uuid, ${changedAt})
           ON CONFLICT (environment_id, function_id) DO NOTHING
           RETURNING id, version`
       : await tx.$queryRaw<{ id: string; version: number }[]>`
           UPDATE pins
-          SET model_ref_id = ${targetRefId}::uuid, version = version + 1, reason = ${input.reason}, break_glass = ${breakGlass},
+          SET model_ref_id = ${targetRefId}::uuid, version = version + 1, reason = ${reason}, break_glass = ${breakGlass},
               updated_by_id = ${ctx.actor.id}::uuid, updated_at = ${changedAt}
           WHERE environment_id = ${environment.id}::uuid AND function_id = ${fn.id} AND version = ${input.expectedVersion}
           RETURNING id, version`;
@@ -173,8 +187,9 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
       kind: input.kind,
       breakGlass,
       ...(restoredVersion !== null ? { restoredVersion } : {}),
+      ...(promotion ? { promotionRequest: { id: promotion.id, number: promotion.number } } : {}),
     },
-    reason: input.reason,
+    reason,
     requestId: ctx.requestId,
   });
 
@@ -186,7 +201,7 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
       kind: input.kind,
       modelRefId: target?.id ?? null,
       modelId: target?.modelId ?? null,
-      reason: input.reason,
+      reason,
       breakGlass,
       restoredVersion,
       actorId: ctx.actor.id,
@@ -207,7 +222,7 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
       breakGlass,
       before: { version: currentVersion, modelId: beforeModel?.modelId ?? null, nickname: beforeModel?.nickname ?? null },
       after: { version: written.version, modelId: target?.modelId ?? null, nickname: target?.nickname ?? null },
-      reason: input.reason,
+      reason,
       actor: ctx.actor.label,
       changedAt: changedAt.toISOString(),
       auditEventId: String(event.id),
@@ -222,8 +237,36 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
     before: { version: currentVersion, model: beforeModel },
     after: { version: written.version, model: target },
     restoredVersion,
-    reason: input.reason,
+    reason,
     changedAt,
     auditEventId: event.id.toString(),
   };
+}
+
+/**
+ * The check behind `options.promotionRequest`: the request row (locked by the
+ * promotions service in this transaction) must be pending and approved for
+ * exactly this change. Anything else is refused.
+ */
+async function assertApprovedPromotion(
+  tx: Tx,
+  promotion: { id: string; number: number },
+  change: { environmentId: string; functionId: string; modelRefId: string | null; expectedVersion: number },
+): Promise<void> {
+  const [row] = await tx.$queryRaw<
+    { number: number; status: string; environment_id: string; function_id: string; target_model_ref_id: string | null; base_version: number; approvals_required: number; approvals: number }[]
+  >`
+    SELECT r.number, r.status, r.environment_id::text, r.function_id, r.target_model_ref_id::text, r.base_version, r.approvals_required,
+           (SELECT count(*)::int FROM promotion_decisions d WHERE d.request_id = r.id AND d.decision = 'approve') AS approvals
+    FROM promotion_requests r WHERE r.id = ${promotion.id}::uuid`;
+  const matches =
+    row &&
+    row.number === promotion.number &&
+    row.status === "pending" &&
+    row.environment_id === change.environmentId &&
+    row.function_id === change.functionId &&
+    (row.target_model_ref_id ?? null) === change.modelRefId &&
+    row.base_version === change.expectedVersion &&
+    row.approvals >= row.approvals_required;
+  if (!matches) throw new ForbiddenError(`Promotion request #${promotion.number} does not approve this pin change.`);
 }

@@ -1,54 +1,158 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { RunStatusBadge } from "@/components/compare/run-status-badge";
+import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
+import { Time } from "@/components/ui/time";
 import { requirePagePermission } from "@/lib/auth/session";
-import { listComparisonRuns } from "@/lib/compare/queries";
+import { listComparisonRuns, listRunFilterOptions } from "@/lib/compare/queries";
+import { RUN_STATUSES, runListFilterSchema, type RunListFilter } from "@/lib/compare/schemas";
 
 export const metadata: Metadata = { title: "Comparisons" };
 
-export default async function ComparisonsPage() {
+type Search = Record<string, string | string[] | undefined>;
+
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function hrefWith(filter: RunListFilter, patch: Partial<RunListFilter>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...filter, ...patch })) if (v) p.set(k, v);
+  const s = p.toString();
+  return s ? `/comparisons?${s}` : "/comparisons";
+}
+
+function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string | undefined; options: Array<{ value: string; label: string }> }) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={`runs-${name}`} className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+        {label}
+      </label>
+      <select id={`runs-${name}`} name={name} defaultValue={value ?? ""} className={`${inputClass} py-1.5`}>
+        <option value="">All</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export default async function ComparisonsPage({ searchParams }: { searchParams: Promise<Search> }) {
   await requirePagePermission("comparisons:read");
-  const runs = await listComparisonRuns();
+  const raw = await searchParams;
+  const filter = runListFilterSchema.parse({
+    function: first(raw.function),
+    status: first(raw.status),
+    by: first(raw.by),
+    q: first(raw.q),
+    before: first(raw.before),
+  });
+  const [{ runs, next }, options] = await Promise.all([listComparisonRuns(filter), listRunFilterOptions()]);
+  const filtering = Boolean(filter.function || filter.status || filter.by || filter.q);
+  const anyRuns = options.functions.length > 0;
   return (
     <>
       <PageHeader title="Comparisons" description="Side-by-side runs of two models on your samples." />
-      {runs.length === 0 ? (
+      {!anyRuns ? (
         <EmptyState title="No comparison runs yet">
           Open a function, upload a sample set under Sample sets, and compare two models to see where they disagree.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-          <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="runs-table">
-            <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
-              <tr>
-                <th scope="col" className="px-4 py-2">Function</th>
-                <th scope="col" className="px-4 py-2">Model A</th>
-                <th scope="col" className="px-4 py-2">Model B</th>
-                <th scope="col" className="px-4 py-2">Sample set</th>
-                <th scope="col" className="px-4 py-2">Status</th>
-                <th scope="col" className="px-4 py-2">Started by</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {runs.map((r) => (
-                <tr key={r.id}>
-                  <td className="px-4 py-2">
-                    <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-                      {r.function.name}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-2">{r.modelALabel}</td>
-                  <td className="px-4 py-2">{r.modelBLabel}</td>
-                  <td className="px-4 py-2">{r.sampleSet.name} ({r.total})</td>
-                  <td className="px-4 py-2"><RunStatusBadge status={r.status} /></td>
-                  <td className="px-4 py-2 text-zinc-500">{r.createdByLabel}, {r.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <form method="get" action="/comparisons" role="search" aria-label="Filter comparison runs" className="mb-4 flex flex-wrap items-end gap-3 rounded-lg bg-white p-3 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <FilterSelect name="function" label="Function" value={filter.function} options={options.functions.map((f) => ({ value: f.id, label: f.name }))} />
+            <FilterSelect name="status" label="Status" value={filter.status} options={RUN_STATUSES.map((s) => ({ value: s, label: s }))} />
+            <FilterSelect name="by" label="Started by" value={filter.by} options={options.starters.map((s) => ({ value: s, label: s }))} />
+            <div className="space-y-1">
+              <label htmlFor="runs-q" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+                Model id, nickname or sample set contains
+              </label>
+              <input id="runs-q" name="q" type="search" defaultValue={filter.q ?? ""} maxLength={100} placeholder="model_…" className={`${inputClass} w-64 py-1.5`} />
+            </div>
+            <button type="submit" className={buttonClass("primary")}>
+              Apply filters
+            </button>
+            {filtering ? (
+              <Link href="/comparisons" className={buttonClass("ghost")}>
+                Clear
+              </Link>
+            ) : null}
+          </form>
+          {runs.length === 0 ? (
+            <EmptyState title="No runs match these filters" action={<Link href="/comparisons" className={buttonClass("secondary")}>Show all runs</Link>}>
+              Change or clear the filters to see more runs.
+            </EmptyState>
+          ) : (
+            <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+              <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="runs-table">
+                <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
+                  <tr>
+                    <th scope="col" className="px-4 py-2">Function</th>
+                    <th scope="col" className="px-4 py-2">Model A</th>
+                    <th scope="col" className="px-4 py-2">Model B</th>
+                    <th scope="col" className="px-4 py-2">Sample set</th>
+                    <th scope="col" className="px-4 py-2">Status</th>
+                    <th scope="col" className="px-4 py-2">Agreement</th>
+                    <th scope="col" className="px-4 py-2">Started</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                  {runs.map((r) => (
+                    <tr key={r.id} data-testid={`run-${r.id}`}>
+                      <td className="px-4 py-2">
+                        <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                          {r.function.name}
+                        </Link>
+                      </td>
+                      <td className="max-w-56 break-words px-4 py-2">{r.modelALabel}</td>
+                      <td className="max-w-56 break-words px-4 py-2">{r.modelBLabel}</td>
+                      <td className="px-4 py-2">
+                        {r.sampleSet.name} ({r.total})
+                      </td>
+                      <td className="px-4 py-2">
+                        <RunStatusBadge status={r.status} />
+                      </td>
+                      <td className="whitespace-nowrap px-4 py-2 tabular-nums" data-testid="run-agreement">
+                        {r.agreement ? (
+                          <span title={`${r.agreement.agree} of ${r.agreement.n} samples both models answered; 95% Wilson interval`}>
+                            <strong>{pct(r.agreement.rate)}</strong>{" "}
+                            <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                              ({pct(r.agreement.low)}–{pct(r.agreement.high)}, n = {r.agreement.n})
+                            </span>
+                          </span>
+                        ) : (
+                          <span className="text-zinc-500 dark:text-zinc-400">—</span>
+                        )}
+                      </td>
+                      <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">
+                        {r.createdByLabel}
+                        <br />
+                        <Time value={r.createdAt} className="text-xs" />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <nav className="mt-3 flex gap-3 text-sm" aria-label="More runs">
+            {filter.before ? (
+              <Link href={hrefWith(filter, { before: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                ← Newest runs
+              </Link>
+            ) : null}
+            {next ? (
+              <Link href={hrefWith(filter, { before: next })} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                Older runs →
+              </Link>
+            ) : null}
+          </nav>
+        </>
       )}
     </>
   );

@@ -1,9 +1,12 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { QuickCompare } from "@/components/compare/quick-compare";
 import { ModelsPanel } from "@/components/models/models-panel";
 import { PinTimeline } from "@/components/pins/pin-timeline";
 import { PinsPanel } from "@/components/pins/pins-panel";
 import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
+import { RequestPromotionSection } from "@/components/promotions/request-section";
+import { TrafficPanel } from "@/components/serving/traffic-panel";
 import type { ModelRefView, PinRowView, RevisionView } from "@/components/pins/types";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -17,6 +20,7 @@ import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/pins/schemas";
+import { getFunctionTraffic } from "@/lib/serving/queries";
 import { decodeParam } from "@/lib/url";
 
 export const metadata: Metadata = { title: "Function" };
@@ -57,6 +61,7 @@ export default async function FunctionPage({
     listPinTimeline(fn.id),
     at ? getPinOverview({ at, functionId: fn.id }) : Promise.resolve(null),
   ]);
+  const traffic = await getFunctionTraffic(fn.id);
   const canWrite = can(user.role, "pins:write");
   const canBreakGlass = can(user.role, "pins:break_glass");
 
@@ -113,6 +118,24 @@ export default async function FunctionPage({
         />
       </Section>
 
+      {can(user.role, "requests:create") ? (
+        <Section
+          id="request"
+          title="Request a promotion"
+          description="Ask to move an environment's pin, with a reason and a comparison as evidence. Protected environments move only when others approve."
+        >
+          <RequestPromotionSection functionId={fn.id} user={user} />
+        </Section>
+      ) : null}
+
+      <Section
+        id="traffic"
+        title="Traffic through Modelpin"
+        description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
+      >
+        <TrafficPanel traffic={traffic} />
+      </Section>
+
       <Section id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
         <ModelsPanel
           functionId={fn.id}
@@ -131,6 +154,24 @@ export default async function FunctionPage({
           }))}
         />
       </Section>
+
+      {can(user.role, "comparisons:run") ? (
+        <Section
+          id="quick-compare"
+          title="Quick compare"
+          description="Ask two models about one sample and see both answers side by side. For many samples, use Sample sets & comparisons."
+        >
+          <QuickCompare
+            functionId={fn.id}
+            inputType={fn.inputType}
+            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId }))}
+            environments={rows.map((r) => ({
+              id: r.environment.id,
+              label: `${r.environment.name} (now ${r.pin?.model ? r.pin.model.nickname || r.pin.model.modelId : "latest"})`,
+            }))}
+          />
+        </Section>
+      ) : null}
 
       <Section id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
         <div className="space-y-6">

@@ -1,0 +1,49 @@
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { Time } from "@/components/ui/time";
+import type { EvidenceSummary } from "@/lib/promotions/evidence";
+import { pct } from "./format";
+
+/** The evidence frozen into a request: what the approvers decide on, with a link to the full report. */
+export function EvidenceSummaryView({ summary, hash, verified }: { summary: EvidenceSummary; hash: string | null; verified: boolean | null }) {
+  const current = summary.currentSide === "a" ? summary.modelA : summary.modelB;
+  const requested = summary.currentSide === "a" ? summary.modelB : summary.modelA;
+  const side = (s: "a" | "b") => (s === summary.currentSide ? "current pin" : "requested");
+  const acc = summary.accuracy;
+  return (
+    <div className="space-y-2 text-sm" data-testid="evidence">
+      <p>
+        Comparison of <strong>{current.label}</strong> (current pin) with <strong>{requested.label}</strong> (requested) on the sample set “{summary.sampleSet.name}” ({summary.samples}{" "}
+        samples), finished <Time value={summary.finishedAt} />.
+      </p>
+      <p data-testid="evidence-agreement">
+        They agree on <strong>{pct(summary.agreement.rate)}</strong> of {summary.agreement.n} samples both answered (95% CI {pct(summary.agreement.ciLow)}–{pct(summary.agreement.ciHigh)}).
+      </p>
+      <p className="text-zinc-600 dark:text-zinc-400">
+        Errors after retries: {side("a")} {summary.errors.a}, {side("b")} {summary.errors.b}.
+      </p>
+      {acc ? (
+        <p className="text-zinc-600 dark:text-zinc-400">
+          Accuracy on {acc.n} samples with ground truth: {side("a")} {pct(acc.a.accuracy)}, {side("b")} {pct(acc.b.accuracy)}. {acc.sentence.replaceAll("Model A", side("a")).replaceAll("Model B", side("b"))}
+        </p>
+      ) : null}
+      <p>
+        Gate:{" "}
+        {summary.gate.minAgreementPct === null ? (
+          "none required at submit"
+        ) : (
+          <>
+            ≥ {summary.gate.minAgreementPct}% agreement — <Badge tone="green">passed</Badge>
+          </>
+        )}
+      </p>
+      <p className="text-xs text-zinc-500">
+        Frozen at submit. SHA-256 <code className="font-mono" title={hash ?? ""}>{hash?.slice(0, 16)}…</code>{" "}
+        {verified ? <Badge tone="green">matches</Badge> : <Badge tone="red">does not match: the record was altered</Badge>}{" "}
+        <Link href={`/comparisons/${summary.runId}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+          Open the full report
+        </Link>
+      </p>
+    </div>
+  );
+}

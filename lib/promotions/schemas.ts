@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { REASON_MAX, reasonSchema } from "@/lib/pins/schemas";
+
+export const REQUEST_STATUSES = ["pending", "applied", "rejected", "cancelled", "expired", "stale"] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export const STATUS_LABELS: Record<RequestStatus, string> = {
+  pending: "Pending",
+  applied: "Applied",
+  rejected: "Rejected",
+  cancelled: "Cancelled",
+  expired: "Expired",
+  stale: "Stale",
+};
+
+/** Ask to move one environment's pin of one function to a registered model, or to latest (null). */
+export const createRequestSchema = z.object({
+  functionId: z.string({ message: "Unknown function." }).min(1, "Unknown function.").max(200, "Unknown function."),
+  environmentId: z.uuid("Choose an environment."),
+  targetModelRefId: z.uuid("Choose a registered model, or latest.").nullable(),
+  reason: reasonSchema,
+  evidenceRunId: z.uuid("Choose a comparison run from the list.").nullable().default(null),
+});
+export type CreateRequestInput = z.input<typeof createRequestSchema>;
+
+const requestId = z.uuid("Unknown promotion request.");
+const COMMENT_MAX = REASON_MAX;
+
+export const approveRequestSchema = z.object({
+  requestId,
+  comment: z.string().trim().max(COMMENT_MAX, "Comments are at most 2,000 characters.").default(""),
+});
+export type ApproveRequestInput = z.input<typeof approveRequestSchema>;
+
+export const rejectRequestSchema = z.object({
+  requestId,
+  comment: z
+    .string({ message: "Say why you reject it: the requester and the audit log read it." })
+    .trim()
+    .min(1, "Say why you reject it: the requester and the audit log read it.")
+    .max(COMMENT_MAX, "Comments are at most 2,000 characters."),
+});
+export type RejectRequestInput = z.input<typeof rejectRequestSchema>;
+
+export const cancelRequestSchema = z.object({
+  requestId,
+  comment: z.string().trim().max(COMMENT_MAX, "Comments are at most 2,000 characters.").default(""),
+});
+export type CancelRequestInput = z.input<typeof cancelRequestSchema>;
+
+export const REQUEST_VIEWS = ["waiting", "mine", "all"] as const;
+export type RequestView = (typeof REQUEST_VIEWS)[number];
+
+/** Filters of /promotions from search params; malformed values are dropped (never an error page). */
+export const requestListFilterSchema = z.object({
+  view: z.enum(REQUEST_VIEWS).optional().catch(undefined),
+  status: z.enum(REQUEST_STATUSES).optional().catch(undefined),
+  before: z
+    .string()
+    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z~[0-9a-f-]{36}$/i)
+    .optional()
+    .catch(undefined),
+});
+export type RequestListFilter = z.output<typeof requestListFilterSchema>;
