@@ -18,7 +18,8 @@ import { bearer, getPins, invoke, newEnvironment, newToken, pinTo, sys, until } 
 const triage = seededFunction("support-triage");
 const pets = seededFunction("pets");
 const churn = seededFunction("churn-risk");
-const emulator = emulatorAsNyckelForFile();
+// No rate limit: these tests fire requests faster than 25 per second; 429 pass-through is tested with an injected fault.
+const emulator = emulatorAsNyckelForFile({ rateLimit: false });
 
 let pinned: { id: string; slug: string };
 let latest: { id: string; slug: string };
