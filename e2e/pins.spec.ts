@@ -89,6 +89,8 @@ test("an editor registers two models, pins development to one then the other, se
   // The audit log, filtered to this function, shows the three pin changes with their reasons.
   await page.goto("/audit");
   await page.getByLabel("Function").selectOption({ label: fn.name });
+  // And to development: other specs' comparison runs on this function write events at the same time.
+  await page.getByLabel("Environment").selectOption({ label: "Development" });
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(new RegExp(`function=${fn.id}`));
   const rows = page.getByTestId("audit-row");

@@ -322,4 +322,21 @@ describe("invoke proxy (route handler → emulator as Nyckel)", () => {
       [churn.modelIds[0], 1, false],
     ]);
   });
+  it("a refused call asking for a malformed model id (NUL byte) is counted as such and does not block later counts", async () => {
+    const env = await newEnvironment();
+    await pinTo(env.id, triage.id, PINNED_MODEL);
+    const token = await newToken(env.id);
+    await usable(token.token);
+    const call = (query = "") =>
+      invoke(triage.id, { headers: { ...bearer(token.token), "content-type": "application/json" }, query, body: json("where is my refund") });
+    expect((await call("?modelId=bad%00id")).status).toBe(409);
+    await flushServingUsage();
+    expect((await call()).status).toBe(200);
+    await flushServingUsage();
+    const rows = await prisma.proxyUsage.findMany({ where: { tokenId: token.id }, orderBy: { modelId: "asc" } });
+    expect(rows.map((r) => [r.modelId, Number(r.calls), Number(r.errorCalls)])).toEqual([
+      ["(malformed)", 1, 1],
+      [PINNED_MODEL, 1, 0],
+    ]);
+  });
 });

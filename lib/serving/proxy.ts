@@ -49,6 +49,9 @@ function passesBack(name: string): boolean {
   return lower.startsWith("x-") || lower.startsWith("ratelimit");
 }
 
+/** What a Nyckel model id looks like, for counting refused requests under it. */
+const MODEL_ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$/;
+
 function conflict(environment: EnvironmentEntry, functionId: string, pinned: string | null, requested: string): Response {
   const serves = pinned ? `pins ${functionId} to model ${pinned}` : `serves Nyckel's latest model for ${functionId} (no pin)`;
   const message =
@@ -116,17 +119,19 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   const asked = requested[0];
   if (asked !== undefined && asked !== pinned) {
     if (!environment.allowCallerModelOverride) {
-      count(asked, true);
+      // Refusals are counted under the id asked for, when it is a well-formed id at all.
+      count(MODEL_ID_SHAPE.test(asked) ? asked : "(malformed)", true);
       return conflict(environment, storedFunctionId, pinned, asked);
     }
     served = asked;
   }
   const servedKey = served ?? LATEST_MODEL;
+  const countKey = MODEL_ID_SHAPE.test(servedKey) ? servedKey : "(malformed)";
   const headers = modelpinHeaders(environment.slug, servedKey);
 
   const client = await proxyNyckelClient();
   if (!client) {
-    count(servedKey, true);
+    count(countKey, true);
     return proxyError(502, "nyckel_not_configured", "Nyckel is not configured in Modelpin yet: an admin sets the credentials in Settings → Nyckel.", headers);
   }
 
@@ -152,7 +157,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
     }));
   } catch (error) {
     if (!isNyckelError(error)) throw error;
-    count(servedKey, true);
+    count(countKey, true);
     if (error.code === "timeout") return proxyError(504, "nyckel_timeout", `Nyckel did not answer within ${env().NYCKEL_TIMEOUT_MS} ms.`, headers);
     if (error.code === "unauthorized") {
       forgetProxyNyckelClient();
@@ -166,7 +171,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
     // Nyckel refused a fresh token too (or a streamed body could not be re-sent): Modelpin's
     // Nyckel credentials are the problem, not the caller's token.
     await upstream.body?.cancel().catch(() => undefined);
-    count(servedKey, true);
+    count(countKey, true);
     forgetProxyNyckelClient();
     return proxyError(
       502,
@@ -176,7 +181,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
     );
   }
 
-  count(servedKey, upstream.status >= 400);
+  count(countKey, upstream.status >= 400);
   const answer = new Headers();
   upstream.headers.forEach((value, name) => {
     if (passesBack(name)) answer.set(name, value);

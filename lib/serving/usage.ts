@@ -47,7 +47,10 @@ export type UsageRecorderOptions = {
   flushOnShutdown?: boolean;
 };
 
-const INTEGRITY_ERROR = /^23/; // a batch the database refuses for good (e.g. a foreign key): do not retry it forever
+// A batch the database refuses for good — integrity (23…, e.g. a foreign key) or
+// data (22…, e.g. a NUL byte in a text value) — is dropped, not retried forever:
+// one such row must not keep every later flush from being written.
+const INTEGRITY_ERROR = /^2[23]/;
 
 export class UsageRecorder {
   readonly #flushIntervalMs: number;
