@@ -1,20 +1,30 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { resolvePins } from "@/lib/serving/resolve";
 
 /**
- * Input hygiene only — not an authorization boundary (every page, action and
- * route handler checks its own permission).
+ * Next's Proxy (middleware, Node.js runtime). Two jobs, neither of them an
+ * authorization boundary (every page, action and route handler checks its own
+ * permission):
  *
- * Next.js answers 500 when a path segment holds a %-escape that does not
- * decode (`/functions/%ZZ`, a lone `%`, broken UTF-8 like `%c0%ae`) before any
- * of our code runs. A URL a user can type must get a clear 400 instead. The
- * matcher keeps every ordinary request (no `%` in the path) away from here.
+ * 1. Input hygiene. Next.js answers 500 when a path segment holds a %-escape
+ *    that does not decode (`/functions/%ZZ`, a lone `%`, broken UTF-8 like
+ *    `%c0%ae`) before any of our code runs. A URL a user can type must get a
+ *    clear 400 instead.
+ * 2. The resolve API's token path. `GET /api/v1/environments/{env}/pins[/{fn}]`
+ *    with `Authorization` is answered here, from the in-memory serving cache,
+ *    before Next routes the request: Next 16 rebuilds a dynamic route's regex
+ *    on every request, which costs a token request more than everything
+ *    Modelpin does for it (docs/serving.md, "Performance"). The answer is the
+ *    same `resolvePins` the route handlers call; requests without
+ *    `Authorization` (signed-in members) go on to the route handlers.
+ *
+ * The matcher keeps every other request away from here.
  */
-export function proxy(request: NextRequest): NextResponse | undefined {
+const RESOLVE_PATH = /^\/api\/v1\/environments\/([^/]+)\/pins(?:\/([^/]+))?$/;
+
+export async function proxy(request: NextRequest): Promise<Response | undefined> {
   const path = request.nextUrl.pathname;
-  try {
-    for (const segment of path.split("/")) decodeURIComponent(segment);
-    return undefined;
-  } catch {
+  if (path.includes("%") && !decodable(path)) {
     const message = "The URL path has an invalid %-escape.";
     const body = { error: { code: "invalid_input", message } };
     const headers: Record<string, string> = { "cache-control": "no-store" };
@@ -22,8 +32,22 @@ export function proxy(request: NextRequest): NextResponse | undefined {
     if (path.startsWith("/v1/")) Object.assign(headers, { "x-modelpin-environment": "", "x-modelpin-model-id": "" });
     return NextResponse.json(path.startsWith("/v1/") ? { message, ...body } : body, { status: 400, headers });
   }
+  if (request.method === "GET" && request.headers.has("authorization")) {
+    const match = RESOLVE_PATH.exec(path);
+    if (match) return resolvePins(request, match[1]!, match[2]);
+  }
+  return undefined;
+}
+
+function decodable(path: string): boolean {
+  try {
+    for (const segment of path.split("/")) decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const config = {
-  matcher: ["/(.*%.*)"],
+  matcher: ["/(.*%.*)", "/api/v1/environments/:environment/pins", "/api/v1/environments/:environment/pins/:functionId"],
 };

@@ -2,7 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { isNyckelError } from "@/lib/nyckel/errors";
-import { passthrough } from "@/lib/nyckel/passthrough";
+import { passthrough, type PassthroughAnswer } from "@/lib/nyckel/passthrough";
 import { decodeParam } from "@/lib/url";
 import { authenticateToken } from "./auth";
 import { canonicalFunctionId, currentSnapshot, lookupPin, type EnvironmentEntry } from "./cache";
@@ -34,7 +34,6 @@ const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "accept-language"];
 
 /** Response headers passed back: these, plus `x-*` (not `x-modelpin-*`) and `ratelimit*`. */
 const PASSED_RESPONSE_HEADERS = new Set(["content-type", "content-language", "content-disposition", "cache-control", "retry-after", "vary"]);
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 function modelpinHeaders(environment: string, modelId: string): Record<string, string> {
   return { [MODELPIN_ENVIRONMENT_HEADER]: environment, [MODELPIN_MODEL_HEADER]: modelId };
@@ -42,8 +41,8 @@ function modelpinHeaders(environment: string, modelId: string): Record<string, s
 
 const UNIDENTIFIED = modelpinHeaders(UNKNOWN_HEADER_VALUE, UNKNOWN_HEADER_VALUE);
 
-function passesBack(name: string): boolean {
-  const lower = name.toLowerCase();
+/** `name` in lower case. */
+function passesBack(lower: string): boolean {
   if (PASSED_RESPONSE_HEADERS.has(lower)) return true;
   if (lower.startsWith("x-modelpin-") || lower === "x-powered-by") return false;
   return lower.startsWith("x-") || lower.startsWith("ratelimit");
@@ -144,9 +143,9 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   if (body instanceof ReadableStream && length !== null) forwarded.set("content-length", String(length));
   const search = upstreamQuery(rest, served);
 
-  let upstream: Response;
+  let upstream: PassthroughAnswer;
   try {
-    ({ response: upstream } = await passthrough(client, {
+    ({ answer: upstream } = await passthrough(client, {
       method: "POST",
       path: `/v1/functions/${encodeURIComponent(functionId)}/invoke`,
       search,
@@ -170,7 +169,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   if (upstream.status === 401) {
     // Nyckel refused a fresh token too (or a streamed body could not be re-sent): Modelpin's
     // Nyckel credentials are the problem, not the caller's token.
-    await upstream.body?.cancel().catch(() => undefined);
+    if (upstream.body instanceof ReadableStream) await upstream.body.cancel().catch(() => undefined);
     count(countKey, true);
     forgetProxyNyckelClient();
     return proxyError(
@@ -182,12 +181,19 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   }
 
   count(countKey, upstream.status >= 400);
-  const answer = new Headers();
-  upstream.headers.forEach((value, name) => {
-    if (passesBack(name)) answer.set(name, value);
-  });
-  for (const [name, value] of Object.entries(headers)) answer.set(name, value);
-  return new Response(NULL_BODY_STATUSES.has(upstream.status) ? null : upstream.body, { status: upstream.status, headers: answer });
+  return new Response(upstream.body as BodyInit | null, { status: upstream.status, headers: answerHeaders(upstream.headers, headers) });
+}
+
+/** Nyckel's headers that pass back (repeats joined as one list), then Modelpin's own. */
+function answerHeaders(raw: string[], modelpin: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!passesBack(name)) continue;
+    const value = raw[i + 1]!;
+    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+  }
+  return Object.assign(out, modelpin);
 }
 
 /** Any method but POST on the invoke path: 405 JSON, with the headers every proxy answer carries. */
