@@ -1,3 +1,4 @@
+import { TBody } from "@/components/ui/table";
 import { deref, type OpenApiDocument, type OperationObject, type ParameterObject, type ResponseObject, type HeaderObject } from "@/lib/api/openapi-types";
 import { allowsMore, schemaRows, typeLabel } from "@/lib/api/schema-rows";
 import { CodeBlock } from "./code-block";
@@ -48,7 +49,7 @@ export function OperationSection({ doc, path, method, operation }: { doc: OpenAp
                   <th scope="col" className="py-1 font-medium">Description</th>
                 </tr>
               </thead>
-              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              <TBody>
                 {parameters.map((p) => (
                   <tr key={`${p.in}-${p.name}`} data-testid={`param-${p.name}`}>
                     <td className="py-1.5 pr-4 align-top">
@@ -67,7 +68,7 @@ export function OperationSection({ doc, path, method, operation }: { doc: OpenAp
                     </td>
                   </tr>
                 ))}
-              </tbody>
+              </TBody>
             </table>
           </div>
         </>

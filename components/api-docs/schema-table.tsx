@@ -1,3 +1,4 @@
+import { TBody } from "@/components/ui/table";
 import type { SchemaRow } from "@/lib/api/schema-rows";
 
 /** The fields of a request or response body. */
@@ -14,7 +15,7 @@ export function SchemaTable({ rows, caption, allowsMore }: { rows: SchemaRow[]; 
             <th scope="col" className="py-1 font-medium">Description</th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+        <TBody>
           {rows.map((r) => (
             <tr key={r.path}>
               <td className="py-1.5 pr-4 align-top">
@@ -25,7 +26,7 @@ export function SchemaTable({ rows, caption, allowsMore }: { rows: SchemaRow[]; 
               <td className="py-1.5 align-top text-zinc-600 dark:text-zinc-400">{r.description ?? ""}</td>
             </tr>
           ))}
-        </tbody>
+        </TBody>
       </table>
       {allowsMore ? <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">Other fields may appear; ignore the ones you do not know.</p> : null}
     </div>

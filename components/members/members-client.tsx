@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
 import { changeMemberRoleAction, createMemberAction, setMemberActiveAction } from "@/lib/members/actions";
 
@@ -61,26 +62,26 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
   return (
     <>
       {status ? <Alert tone={status.tone} className="mb-3">{status.text}</Alert> : null}
-      <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-        <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900">
-          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+      <TableFrame>
+        <Table>
+          <THead>
             <tr>
-              <th scope="col" className="px-4 py-2">Name</th>
-              <th scope="col" className="px-4 py-2">Email</th>
-              <th scope="col" className="px-4 py-2">Role</th>
-              <th scope="col" className="px-4 py-2">Status</th>
-              <th scope="col" className="px-4 py-2">Last sign-in</th>
-              <th scope="col" className="px-4 py-2"><span className="sr-only">Actions</span></th>
+              <Th>Name</Th>
+              <Th>Email</Th>
+              <Th>Role</Th>
+              <Th>Status</Th>
+              <Th>Last sign-in</Th>
+              <Th><span className="sr-only">Actions</span></Th>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          </THead>
+          <TBody>
             {members.map((m) => (
               <tr key={m.id} data-testid={`member-${m.email}`} className={m.active ? undefined : "opacity-60"}>
-                <td className="px-4 py-2 font-medium">
+                <Td className="font-medium">
                   {m.name} {m.id === meId ? <Badge tone="indigo">you</Badge> : null} {m.sso ? <Badge>SSO</Badge> : null}
-                </td>
-                <td className="px-4 py-2">{m.email}</td>
-                <td className="px-4 py-2">
+                </Td>
+                <Td>{m.email}</Td>
+                <Td>
                   <label className="sr-only" htmlFor={`role-${m.id}`}>Role of {m.name}</label>
                   <select
                     id={`role-${m.id}`}
@@ -93,10 +94,10 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
                       <option key={r} value={r}>{ROLE_LABELS[r]}</option>
                     ))}
                   </select>
-                </td>
-                <td className="px-4 py-2">{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</td>
-                <td className="px-4 py-2 text-zinc-500">{m.lastSignInAt ? new Date(m.lastSignInAt).toLocaleString() : "never"}</td>
-                <td className="px-4 py-2 text-right">
+                </Td>
+                <Td>{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</Td>
+                <Td className="text-zinc-500">{m.lastSignInAt ? new Date(m.lastSignInAt).toLocaleString() : "never"}</Td>
+                <Td align="right">
                   {m.active ? (
                     <Button variant="ghost" onClick={() => setConfirm(m)}>Deactivate</Button>
                   ) : (
@@ -104,12 +105,12 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
                       Reactivate
                     </Button>
                   )}
-                </td>
+                </Td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </TBody>
+        </Table>
+      </TableFrame>
       <ConfirmDialog
         open={confirm !== null}
         title={`Deactivate ${confirm?.name ?? ""}?`}

@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { setPinAction } from "@/lib/pins/actions";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
@@ -34,35 +35,35 @@ export function PinsPanel({
   return (
     <div className="space-y-3">
       {done ? <Alert tone="success">{done}</Alert> : null}
-      <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-        <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900">
-          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+      <TableFrame>
+        <Table>
+          <THead>
             <tr>
-              <th scope="col" className="px-4 py-2">Environment</th>
-              <th scope="col" className="px-4 py-2">Pinned model</th>
-              <th scope="col" className="px-4 py-2">Set by</th>
-              <th scope="col" className="px-4 py-2">Why</th>
-              <th scope="col" className="px-4 py-2"><span className="sr-only">Actions</span></th>
+              <Th>Environment</Th>
+              <Th>Pinned model</Th>
+              <Th>Set by</Th>
+              <Th>Why</Th>
+              <Th><span className="sr-only">Actions</span></Th>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          </THead>
+          <TBody>
             {rows.map(({ environment: env, pin }) => {
               const mayChange = canWrite && (!env.protected || canBreakGlass);
               return (
                 <tr key={env.id} data-testid={`pin-row-${env.slug}`} data-environment-id={env.id} data-version={pin?.version ?? 0} className="align-top">
-                  <td className="px-4 py-3">
+                  <Td density="relaxed">
                     <div className="font-medium">{env.name}</div>
                     {env.protected ? <Badge tone="amber">protected</Badge> : null}
-                  </td>
-                  <td className="px-4 py-3" data-testid="pin-model">
+                  </Td>
+                  <Td data-testid="pin-model" density="relaxed">
                     <ModelRef model={pin?.model ?? null} />
                     <div className="mt-1 text-xs text-zinc-500">
                       version {pin?.version ?? 0}
                       {pin?.kind === "rollback" ? ` · rollback to v${pin.restoredVersion}` : ""}
                     </div>
                     {pin?.breakGlass ? <BreakGlassBadge /> : null}
-                  </td>
-                  <td className="px-4 py-3 text-zinc-600 dark:text-zinc-400">
+                  </Td>
+                  <Td density="relaxed" className="text-zinc-600 dark:text-zinc-400">
                     {pin ? (
                       <>
                         <div>{pin.updatedBy}</div>
@@ -71,11 +72,11 @@ export function PinsPanel({
                     ) : (
                       "never pinned"
                     )}
-                  </td>
-                  <td className="max-w-sm px-4 py-3 whitespace-pre-wrap break-words" data-testid="pin-reason">
+                  </Td>
+                  <Td data-testid="pin-reason" density="relaxed" className="max-w-sm whitespace-pre-wrap break-words">
                     {pin?.reason || <span className="text-zinc-400">—</span>}
-                  </td>
-                  <td className="px-4 py-3 text-right">
+                  </Td>
+                  <Td align="right" density="relaxed">
                     {env.protected ? (
                       <p className="mb-2 max-w-56 text-left text-xs text-zinc-500">
                         Protected: changes go through promotion requests
@@ -88,13 +89,13 @@ export function PinsPanel({
                         {env.protected ? "Break glass…" : "Change pin"}
                       </Button>
                     ) : null}
-                  </td>
+                  </Td>
                 </tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+          </TBody>
+        </Table>
+      </TableFrame>
       {rows.map((row) =>
         open === row.environment.id ? (
           <PinChangeForm

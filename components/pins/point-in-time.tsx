@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time, formatUtc } from "@/components/ui/time";
 import type { PinOverview } from "@/lib/pins/queries";
 import { BreakGlassBadge } from "./model-ref";
@@ -37,33 +38,33 @@ export function PointInTimeForm({ action, value, anchor }: { action: string; val
 /** Functions × environments: the pinned model in each cell (now, or as of `at`). */
 export function PointInTimeTable({ overview, at }: { overview: PinOverview; at: Date | null }) {
   return (
-    <div className="mt-3 overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-      <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="pin-matrix">
+    <TableFrame className="mt-3">
+      <Table data-testid="pin-matrix">
         <caption className="px-4 py-2 text-left text-xs text-zinc-500">
           {at ? <>Pins as of {formatUtc(at)}</> : "Pins now"}
         </caption>
-        <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+        <THead>
           <tr>
-            <th scope="col" className="px-4 py-2">Function</th>
+            <Th>Function</Th>
             {overview.environments.map((e) => (
-              <th key={e.id} scope="col" className="px-4 py-2">
+              <Th key={e.id}>
                 {e.name}
-              </th>
+              </Th>
             ))}
           </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+        </THead>
+        <TBody>
           {overview.functions.map((f) => (
             <tr key={f.id} data-testid={`matrix-${f.id}`} className="align-top">
-              <th scope="row" className="px-4 py-2 text-left font-medium">
+              <Th scope="row" className="text-left font-medium">
                 <Link href={`/functions/${encodeURIComponent(f.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
                   {f.name}
                 </Link>
-              </th>
+              </Th>
               {f.cells.map((c, i) => {
                 const env = overview.environments[i]!;
                 return (
-                  <td key={env.id} className="px-4 py-2" data-testid={`cell-${env.slug}`}>
+                  <Td key={env.id} data-testid={`cell-${env.slug}`}>
                     {c.modelId ? (
                       <>
                         <div className="font-medium">{c.nickname || "(no nickname)"}</div>
@@ -82,13 +83,13 @@ export function PointInTimeTable({ overview, at }: { overview: PinOverview; at: 
                       ) : null}
                     </div>
                     {c.breakGlass ? <BreakGlassBadge /> : null}
-                  </td>
+                  </Td>
                 );
               })}
             </tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </TBody>
+      </Table>
+    </TableFrame>
   );
 }

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
+import { TBody } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import type { EnvironmentTraffic } from "@/lib/serving/queries";
 
@@ -76,7 +77,7 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic[] }) {
                 <th scope="col" className="py-1 font-medium">Last</th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            <TBody>
               {t.models.map((m) => (
                 <tr key={m.modelId}>
                   <td className="py-1 pr-4">
@@ -92,7 +93,7 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic[] }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
+            </TBody>
           </table>
         </div>
       ))}

@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field, inputClass } from "@/components/ui/field";
+import { TableFrame, TBody, Td, Th } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { createApiTokenAction, revokeApiTokenAction } from "@/lib/tokens/actions";
 import type { TokenStatus } from "@/lib/tokens/schemas";
@@ -215,57 +216,57 @@ function TokenTable({ tokens, onRevoked }: { tokens: TokenView[]; onRevoked: (na
   return (
     <>
       {message && !confirming ? <Alert className="mb-3">{message}</Alert> : null}
-      <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+      <TableFrame className="bg-white dark:bg-zinc-900">
         <table className="min-w-full text-left text-sm">
           <caption className="sr-only">API tokens</caption>
           <thead className="border-b border-zinc-200 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800">
             <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Name</th>
-              <th scope="col" className="px-4 py-2 font-medium">Environment</th>
-              <th scope="col" className="px-4 py-2 font-medium">Token</th>
-              <th scope="col" className="px-4 py-2 font-medium">Created</th>
-              <th scope="col" className="px-4 py-2 font-medium">Expires</th>
-              <th scope="col" className="px-4 py-2 font-medium">Last used</th>
-              <th scope="col" className="px-4 py-2 font-medium">Status</th>
-              <th scope="col" className="px-4 py-2 font-medium">
+              <Th className="font-medium">Name</Th>
+              <Th className="font-medium">Environment</Th>
+              <Th className="font-medium">Token</Th>
+              <Th className="font-medium">Created</Th>
+              <Th className="font-medium">Expires</Th>
+              <Th className="font-medium">Last used</Th>
+              <Th className="font-medium">Status</Th>
+              <Th className="font-medium">
                 <span className="sr-only">Actions</span>
-              </th>
+              </Th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          <TBody>
             {tokens.map((t) => (
               <tr key={t.id} data-testid={`token-${t.id}`}>
-                <td className="px-4 py-2 font-medium">{t.name}</td>
-                <td className="px-4 py-2">
+                <Td className="font-medium">{t.name}</Td>
+                <Td>
                   {t.environment.name} <code className="font-mono text-xs text-zinc-500">{t.environment.slug}</code>
-                </td>
-                <td className="px-4 py-2 font-mono text-xs">{t.prefix}…</td>
-                <td className="px-4 py-2 text-xs">
+                </Td>
+                <Td className="font-mono text-xs">{t.prefix}…</Td>
+                <Td className="text-xs">
                   <Time value={t.createdAt} />
                   <div className="text-zinc-500">by {t.createdBy}</div>
-                </td>
-                <td className="px-4 py-2 text-xs">{t.expiresAt ? <Time value={t.expiresAt} /> : <span className="text-zinc-500">never</span>}</td>
-                <td className="px-4 py-2 text-xs">{t.lastUsedAt ? <Time value={t.lastUsedAt} /> : <span className="text-zinc-500">never</span>}</td>
-                <td className="px-4 py-2">
+                </Td>
+                <Td className="text-xs">{t.expiresAt ? <Time value={t.expiresAt} /> : <span className="text-zinc-500">never</span>}</Td>
+                <Td className="text-xs">{t.lastUsedAt ? <Time value={t.lastUsedAt} /> : <span className="text-zinc-500">never</span>}</Td>
+                <Td>
                   <Badge tone={STATUS_TONE[t.status]}>{t.status}</Badge>
                   {t.revokedAt ? (
                     <div className="mt-1 text-xs text-zinc-500">
                       <Time value={t.revokedAt} />
                     </div>
                   ) : null}
-                </td>
-                <td className="px-4 py-2 text-right">
+                </Td>
+                <Td align="right">
                   {t.status !== "revoked" ? (
                     <Button variant="ghost" onClick={() => setConfirming(t)} aria-label={`Revoke ${t.name}`}>
                       Revoke
                     </Button>
                   ) : null}
-                </td>
+                </Td>
               </tr>
             ))}
-          </tbody>
+          </TBody>
         </table>
-      </div>
+      </TableFrame>
       <ConfirmDialog
         open={confirming !== null}
         title={confirming ? `Revoke “${confirming.name}”?` : "Revoke token?"}

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import type { DeliveryRow } from "@/lib/webhooks/queries";
 import { DeliveryStatus } from "./webhook-bits";
@@ -19,27 +20,27 @@ export function DeliveryLog({ webhookId, rows, nextCursor, isFirstPage }: { webh
   }
   return (
     <div className="space-y-3">
-      <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-        <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="delivery-log">
+      <TableFrame>
+        <Table data-testid="delivery-log">
           <caption className="sr-only">Delivery attempts, newest first</caption>
-          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+          <THead>
             <tr>
-              <th scope="col" className="px-3 py-2">Time</th>
-              <th scope="col" className="px-3 py-2">Event</th>
-              <th scope="col" className="px-3 py-2">Attempt</th>
-              <th scope="col" className="px-3 py-2">Status</th>
-              <th scope="col" className="px-3 py-2 text-right">Duration</th>
-              <th scope="col" className="px-3 py-2">Error</th>
-              <th scope="col" className="px-3 py-2">Response</th>
+              <Th density="compact">Time</Th>
+              <Th density="compact">Event</Th>
+              <Th density="compact">Attempt</Th>
+              <Th density="compact">Status</Th>
+              <Th align="right" density="compact">Duration</Th>
+              <Th density="compact">Error</Th>
+              <Th density="compact">Response</Th>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 align-top dark:divide-zinc-800">
+          </THead>
+          <TBody className="align-top">
             {rows.map((d) => (
               <tr key={d.id} data-testid="delivery-row">
-                <td className="px-3 py-2 whitespace-nowrap">
+                <Td density="compact" className="whitespace-nowrap">
                   <Time value={d.createdAt} className="text-xs" />
-                </td>
-                <td className="px-3 py-2">
+                </Td>
+                <Td density="compact">
                   <span className="flex flex-wrap items-center gap-1">
                     <code className="font-mono text-xs">{d.eventType}</code>
                     {d.eventId ? null : <Badge>test</Badge>}
@@ -49,14 +50,14 @@ export function DeliveryLog({ webhookId, rows, nextCursor, isFirstPage }: { webh
                       {d.eventId.slice(0, 8)}
                     </span>
                   ) : null}
-                </td>
-                <td className="px-3 py-2 tabular-nums">{d.attempt}</td>
-                <td className="px-3 py-2">
+                </Td>
+                <Td density="compact" className="tabular-nums">{d.attempt}</Td>
+                <Td density="compact">
                   <DeliveryStatus statusCode={d.statusCode} error={d.error} />
-                </td>
-                <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{d.durationMs === null ? "—" : `${d.durationMs} ms`}</td>
-                <td className="max-w-xs px-3 py-2 text-xs text-red-700 dark:text-red-300">{d.error ?? <span className="text-zinc-400">—</span>}</td>
-                <td className="max-w-sm px-3 py-2 text-xs">
+                </Td>
+                <Td align="right" density="compact" className="tabular-nums whitespace-nowrap">{d.durationMs === null ? "—" : `${d.durationMs} ms`}</Td>
+                <Td density="compact" className="max-w-xs text-xs text-red-700 dark:text-red-300">{d.error ?? <span className="text-zinc-400">—</span>}</Td>
+                <Td density="compact" className="max-w-sm text-xs">
                   {d.responseBody ? (
                     <details>
                       <summary className="cursor-pointer truncate font-mono text-zinc-600 dark:text-zinc-400">{d.responseBody.slice(0, 60)}</summary>
@@ -67,12 +68,12 @@ export function DeliveryLog({ webhookId, rows, nextCursor, isFirstPage }: { webh
                   ) : (
                     <span className="text-zinc-400">—</span>
                   )}
-                </td>
+                </Td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </TBody>
+        </Table>
+      </TableFrame>
       <nav aria-label="Delivery log pages" className="flex gap-2">
         {isFirstPage ? null : (
           <Link href={`/settings/webhooks/${webhookId}`} className={buttonClass("secondary")}>

@@ -7,6 +7,7 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { createWebhookAction } from "@/lib/webhooks/actions";
 import type { WebhookListItem } from "@/lib/webhooks/queries";
@@ -94,37 +95,37 @@ export function WebhooksClient({ webhooks, allowInsecure }: { webhooks: WebhookL
           </EmptyState>
         )
       ) : (
-        <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-          <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="webhooks-table">
-            <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+        <TableFrame>
+          <Table data-testid="webhooks-table">
+            <THead>
               <tr>
-                <th scope="col" className="px-4 py-2">Name</th>
-                <th scope="col" className="px-4 py-2">URL</th>
-                <th scope="col" className="px-4 py-2">Events</th>
-                <th scope="col" className="px-4 py-2">Format</th>
-                <th scope="col" className="px-4 py-2">Status</th>
-                <th scope="col" className="px-4 py-2">Last delivery</th>
+                <Th>Name</Th>
+                <Th>URL</Th>
+                <Th>Events</Th>
+                <Th>Format</Th>
+                <Th>Status</Th>
+                <Th>Last delivery</Th>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            </THead>
+            <TBody>
               {webhooks.map((w) => (
                 <tr key={w.id} data-testid={`webhook-row-${w.name}`} className={w.active ? undefined : "text-zinc-500"}>
-                  <td className="px-4 py-2 font-medium">
+                  <Td className="font-medium">
                     <Link href={`/settings/webhooks/${w.id}`} className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
                       {w.name}
                     </Link>
-                  </td>
-                  <td className="max-w-xs truncate px-4 py-2 font-mono text-xs" title={w.url}>
+                  </Td>
+                  <Td title={w.url} className="max-w-xs truncate font-mono text-xs">
                     {w.url}
-                  </td>
-                  <td className="px-4 py-2">
+                  </Td>
+                  <Td>
                     <EventList events={w.events} />
-                  </td>
-                  <td className="px-4 py-2">
+                  </Td>
+                  <Td>
                     <FormatBadge format={w.format} />
-                  </td>
-                  <td className="px-4 py-2">{w.active ? <Badge tone="green">Active</Badge> : <Badge>Paused</Badge>}</td>
-                  <td className="px-4 py-2 whitespace-nowrap">
+                  </Td>
+                  <Td>{w.active ? <Badge tone="green">Active</Badge> : <Badge>Paused</Badge>}</Td>
+                  <Td className="whitespace-nowrap">
                     {w.lastDelivery ? (
                       <span className="flex flex-wrap items-center gap-2">
                         <DeliveryStatus statusCode={w.lastDelivery.statusCode} error={w.lastDelivery.error} />
@@ -133,12 +134,12 @@ export function WebhooksClient({ webhooks, allowInsecure }: { webhooks: WebhookL
                     ) : (
                       <span className="text-xs text-zinc-500">No deliveries yet</span>
                     )}
-                  </td>
+                  </Td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </TBody>
+          </Table>
+        </TableFrame>
       )}
     </section>
   );

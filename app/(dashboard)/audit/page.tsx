@@ -8,6 +8,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { AUDIT_ACTIONS, actionLabel } from "@/lib/audit/catalog";
 import { auditQueryString, encodeCursor, getAuditLookups, listAuditEvents, parseAuditQuery } from "@/lib/audit/queries";
@@ -132,35 +133,35 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
 
       {page && page.rows.length > 0 ? (
         <>
-          <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-            <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="audit-table">
-              <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+          <TableFrame>
+            <Table data-testid="audit-table">
+              <THead>
                 <tr>
-                  <th scope="col" className="px-3 py-2">#</th>
-                  <th scope="col" className="px-3 py-2">When</th>
-                  <th scope="col" className="px-3 py-2">Actor</th>
-                  <th scope="col" className="px-3 py-2">Action</th>
-                  <th scope="col" className="px-3 py-2">Target</th>
-                  <th scope="col" className="px-3 py-2">Change</th>
-                  <th scope="col" className="px-3 py-2">Reason</th>
+                  <Th density="compact">#</Th>
+                  <Th density="compact">When</Th>
+                  <Th density="compact">Actor</Th>
+                  <Th density="compact">Action</Th>
+                  <Th density="compact">Target</Th>
+                  <Th density="compact">Change</Th>
+                  <Th density="compact">Reason</Th>
                 </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              </THead>
+              <TBody>
                 {page.rows.map((r) => {
                   const target = targetLink(r, { ...links, functionName: r.functionId ? functionName.get(r.functionId) : null });
                   const breakGlass = r.action === "pin.break_glass";
                   return (
                     <tr key={r.id} className="align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
-                      <td className="px-3 py-2 font-mono text-xs text-zinc-500">{r.id}</td>
-                      <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-600 dark:text-zinc-400">
+                      <Td density="compact" className="font-mono text-xs text-zinc-500">{r.id}</Td>
+                      <Td density="compact" className="whitespace-nowrap text-xs text-zinc-600 dark:text-zinc-400">
                         <Time value={r.createdAt} />
-                      </td>
-                      <td className="px-3 py-2">{r.actorLabel}</td>
-                      <td className="px-3 py-2">
+                      </Td>
+                      <Td density="compact">{r.actorLabel}</Td>
+                      <Td density="compact">
                         <div>{actionLabel(r.action)}</div>
                         <code className="font-mono text-xs text-zinc-500">{r.action}</code> {breakGlass ? <BreakGlassBadge /> : null}
-                      </td>
-                      <td className="px-3 py-2">
+                      </Td>
+                      <Td density="compact">
                         {target ? (
                           <Link href={target.href} className="text-indigo-700 hover:underline dark:text-indigo-300">
                             {target.label}
@@ -173,17 +174,17 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                             <Badge>{environmentName.get(r.environmentId) ?? "environment"}</Badge>
                           </div>
                         ) : null}
-                      </td>
-                      <td className="max-w-xs px-3 py-2 break-words text-zinc-700 dark:text-zinc-300">{summarizeChange(r)}</td>
-                      <td className="max-w-xs px-3 py-2 whitespace-pre-wrap break-words" data-testid="audit-reason">
+                      </Td>
+                      <Td density="compact" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">{summarizeChange(r)}</Td>
+                      <Td data-testid="audit-reason" density="compact" className="max-w-xs whitespace-pre-wrap break-words">
                         {r.reason ?? <span className="text-zinc-400">—</span>}
-                      </td>
+                      </Td>
                     </tr>
                   );
                 })}
-              </tbody>
-            </table>
-          </div>
+              </TBody>
+            </Table>
+          </TableFrame>
           <nav aria-label="Pages" className="mt-4 flex gap-2">
             {cursor ? (
               <Link href={`/audit${auditQueryString(raw)}`} className={buttonClass("secondary")}>

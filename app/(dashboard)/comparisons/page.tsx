@@ -5,6 +5,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { requirePagePermission } from "@/lib/auth/session";
 import { listComparisonRuns, listRunFilterOptions } from "@/lib/compare/queries";
@@ -88,36 +89,36 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
               Change or clear the filters to see more runs.
             </EmptyState>
           ) : (
-            <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-              <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="runs-table">
-                <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
+            <TableFrame>
+              <Table data-testid="runs-table">
+                <THead tone="contrast">
                   <tr>
-                    <th scope="col" className="px-4 py-2">Function</th>
-                    <th scope="col" className="px-4 py-2">Model A</th>
-                    <th scope="col" className="px-4 py-2">Model B</th>
-                    <th scope="col" className="px-4 py-2">Sample set</th>
-                    <th scope="col" className="px-4 py-2">Status</th>
-                    <th scope="col" className="px-4 py-2">Agreement</th>
-                    <th scope="col" className="px-4 py-2">Started</th>
+                    <Th>Function</Th>
+                    <Th>Model A</Th>
+                    <Th>Model B</Th>
+                    <Th>Sample set</Th>
+                    <Th>Status</Th>
+                    <Th>Agreement</Th>
+                    <Th>Started</Th>
                   </tr>
-                </thead>
-                <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                </THead>
+                <TBody>
                   {runs.map((r) => (
                     <tr key={r.id} data-testid={`run-${r.id}`}>
-                      <td className="px-4 py-2">
+                      <Td>
                         <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
                           {r.function.name}
                         </Link>
-                      </td>
-                      <td className="max-w-56 break-words px-4 py-2">{r.modelALabel}</td>
-                      <td className="max-w-56 break-words px-4 py-2">{r.modelBLabel}</td>
-                      <td className="px-4 py-2">
+                      </Td>
+                      <Td className="max-w-56 break-words">{r.modelALabel}</Td>
+                      <Td className="max-w-56 break-words">{r.modelBLabel}</Td>
+                      <Td>
                         {r.sampleSet.name} ({r.total})
-                      </td>
-                      <td className="px-4 py-2">
+                      </Td>
+                      <Td>
                         <RunStatusBadge status={r.status} />
-                      </td>
-                      <td className="whitespace-nowrap px-4 py-2 tabular-nums" data-testid="run-agreement">
+                      </Td>
+                      <Td data-testid="run-agreement" className="whitespace-nowrap tabular-nums">
                         {r.agreement ? (
                           <span title={`${r.agreement.agree} of ${r.agreement.n} samples both models answered; 95% Wilson interval`}>
                             <strong>{pct(r.agreement.rate)}</strong>{" "}
@@ -128,17 +129,17 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
                         ) : (
                           <span className="text-zinc-500 dark:text-zinc-400">—</span>
                         )}
-                      </td>
-                      <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">
+                      </Td>
+                      <Td className="text-zinc-600 dark:text-zinc-400">
                         {r.createdByLabel}
                         <br />
                         <Time value={r.createdAt} className="text-xs" />
-                      </td>
+                      </Td>
                     </tr>
                   ))}
-                </tbody>
-              </table>
-            </div>
+                </TBody>
+              </Table>
+            </TableFrame>
           )}
           <nav className="mt-3 flex gap-3 text-sm" aria-label="More runs">
             {filter.before ? (

@@ -5,6 +5,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
+import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/auth/session";
 import { systemContext } from "@/lib/context";
@@ -39,38 +40,38 @@ export default async function FunctionsPage() {
             : "An editor or admin syncs the functions from Nyckel; an admin sets the Nyckel credentials in Settings → Nyckel."}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
-          <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="functions-table">
-            <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+        <TableFrame>
+          <Table data-testid="functions-table">
+            <THead>
               <tr>
-                <th scope="col" className="px-4 py-2">Name</th>
-                <th scope="col" className="px-4 py-2">Input</th>
-                <th scope="col" className="px-4 py-2">Output</th>
-                <th scope="col" className="px-4 py-2 text-right">Labels</th>
-                <th scope="col" className="px-4 py-2">Last synced</th>
+                <Th>Name</Th>
+                <Th>Input</Th>
+                <Th>Output</Th>
+                <Th align="right">Labels</Th>
+                <Th>Last synced</Th>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            </THead>
+            <TBody>
               {functions.map((f) => (
                 <tr key={f.id}>
-                  <td className="px-4 py-2">
+                  <Td>
                     <Link href={`/functions/${encodeURIComponent(f.id)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
                       {f.name}
                     </Link>
                     <div className="font-mono text-xs text-zinc-500">{f.id}</div>
                     {f.missingSince ? <Badge tone="amber">no longer in Nyckel</Badge> : null}
-                  </td>
-                  <td className="px-4 py-2">{f.inputType}</td>
-                  <td className="px-4 py-2">{f.outputType}</td>
-                  <td className="px-4 py-2 text-right tabular-nums">{f.labelCount}</td>
-                  <td className="px-4 py-2 text-zinc-500">
+                  </Td>
+                  <Td>{f.inputType}</Td>
+                  <Td>{f.outputType}</Td>
+                  <Td align="right" className="tabular-nums">{f.labelCount}</Td>
+                  <Td className="text-zinc-500">
                     <time dateTime={f.lastSyncedAt.toISOString()}>{f.lastSyncedAt.toLocaleString("en-GB", { timeZone: "UTC" })} UTC</time>
-                  </td>
+                  </Td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </TBody>
+          </Table>
+        </TableFrame>
       )}
     </>
   );
