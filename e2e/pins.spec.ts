@@ -217,3 +217,35 @@ test("an editor cannot move production, in the page or by a direct call; an admi
   await expect(row).toContainText("break-glass");
   await adminContext.close();
 });
+
+test("an editor retires a model after confirming (it leaves the pin picker) and restores it", async ({ page }) => {
+  await signInAs(page, "editor");
+  await openFunction(page, "review-sentiment");
+  const m = { modelId: unique("model_e2er"), nickname: unique("Retiree ") };
+  await registerModel(page, m);
+  const row = page.getByTestId(`model-${m.modelId}`);
+  const option = `${m.nickname} (${m.modelId})`;
+  const pickerHas = async () => {
+    await page.getByTestId("pin-row-development").getByRole("button", { name: "Change pin" }).click();
+    const form = page.getByTestId("pin-form-development");
+    const labels = await form.getByLabel("Model").locator("option").allTextContents();
+    await form.getByRole("button", { name: "Cancel" }).click();
+    return labels.includes(option);
+  };
+  expect(await pickerHas()).toBe(true);
+
+  await row.getByRole("button", { name: "Retire" }).click();
+  const dialog = page.getByRole("dialog", { name: `Retire ${m.nickname}?` });
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(row.getByText("retired", { exact: true })).toHaveCount(0);
+  await row.getByRole("button", { name: "Retire" }).click();
+  await dialog.getByRole("button", { name: "Retire" }).click();
+  await expect(page.getByText(`${m.nickname} was retired: it can no longer be pinned.`)).toBeVisible();
+  await expect(row.getByText("retired", { exact: true })).toBeVisible();
+  expect(await pickerHas()).toBe(false);
+
+  await row.getByRole("button", { name: "Restore" }).click();
+  await expect(page.getByText(`${m.nickname} was restored: it can be pinned again.`)).toBeVisible();
+  await expect(row.getByRole("button", { name: "Retire" })).toBeVisible();
+  expect(await pickerHas()).toBe(true);
+});

@@ -9,7 +9,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
-import { checkModelAction, registerModelAction, retireModelAction, updateModelAction } from "@/lib/models/actions";
+import { checkModelAction, registerModelAction, restoreModelAction, retireModelAction, updateModelAction } from "@/lib/models/actions";
 
 export type ModelView = {
   id: string;
@@ -25,7 +25,7 @@ export type ModelView = {
 
 type Status = { tone: "success" | "error"; text: string } | null;
 
-/** The models registered for one function: where each is pinned, and register / edit / retire / check. */
+/** The models registered for one function: where each is pinned, and register / edit / retire / restore / check. */
 export function ModelsPanel({ functionId, inputType, models, canWrite }: { functionId: string; inputType: string; models: ModelView[]; canWrite: boolean }) {
   const [status, setStatus] = useState<Status>(null);
   const [panel, setPanel] = useState<{ id: string; mode: "edit" | "check" } | null>(null);
@@ -39,6 +39,10 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
       setRetiring(null);
       setStatus({ tone: "error", text: actionErrors(error).message ?? "Could not retire the model." });
     },
+  });
+  const restore = useAction(restoreModelAction, {
+    onSuccess: ({ data }) => setStatus({ tone: "success", text: `${data?.nickname || data?.modelId} was restored: it can be pinned again.` }),
+    onError: ({ error }) => setStatus({ tone: "error", text: actionErrors(error).message ?? "Could not restore the model." }),
   });
   return (
     <div className="space-y-4">
@@ -91,7 +95,11 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
                     <Button variant="ghost" onClick={() => setPanel(panel?.id === m.id && panel.mode === "check" ? null : { id: m.id, mode: "check" })}>
                       Check
                     </Button>
-                    {m.retiredAt ? null : (
+                    {m.retiredAt ? (
+                      <Button variant="ghost" disabled={restore.isPending} onClick={() => restore.execute({ id: m.id })}>
+                        Restore
+                      </Button>
+                    ) : (
                       <Button variant="ghost" onClick={() => setRetiring(m)}>
                         Retire
                       </Button>

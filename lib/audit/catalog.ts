@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "model.registered", label: "Model registered" },
   { action: "model.updated", label: "Model edited" },
   { action: "model.retired", label: "Model retired" },
+  { action: "model.restored", label: "Model restored" },
   { action: "model.checked", label: "Model checked" },
   { action: "model.discovered", label: "Model discovered by sync" },
   { action: "functions.synced", label: "Functions synced" },

@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { permittedActionClient } from "@/lib/actions/safe-action";
-import { checkModelSchema, registerModelSchema, retireModelSchema, updateModelSchema } from "./schemas";
-import { checkModel, registerModel, retireModel, updateModel } from "./service";
+import { checkModelSchema, registerModelSchema, restoreModelSchema, retireModelSchema, updateModelSchema } from "./schemas";
+import { checkModel, registerModel, restoreModel, retireModel, updateModel } from "./service";
 
 const modelsAction = permittedActionClient("models:write");
 
@@ -26,6 +26,12 @@ export const updateModelAction = modelsAction.inputSchema(updateModelSchema).act
 
 export const retireModelAction = modelsAction.inputSchema(retireModelSchema).action(async ({ parsedInput, ctx }) => {
   const model = await retireModel(ctx.service, parsedInput);
+  revalidateModels();
+  return { id: model.id, modelId: model.modelId, nickname: model.nickname };
+});
+
+export const restoreModelAction = modelsAction.inputSchema(restoreModelSchema).action(async ({ parsedInput, ctx }) => {
+  const model = await restoreModel(ctx.service, parsedInput);
   revalidateModels();
   return { id: model.id, modelId: model.modelId, nickname: model.nickname };
 });

@@ -40,6 +40,8 @@ export const updateModelSchema = z.object({
 });
 
 export const retireModelSchema = z.object({ id: z.uuid("Unknown model.") });
+/** Undoes a retirement (same input as retire). */
+export const restoreModelSchema = retireModelSchema;
 
 /** 600 KB: the sample travels base64-encoded in a server action (1 MB body limit). */
 export const CHECK_IMAGE_MAX_BYTES = 600 * 1024;

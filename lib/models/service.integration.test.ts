@@ -7,7 +7,7 @@ import { stripPrefix } from "@/lib/nyckel/client";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
 import { listModelsForFunction } from "./queries";
-import { checkModel, registerModel, retireModel, updateModel } from "./service";
+import { checkModel, registerModel, restoreModel, retireModel, updateModel } from "./service";
 
 const tag = () => randomBytes(4).toString("hex");
 const editor: ServiceContext = { actor: { id: null, role: "editor", label: "editor@test" }, requestId: "test" };
@@ -62,6 +62,10 @@ describe("models service (real PostgreSQL)", () => {
     const [row] = await listModelsForFunction(fn);
     expect(row).toMatchObject({ nickname: "New", pinnedIn: [] });
     expect(row?.retiredAt).toBeInstanceOf(Date);
+    await restoreModel(editor, { id: m.id });
+    expect((await listModelsForFunction(fn))[0]?.retiredAt).toBeNull();
+    expect(await prisma.auditEvent.findFirstOrThrow({ where: { targetId: m.id, action: "model.restored" } })).toMatchObject({ after: { retiredAt: null } });
+    expect(await restoreModel(editor, { id: m.id }).catch((e: unknown) => e)).toMatchObject({ message: expect.stringContaining("is not retired") });
     expect(await updateModel(editor, { id: "00000000-0000-4000-8000-000000000000", nickname: "x", notes: "" }).catch((e: unknown) => e)).toBeInstanceOf(NotFoundError);
   });
 

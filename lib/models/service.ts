@@ -1,7 +1,7 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit/service";
 import { authorize, type ServiceContext } from "@/lib/context";
-import { prisma } from "@/lib/db/client";
+import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from "@/lib/errors";
 import type { InvokeInput, InvokeOutput } from "@/lib/nyckel/client";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
@@ -11,6 +11,7 @@ import {
   CHECK_IMAGE_MAX_BYTES,
   checkModelSchema,
   registerModelSchema,
+  restoreModelSchema,
   retireModelSchema,
   updateModelSchema,
   type CheckModelInput,
@@ -88,6 +89,14 @@ export async function updateModel(ctx: ServiceContext, raw: UpdateModelInput) {
   });
 }
 
+/** Locks a model row FOR UPDATE (retire and restore serialize with each other and with pins) and names it for messages. */
+async function lockModel(tx: Tx, id: string) {
+  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM models WHERE id = ${id}::uuid FOR UPDATE`;
+  if (locked.length === 0) throw new NotFoundError("That model does not exist.");
+  const model = await tx.model.findUniqueOrThrow({ where: { id }, select: modelFields });
+  return { model, label: model.nickname ? `“${model.nickname}” (${model.modelId})` : model.modelId };
+}
+
 /**
  * Retires a model: it leaves the pickers and can no longer be pinned; its
  * history stays. A model pinned somewhere cannot be retired (move those pins
@@ -98,10 +107,7 @@ export async function retireModel(ctx: ServiceContext, raw: { id: string }) {
   authorize(ctx, "models:write");
   const input = parseInput(retireModelSchema, raw);
   return prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM models WHERE id = ${input.id}::uuid FOR UPDATE`;
-    if (locked.length === 0) throw new NotFoundError("That model does not exist.");
-    const model = await tx.model.findUniqueOrThrow({ where: { id: input.id }, select: modelFields });
-    const label = model.nickname ? `“${model.nickname}” (${model.modelId})` : model.modelId;
+    const { model, label } = await lockModel(tx, input.id);
     if (model.retiredAt) throw new ConflictError(`${label} is already retired.`);
     const pinnedIn = await tx.pin.findMany({
       where: { modelRefId: model.id },
@@ -122,6 +128,31 @@ export async function retireModel(ctx: ServiceContext, raw: { id: string }) {
       targetId: model.id,
       before: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
       after: { modelId: model.modelId, nickname: model.nickname, retiredAt: after.retiredAt },
+      requestId: ctx.requestId,
+    });
+    return after;
+  });
+}
+
+/**
+ * Restores a retired model: it is back in the pickers and can be pinned again.
+ * Locked like retire, so a restore and a retire of the same model serialize.
+ */
+export async function restoreModel(ctx: ServiceContext, raw: { id: string }) {
+  authorize(ctx, "models:write");
+  const input = parseInput(restoreModelSchema, raw);
+  return prisma.$transaction(async (tx) => {
+    const { model, label } = await lockModel(tx, input.id);
+    if (!model.retiredAt) throw new ConflictError(`${label} is not retired.`);
+    const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt: null }, select: modelFields });
+    await appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: "model.restored",
+      functionId: model.functionId,
+      targetType: "model",
+      targetId: model.id,
+      before: { modelId: model.modelId, nickname: model.nickname, retiredAt: model.retiredAt },
+      after: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
       requestId: ctx.requestId,
     });
     return after;
