@@ -58,6 +58,8 @@ const schema = z
     /** Webhook retries: attempts in all (first try included), and the base delay of pg-boss's exponential backoff. */
     MODELPIN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
     MODELPIN_WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
+    /** Delivery log rows and dispatched webhook events older than this many days are deleted once a day. */
+    MODELPIN_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),

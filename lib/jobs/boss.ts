@@ -12,6 +12,7 @@ export const QUEUES = {
   comparisonRun: "comparison-run",
   webhookDelivery: "webhook-delivery",
   promotionExpiry: "promotion-expiry",
+  webhookRetention: "webhook-retention",
 } as const;
 
 const globalForBoss = globalThis as unknown as { modelpinBoss?: Promise<PgBoss> };

@@ -12,6 +12,7 @@ export async function startJobWorkers(): Promise<string[]> {
     ["comparison runs", async () => (await import("@/lib/compare/worker")).startComparisonWorker()],
     ["promotion expiry", async () => (await import("@/lib/promotions/worker")).startPromotionExpiryWorker()],
     ["webhook deliveries", async () => void (await (await import("@/lib/webhooks/worker")).startWebhookWorker())],
+    ["webhook retention", async () => (await import("@/lib/webhooks/retention")).startWebhookRetentionWorker()],
   ];
   const started: string[] = [];
   for (const [name, start] of starters) {
