@@ -21,6 +21,8 @@ describe("audit row summaries", () => {
     );
     expect(summarizeChange({ action: "member.created", before: null, after: { email: "a@b.c", role: "viewer" } })).toBe("email: a@b.c; role: viewer");
     expect(summarizeChange({ action: "model.checked", before: null, after: { modelId: "m", result: { labelName: "Cat", confidence: 0.912 } } })).toBe("m → Cat (91.2%)");
+    expect(summarizeChange({ action: "model.retired", before: null, after: { modelId: "m", nickname: "Old", retiredAt: "2026-12-04T00:00:00Z" } })).toBe("m (Old) retired");
+    expect(summarizeChange({ action: "model.restored", before: null, after: { modelId: "m", nickname: "", retiredAt: null } })).toBe("m restored");
   });
 
   it("links every kind of target, within what the role may open", () => {

@@ -36,9 +36,8 @@ export function summarizeChange(row: { action: string; before: unknown; after: u
     case "model.discovered":
       return `${str(after?.modelId) ?? "?"} (Nyckel's current model)`;
     case "model.retired":
-      return `${str(after?.modelId) ?? "?"}${str(after?.nickname) ? ` (${after?.nickname})` : ""} retired`;
     case "model.restored":
-      return `${str(after?.modelId) ?? "?"}${str(after?.nickname) ? ` (${after?.nickname})` : ""} restored`;
+      return `${str(after?.modelId) ?? "?"}${str(after?.nickname) ? ` (${after?.nickname})` : ""} ${row.action === "model.retired" ? "retired" : "restored"}`;
     case "model.checked": {
       const result = obj(after?.result);
       const outcome = result?.error ? `error: ${short(result.error)}` : `${str(result?.labelName) ?? "?"} (${typeof result?.confidence === "number" ? (result.confidence * 100).toFixed(1) : "?"}%)`;

@@ -152,12 +152,16 @@ function readAll(message: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A Content-Length header's value as a number, or null when absent or not a plain decimal length. */
+export function parseContentLength(value: string | null | undefined): number | null {
+  const trimmed = value?.trim();
+  return trimmed !== undefined && /^\d{1,15}$/.test(trimmed) ? Number(trimmed) : null;
+}
+
+/** The Content-Length of raw headers (name, value, …), read without building Node's header object. */
 function contentLength(rawHeaders: string[]): number | null {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length === 14 && rawHeaders[i]!.toLowerCase() === "content-length") {
-      const value = rawHeaders[i + 1]!.trim();
-      return /^\d{1,15}$/.test(value) ? Number(value) : null;
-    }
+    if (rawHeaders[i]!.length === 14 && rawHeaders[i]!.toLowerCase() === "content-length") return parseContentLength(rawHeaders[i + 1]);
   }
   return null;
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { isNyckelError } from "@/lib/nyckel/errors";
-import { passthrough, type PassthroughAnswer } from "@/lib/nyckel/passthrough";
+import { parseContentLength, passthrough, type PassthroughAnswer } from "@/lib/nyckel/passthrough";
 import { decodeParam } from "@/lib/url";
 import { authenticateToken } from "./auth";
 import { canonicalFunctionId, currentSnapshot, lookupPin, type EnvironmentEntry } from "./cache";
@@ -65,8 +65,7 @@ function conflict(environment: EnvironmentEntry, functionId: string, pinned: str
 }
 
 async function readBody(request: Request): Promise<{ body: Uint8Array | ReadableStream<Uint8Array> | null; length: number | null }> {
-  const header = request.headers.get("content-length");
-  const length = header !== null && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : null;
+  const length = parseContentLength(request.headers.get("content-length"));
   if (request.body === null || length === 0) return { body: null, length };
   if (length !== null && length <= REPLAYABLE_BODY_MAX_BYTES) return { body: new Uint8Array(await request.arrayBuffer()), length };
   return { body: request.body, length };
