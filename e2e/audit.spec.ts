@@ -134,8 +134,22 @@ test("admins verify the audit chain and manage environments; others cannot", asy
   await edit.getByLabel("Request expiry (hours)").fill("24");
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(env).toContainText("Protected: 3 approvals, one rejection blocks, requests expire after 24 h.");
+  // The evidence gate's rules: bad input is refused with the field's message, then saved and described.
+  await env.getByRole("button", { name: "Edit" }).click();
+  await edit.getByLabel("Minimum agreement (%)").fill("95");
+  await edit.getByLabel("Maximum errors (%)").fill("101");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit.getByText("Errors are a percentage from 0 to 100.")).toBeVisible();
+  await edit.getByLabel("Maximum errors (%)").fill("2");
+  await edit.getByLabel("Minimum answered samples").fill("50");
+  await edit.getByLabel(/lower bound of the agreement/).check();
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(env).toContainText(
+    "evidence against the current pin: the lower bound of the agreement's 95% interval ≥ 95% on at least 50 answered samples, with at most 2% errors.",
+  );
   await page.goto("/audit?action=environment.updated");
-  await expect(page.getByTestId("audit-row").first()).toContainText("approvalsRequired: 0 → 3");
+  await expect(page.getByTestId("audit-row").filter({ hasText: "approvalsRequired: 0 → 3" }).first()).toBeVisible();
+  await expect(page.getByTestId("audit-row").first()).toContainText("maxErrorPct: 5 → 2");
 
   const other = await browser.newContext();
   const editor = await other.newPage();

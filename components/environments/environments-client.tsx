@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
+import { describeGate, GATE_DEFAULTS, gatePolicyOf } from "@/lib/promotions/gate";
 
 export type EnvironmentSettings = {
   id: string;
@@ -19,6 +20,9 @@ export type EnvironmentSettings = {
   rejectionBlocks: boolean;
   requestExpiryHours: number | null;
   minAgreementPct: number | null;
+  minAnsweredSamples: number;
+  maxErrorPct: number;
+  gateLowerBound: boolean;
   allowCallerModelOverride: boolean;
 };
 
@@ -27,7 +31,8 @@ function policySummary(e: EnvironmentSettings): string {
   const parts = [`${e.approvalsRequired} approval${e.approvalsRequired === 1 ? "" : "s"}`];
   parts.push(e.rejectionBlocks ? "one rejection blocks" : "rejections do not block");
   parts.push(e.requestExpiryHours ? `requests expire after ${e.requestExpiryHours} h` : "requests do not expire");
-  if (e.minAgreementPct !== null) parts.push(`evidence: ≥ ${e.minAgreementPct}% agreement with the current pin`);
+  const gate = describeGate(gatePolicyOf(e));
+  if (gate) parts.push(`evidence against the current pin: ${gate}`);
   return `Protected: ${parts.join(", ")}.`;
 }
 
@@ -129,6 +134,9 @@ function EnvironmentForm({
           rejectionBlocks: f.get(`${p}rejectionBlocks`) === "on",
           requestExpiryHours: numberOrNull(f.get(`${p}requestExpiryHours`)),
           minAgreementPct: numberOrNull(f.get(`${p}minAgreementPct`)),
+          minAnsweredSamples: numberOrNull(f.get(`${p}minAnsweredSamples`)) ?? GATE_DEFAULTS.minAnsweredSamples,
+          maxErrorPct: numberOrNull(f.get(`${p}maxErrorPct`)) ?? GATE_DEFAULTS.maxErrorPct,
+          gateLowerBound: f.get(`${p}gateLowerBound`) === "on",
           allowCallerModelOverride: f.get(`${p}allowCallerModelOverride`) === "on",
         };
         if (environment) update.execute({ id: environment.id, ...fields });
@@ -165,7 +173,22 @@ function EnvironmentForm({
           <Field label="Minimum agreement (%)" name={`${p}minAgreementPct`} errors={fieldErrors.minAgreementPct} hint="Evidence gate against the current pin; empty: none.">
             {(a) => <input {...a} type="number" min={0} max={100} step="0.1" defaultValue={environment?.minAgreementPct ?? ""} className={inputClass} />}
           </Field>
+          <Field
+            label="Minimum answered samples"
+            name={`${p}minAnsweredSamples`}
+            errors={fieldErrors.minAnsweredSamples}
+            hint="With a gate: samples both models must answer."
+          >
+            {(a) => <input {...a} type="number" min={1} defaultValue={environment?.minAnsweredSamples ?? GATE_DEFAULTS.minAnsweredSamples} className={inputClass} />}
+          </Field>
+          <Field label="Maximum errors (%)" name={`${p}maxErrorPct`} errors={fieldErrors.maxErrorPct} hint="With a gate: samples not answered by both models.">
+            {(a) => <input {...a} type="number" min={0} max={100} step="0.1" defaultValue={environment?.maxErrorPct ?? GATE_DEFAULTS.maxErrorPct} className={inputClass} />}
+          </Field>
         </div>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name={`${p}gateLowerBound`} defaultChecked={environment?.gateLowerBound ?? GATE_DEFAULTS.lowerBound} />
+          The gate reads the lower bound of the agreement&apos;s 95% interval, not the point estimate
+        </label>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name={`${p}rejectionBlocks`} defaultChecked={environment?.rejectionBlocks ?? true} />
           One rejection blocks a request

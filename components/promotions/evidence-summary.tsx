@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Time } from "@/components/ui/time";
 import type { EvidenceSummary } from "@/lib/promotions/evidence";
+import { describeGate } from "@/lib/promotions/gate";
 import { pct } from "./format";
 
 /** The evidence frozen into a request: what the approvers decide on, with a link to the full report. */
@@ -33,7 +34,10 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
           "none required at submit"
         ) : (
           <>
-            ≥ {summary.gate.minAgreementPct}% agreement — <Badge tone="green">passed</Badge>
+            {summary.gate.rules
+              ? describeGate({ minAgreementPct: summary.gate.minAgreementPct, ...summary.gate.rules })
+              : `≥ ${summary.gate.minAgreementPct}% agreement`}{" "}
+            — <Badge tone="green">passed</Badge>
           </>
         )}
       </p>

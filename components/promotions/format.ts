@@ -1,4 +1,5 @@
 /** Wording shared by the promotion screens (pure: no data access, safe in client components). */
+import { describeGate, GATE_DEFAULTS } from "@/lib/promotions/gate";
 
 export type PolicyView = {
   protected: boolean;
@@ -6,6 +7,10 @@ export type PolicyView = {
   rejectionBlocks: boolean;
   requestExpiryHours: number | null;
   minAgreementPct: number | null;
+  /** The gate's other rules; absent in requests made before they existed. */
+  minAnsweredSamples?: number;
+  maxErrorPct?: number;
+  gateLowerBound?: boolean;
 };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -19,7 +24,12 @@ export function policyParts(p: PolicyView, approvals?: number): string[] {
   ];
   if (p.approvalsRequired > 0) parts.push(p.rejectionBlocks ? "one rejection ends it" : "a rejection is recorded but does not end it");
   if (p.approvalsRequired > 0) parts.push(p.requestExpiryHours ? `expires after ${p.requestExpiryHours} h` : "does not expire");
-  parts.push(p.minAgreementPct === null ? "no evidence required" : `evidence: ≥ ${p.minAgreementPct}% agreement with the current pin`);
+  if (p.minAgreementPct === null) parts.push("no evidence required");
+  else if (p.minAnsweredSamples === undefined) parts.push(`evidence: ≥ ${p.minAgreementPct}% agreement with the current pin`);
+  else {
+    const gate = { minAgreementPct: p.minAgreementPct, minAnsweredSamples: p.minAnsweredSamples, maxErrorPct: p.maxErrorPct ?? GATE_DEFAULTS.maxErrorPct, lowerBound: p.gateLowerBound ?? false };
+    parts.push(`evidence against the current pin: ${describeGate(gate)}`);
+  }
   return parts;
 }
 

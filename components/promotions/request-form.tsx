@@ -13,7 +13,7 @@ import { Field, inputClass } from "@/components/ui/field";
 import { formatUtc } from "@/components/ui/time";
 import { startComparisonRunAction } from "@/lib/compare/actions";
 import { createPromotionRequestAction } from "@/lib/promotions/actions";
-import { evaluateGate, formatPct, matchEvidence, type EvidenceRun } from "@/lib/promotions/gate";
+import { evaluateGate, formatPct, gatePolicyOf, matchEvidence, type EvidenceRun } from "@/lib/promotions/gate";
 import { modelText, policyParts } from "./format";
 import { promotionKeys } from "./query-keys";
 
@@ -27,6 +27,9 @@ export type RequestFormView = {
     rejectionBlocks: boolean;
     requestExpiryHours: number | null;
     minAgreementPct: number | null;
+    minAnsweredSamples: number;
+    maxErrorPct: number;
+    gateLowerBound: boolean;
     pin: { version: number; modelRefId: string | null; modelId: string | null; nickname: string };
   }>;
   models: Array<{ id: string; modelId: string; nickname: string }>;
@@ -105,7 +108,7 @@ export function RequestForm({
           ? startedRunId
           : (matching[0]?.id ?? "");
   const evidenceRun = matching.find((r) => r.id === evidenceRunId) ?? null;
-  const verdict = env && evidenceTarget && targetChosen && !alreadyPinned ? evaluateGate(evidenceRun ? toRun(evidenceRun) : null, evidenceTarget, env.minAgreementPct) : null;
+  const verdict = env && evidenceTarget && targetChosen && !alreadyPinned ? evaluateGate(evidenceRun ? toRun(evidenceRun) : null, evidenceTarget, gatePolicyOf(env)) : null;
   const otherRuns = data.runs.length - matching.length;
   const open = env ? data.openRequests.filter((r) => r.environmentId === env.id) : [];
 

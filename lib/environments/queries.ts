@@ -11,6 +11,9 @@ export const environmentSelect = {
   rejectionBlocks: true,
   requestExpiryHours: true,
   minAgreementPct: true,
+  minAnsweredSamples: true,
+  maxErrorPct: true,
+  gateLowerBound: true,
   allowCallerModelOverride: true,
 } as const;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GATE_DEFAULTS } from "@/lib/promotions/gate";
 
 export const slugSchema = z
   .string()
@@ -13,6 +14,14 @@ export const environmentPolicySchema = z.object({
   rejectionBlocks: z.boolean(),
   requestExpiryHours: z.coerce.number().int().min(1, "Expiry is at least 1 hour.").max(24 * 365, "Expiry is at most a year.").nullable(),
   minAgreementPct: z.coerce.number().min(0, "Agreement is a percentage from 0 to 100.").max(100, "Agreement is a percentage from 0 to 100.").nullable(),
+  minAnsweredSamples: z.coerce
+    .number()
+    .int("Answered samples must be a whole number.")
+    .min(1, "At least 1 answered sample.")
+    .max(1_000_000, "At most 1,000,000 answered samples.")
+    .default(GATE_DEFAULTS.minAnsweredSamples),
+  maxErrorPct: z.coerce.number().min(0, "Errors are a percentage from 0 to 100.").max(100, "Errors are a percentage from 0 to 100.").default(GATE_DEFAULTS.maxErrorPct),
+  gateLowerBound: z.boolean().default(GATE_DEFAULTS.lowerBound),
   allowCallerModelOverride: z.boolean().default(false),
 });
 

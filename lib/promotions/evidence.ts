@@ -28,7 +28,7 @@ export type EvidenceSummary = {
     mcnemarP: number;
     sentence: string;
   };
-  gate: { minAgreementPct: number | null; passed: boolean };
+  gate: { minAgreementPct: number | null; passed: boolean; rules?: { minAnsweredSamples: number; maxErrorPct: number; lowerBound: boolean } };
 };
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -47,7 +47,7 @@ export function buildEvidenceSummary(
   },
   report: RunReport,
   currentSide: "a" | "b",
-  gate: { minAgreementPct: number | null; passed: boolean },
+  gate: EvidenceSummary["gate"],
 ): EvidenceSummary {
   const acc = report.accuracy;
   return {

@@ -10,7 +10,27 @@
  * is), so such a run must have finished within the last 24 hours.
  */
 
+import { wilsonInterval } from "@/lib/compare/stats";
+
 export const LATEST_EVIDENCE_MAX_AGE_HOURS = 24;
+
+/** Defaults of an environment's evidence gate besides the minimum agreement. */
+export const GATE_DEFAULTS = { minAnsweredSamples: 30, maxErrorPct: 5, lowerBound: false } as const;
+
+/**
+ * An environment's evidence gate. `minAgreementPct` null: no gate (evidence
+ * optional). Otherwise a matching run must have at least `minAnsweredSamples`
+ * samples both models answered, at most `maxErrorPct` % of its samples left
+ * unanswered by either model (errors), and an agreement — or, with
+ * `lowerBound`, the lower end of its 95% Wilson interval — of at least
+ * `minAgreementPct` %.
+ */
+export type GatePolicy = {
+  minAgreementPct: number | null;
+  minAnsweredSamples: number;
+  maxErrorPct: number;
+  lowerBound: boolean;
+};
 const LATEST_EVIDENCE_MAX_AGE_MS = LATEST_EVIDENCE_MAX_AGE_HOURS * 3600_000;
 
 export type EvidenceAgreement = { n: number; agree: number; rate: number };
@@ -23,6 +43,8 @@ export type EvidenceRun = {
   modelA: string | null;
   modelB: string | null;
   finishedAt: Date | string | null;
+  /** Samples in the run. */
+  total: number;
   /** Over the samples both models answered; null or n = 0 when none. */
   agreement: EvidenceAgreement | null;
 };
@@ -42,7 +64,9 @@ export type EvidenceVerdict =
 
 export type GateVerdict =
   | { ok: true; gated: boolean; message: string }
-  | { ok: false; code: EvidenceFailureCode | "no_run" | "no_answers" | "below_minimum"; message: string };
+  | { ok: false; code: EvidenceFailureCode | GateFailureCode; message: string };
+
+export type GateFailureCode = "no_run" | "no_answers" | "too_few_answered" | "too_many_errors" | "below_minimum" | "lower_bound_below_minimum";
 
 type EvidenceFailureCode = Extract<EvidenceVerdict, { ok: false }>["code"];
 
@@ -94,36 +118,90 @@ export function matchEvidence(run: EvidenceRun, t: EvidenceTarget): EvidenceVerd
   return { ok: true, currentSide: forward ? "a" : "b", agreement: run.agreement };
 }
 
+/** An environment row's gate. */
+export function gatePolicyOf(e: { minAgreementPct: number | null; minAnsweredSamples: number; maxErrorPct: number; gateLowerBound: boolean }): GatePolicy {
+  return { minAgreementPct: e.minAgreementPct, minAnsweredSamples: e.minAnsweredSamples, maxErrorPct: e.maxErrorPct, lowerBound: e.gateLowerBound };
+}
+
+/** The rules besides the minimum, as frozen into a request's evidence summary. */
+export function gateRules(g: GatePolicy): { minAnsweredSamples: number; maxErrorPct: number; lowerBound: boolean } {
+  return { minAnsweredSamples: g.minAnsweredSamples, maxErrorPct: g.maxErrorPct, lowerBound: g.lowerBound };
+}
+
+/** The gate's rules in words, for the form's hint and the messages. */
+export function describeGate(g: GatePolicy): string | null {
+  if (g.minAgreementPct === null) return null;
+  const measure = g.lowerBound ? "the lower bound of the agreement's 95% interval" : "agreement";
+  return `${measure} ≥ ${g.minAgreementPct}% on at least ${g.minAnsweredSamples} answered samples, with at most ${g.maxErrorPct}% errors`;
+}
+
 /**
  * The environment's evidence gate. Without a minimum agreement, evidence is
  * optional (but an attached run must still match). With one, a matching,
- * finished run whose agreement reaches the minimum is required.
+ * finished run that passes every rule of the gate is required; the verdict
+ * names the first rule that refused.
  */
-export function evaluateGate(run: EvidenceRun | null, t: EvidenceTarget, minAgreementPct: number | null): GateVerdict {
+export function evaluateGate(run: EvidenceRun | null, t: EvidenceTarget, gate: GatePolicy): GateVerdict {
   const evidence = run ? matchEvidence(run, t) : null;
   if (evidence && !evidence.ok) return evidence;
-  if (minAgreementPct === null) {
+  const min = gate.minAgreementPct;
+  if (min === null) {
     return { ok: true, gated: false, message: run ? "The comparison compares the current pin with the requested model." : `${t.environmentName} needs no evidence.` };
   }
-  const required = `${minAgreementPct}%`;
+  const required = `${min}%`;
   if (!run) {
     return {
       ok: false,
       code: "no_run",
       message:
         `${t.environmentName} requires evidence: a finished comparison of its current pin (${side(t.currentModelId)}) with the requested model ` +
-        `(${side(t.targetModelId)}) in which they agree on at least ${required} of the samples. Attach one.`,
+        `(${side(t.targetModelId)}) with ${describeGate(gate)}. Attach one.`,
     };
   }
   const agreement = run.agreement;
   if (!agreement || agreement.n === 0) {
     return { ok: false, code: "no_answers", message: "In that comparison run no sample was answered by both models, so it shows no agreement." };
   }
-  if (agreement.rate * 100 < minAgreementPct) {
+  if (agreement.n < gate.minAnsweredSamples) {
+    return {
+      ok: false,
+      code: "too_few_answered",
+      message: `That comparison run has ${agreement.n} samples both models answered; ${t.environmentName} requires at least ${gate.minAnsweredSamples}. Compare on a larger sample set.`,
+    };
+  }
+  const total = Math.max(run.total, agreement.n);
+  const errors = total - agreement.n;
+  if (errors * 100 > gate.maxErrorPct * total) {
+    return {
+      ok: false,
+      code: "too_many_errors",
+      message:
+        `In that comparison run ${errors} of ${total} samples (${formatPct(errors / total)}) were not answered by both models; ` +
+        `${t.environmentName} allows at most ${gate.maxErrorPct}% errors.`,
+    };
+  }
+  if (agreement.rate * 100 < min) {
     return {
       ok: false,
       code: "below_minimum",
       message: `Agreement in that comparison run is ${formatPctDown(agreement.rate)} (${agreement.agree} of ${agreement.n} samples), below the required ${required} for ${t.environmentName}.`,
+    };
+  }
+  if (gate.lowerBound) {
+    const low = wilsonInterval(agreement.agree, agreement.n).low;
+    if (low * 100 < min) {
+      return {
+        ok: false,
+        code: "lower_bound_below_minimum",
+        message:
+          `Agreement in that comparison run is ${formatPct(agreement.rate)} (${agreement.agree} of ${agreement.n}), but the lower bound of its 95% interval is ` +
+          `${formatPctDown(low)}, below the required ${required} for ${t.environmentName}. More samples narrow the interval.`,
+      };
+    }
+    return {
+      ok: true,
+      gated: true,
+      message: `Agreement ${formatPct(agreement.rate)} (${agreement.agree} of ${agreement.n}; 95% interval from ${formatPct(low)}) meets the required ${required}.`,
     };
   }
   return { ok: true, gated: true, message: `Agreement ${formatPct(agreement.rate)} (${agreement.agree} of ${agreement.n}) meets the required ${required}.` };

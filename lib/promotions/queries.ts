@@ -140,7 +140,7 @@ export async function getRequestDetail(requestId: string, now: Date = new Date()
       appliedVersion: true,
       function: { select: { id: true, name: true } },
       environment: {
-        select: { id: true, slug: true, name: true, protected: true, approvalsRequired: true, rejectionBlocks: true, requestExpiryHours: true, minAgreementPct: true },
+        select: { id: true, slug: true, name: true, protected: true, approvalsRequired: true, rejectionBlocks: true, requestExpiryHours: true, minAgreementPct: true, minAnsweredSamples: true, maxErrorPct: true, gateLowerBound: true },
       },
       decisions: { orderBy: { createdAt: "asc" }, select: { id: true, userId: true, userLabel: true, decision: true, comment: true, createdAt: true } },
     },

@@ -38,7 +38,16 @@ let approver3: ServiceContext;
 let admin: ServiceContext;
 let viewer: ServiceContext;
 
-type PolicyInput = { protected?: boolean; approvalsRequired: number; rejectionBlocks?: boolean; requestExpiryHours?: number | null; minAgreementPct?: number | null };
+type PolicyInput = {
+  protected?: boolean;
+  approvalsRequired: number;
+  rejectionBlocks?: boolean;
+  requestExpiryHours?: number | null;
+  minAgreementPct?: number | null;
+  minAnsweredSamples?: number;
+  maxErrorPct?: number;
+  gateLowerBound?: boolean;
+};
 
 async function newEnvironment(p: PolicyInput) {
   const t = tag();
@@ -51,6 +60,9 @@ async function newEnvironment(p: PolicyInput) {
     rejectionBlocks: p.rejectionBlocks ?? true,
     requestExpiryHours: p.requestExpiryHours ?? null,
     minAgreementPct: p.minAgreementPct ?? null,
+    ...(p.minAnsweredSamples === undefined ? {} : { minAnsweredSamples: p.minAnsweredSamples }),
+    ...(p.maxErrorPct === undefined ? {} : { maxErrorPct: p.maxErrorPct }),
+    ...(p.gateLowerBound === undefined ? {} : { gateLowerBound: p.gateLowerBound }),
   });
   return env.id;
 }
@@ -99,7 +111,7 @@ async function comparisonRun(
   functionId: string,
   modelA: string | null,
   modelB: string | null,
-  o: { agree: number; n?: number; status?: string; finishedAgoMs?: number; truth?: boolean },
+  o: { agree: number; n?: number; failed?: number; status?: string; finishedAgoMs?: number; truth?: boolean },
 ) {
   const n = o.n ?? 10;
   const lines = Array.from({ length: n }, (_, i) => `sample ${i} ${tag()}`).join("\n");
@@ -125,7 +137,10 @@ async function comparisonRun(
   await prisma.comparisonResult.createMany({
     data: samples.flatMap((s, i) => [
       { runId: run.id, sampleId: s.id, side: "a", ok: true, labelName: "Yes", confidence: 0.9, latencyMs: 10, attempts: 1 },
-      { runId: run.id, sampleId: s.id, side: "b", ok: true, labelName: i < o.agree ? "Yes" : "No", confidence: 0.8, latencyMs: 12, attempts: 1 },
+      // The last `failed` samples: model B answered with an error.
+      i >= n - (o.failed ?? 0)
+        ? { runId: run.id, sampleId: s.id, side: "b", ok: false, labelName: null, confidence: null, latencyMs: 12, attempts: 3, error: "Nyckel answered 500" }
+        : { runId: run.id, sampleId: s.id, side: "b", ok: true, labelName: i < o.agree ? "Yes" : "No", confidence: 0.8, latencyMs: 12, attempts: 1 },
     ]),
   });
   return run.id;
@@ -178,7 +193,16 @@ describe("promotion requests (real PostgreSQL)", () => {
     expect(req).toMatchObject({ status: "pending", approvals: 0, approvalsRequired: 2 });
     const row = await prisma.promotionRequest.findUniqueOrThrow({ where: { id: req.id } });
     expect(row).toMatchObject({ baseVersion: 1, baseModelId: w.base.modelId, targetModelId: w.target.modelId, requestedById: editor.actor.id, approvalsRequired: 2 });
-    expect(row.policy).toEqual({ protected: true, approvalsRequired: 2, rejectionBlocks: true, requestExpiryHours: 72, minAgreementPct: null });
+    expect(row.policy).toEqual({
+      protected: true,
+      approvalsRequired: 2,
+      rejectionBlocks: true,
+      requestExpiryHours: 72,
+      minAgreementPct: null,
+      minAnsweredSamples: 30,
+      maxErrorPct: 5,
+      gateLowerBound: false,
+    });
     expect(row.expiresAt!.getTime() - row.createdAt.getTime()).toBe(72 * 3600_000);
 
     const first = await approveRequest(approver1, { requestId: req.id, comment: "looks right" });
@@ -377,11 +401,11 @@ describe("promotion requests (real PostgreSQL)", () => {
   });
 
   it("the evidence gate refuses no run, a failing run, a mismatched run and an unfinished run, and accepts a passing one with its summary frozen and hashed", async () => {
-    const w = await world({ approvalsRequired: 2, minAgreementPct: 90 });
+    const w = await world({ approvalsRequired: 2, minAgreementPct: 90, minAnsweredSamples: 10 });
     const ask = (evidenceRunId: string | null) => createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "with evidence", evidenceRunId });
     const name = (await prisma.environment.findUniqueOrThrow({ where: { id: w.env } })).name;
 
-    await expect(ask(null)).rejects.toThrow(`${name} requires evidence: a finished comparison of its current pin (${w.base.modelId}) with the requested model (${w.target.modelId}) in which they agree on at least 90% of the samples. Attach one.`);
+    await expect(ask(null)).rejects.toThrow(`${name} requires evidence: a finished comparison of its current pin (${w.base.modelId}) with the requested model (${w.target.modelId}) with agreement ≥ 90% on at least 10 answered samples, with at most 5% errors. Attach one.`);
     const failing = await comparisonRun(w.fn, w.base.modelId, w.target.modelId, { agree: 8 });
     await expect(ask(failing)).rejects.toThrow(`Agreement in that comparison run is 80.0% (8 of 10 samples), below the required 90% for ${name}.`);
     const mismatched = await comparisonRun(w.fn, w.base.modelId, w.other.modelId, { agree: 10 });
@@ -402,7 +426,7 @@ describe("promotion requests (real PostgreSQL)", () => {
     const row = await prisma.promotionRequest.findUniqueOrThrow({ where: { id: ok.id } });
     expect(row.evidenceRunId).toBe(passing);
     const summary = row.evidenceSummary as Record<string, unknown> & { agreement: { rate: number; n: number; agree: number; ciLow: number; ciHigh: number } };
-    expect(summary).toMatchObject({ runId: passing, currentSide: "b", samples: 20, answered: 20, errors: { a: 0, b: 0 }, accuracy: null, gate: { minAgreementPct: 90, passed: true } });
+    expect(summary).toMatchObject({ runId: passing, currentSide: "b", samples: 20, answered: 20, errors: { a: 0, b: 0 }, accuracy: null, gate: { minAgreementPct: 90, passed: true, rules: { minAnsweredSamples: 10, maxErrorPct: 5, lowerBound: false } } });
     expect(summary.agreement).toMatchObject({ agree: 19, n: 20, rate: 0.95 });
     expect(summary.agreement.ciLow).toBeGreaterThan(0.75);
     expect(summary.agreement.ciHigh).toBeLessThan(1);
@@ -415,8 +439,29 @@ describe("promotion requests (real PostgreSQL)", () => {
     expect(await prisma.promotionDecision.count({ where: { requestId: ok.id } })).toBe(0);
   });
 
+  it("the gate's rules: at least 30 answered samples by default, at most 5% errors, optionally the interval's lower bound; each refusal names its rule", async () => {
+    const w = await world({ approvalsRequired: 0, minAgreementPct: 99 });
+    const name = (await prisma.environment.findUniqueOrThrow({ where: { id: w.env } })).name;
+    const ask = (evidenceRunId: string) => createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "gate rules", evidenceRunId });
+    // One agreeing sample of one does not pass a 99% gate.
+    const one = await comparisonRun(w.fn, w.base.modelId, w.target.modelId, { agree: 1, n: 1 });
+    await expect(ask(one)).rejects.toThrow(`That comparison run has 1 samples both models answered; ${name} requires at least 30.`);
+    // Most samples failed: the 10 answered agree, but 30 of 40 failed.
+    await prisma.environment.update({ where: { id: w.env }, data: { minAnsweredSamples: 10 } });
+    const failing = await comparisonRun(w.fn, w.base.modelId, w.target.modelId, { agree: 40, n: 40, failed: 30 });
+    await expect(ask(failing)).rejects.toThrow(`In that comparison run 30 of 40 samples (75.0%) were not answered by both models; ${name} allows at most 5% errors.`);
+    // 40 of 40 agree (100%): the point estimate passes 95%, the interval's lower bound (91.2%) does not.
+    await prisma.environment.update({ where: { id: w.env }, data: { minAgreementPct: 95, gateLowerBound: true } });
+    const small = await comparisonRun(w.fn, w.base.modelId, w.target.modelId, { agree: 40, n: 40 });
+    await expect(ask(small)).rejects.toThrow(/the lower bound of its 95% interval is 91\.\d%, below the required 95%/);
+    expect(await prisma.promotionRequest.count({ where: { functionId: w.fn } })).toBe(0);
+    expect(await pinState(w.env, w.fn)).toEqual({ version: 1, modelRefId: w.base.id });
+    await prisma.environment.update({ where: { id: w.env }, data: { gateLowerBound: false } });
+    expect((await ask(small)).status).toBe("applied");
+  });
+
   it("evidence for an environment on latest: the run's side must be latest and finished within 24 hours", async () => {
-    const w = await world({ approvalsRequired: 1, minAgreementPct: 50 }, { pinBase: false });
+    const w = await world({ approvalsRequired: 1, minAgreementPct: 50, minAnsweredSamples: 10 }, { pinBase: false });
     const ask = (evidenceRunId: string) => createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "off latest", evidenceRunId });
     const old = await comparisonRun(w.fn, null, w.target.modelId, { agree: 10, finishedAgoMs: 25 * 3600_000 });
     await expect(ask(old)).rejects.toThrow("That comparison run against “latest” finished 25 h ago; evidence against “latest” must have finished within the last 24 hours");
@@ -443,7 +488,7 @@ describe("promotion requests (real PostgreSQL)", () => {
     const actions = (await auditActions(w.fn, w.env)).map((e) => e.action);
     expect(actions).toEqual(["pin.break_glass", "request.opened", "pin.pinned", "request.applied", "request.opened", "pin.unpinned", "request.applied"]);
 
-    const gated = await world({ approvalsRequired: 0, minAgreementPct: 95 });
+    const gated = await world({ approvalsRequired: 0, minAgreementPct: 95, minAnsweredSamples: 20 });
     await expect(createRequest(editor, { functionId: gated.fn, environmentId: gated.env, targetModelRefId: gated.target.id, reason: "no evidence" })).rejects.toThrow("requires evidence");
     expect(await pinState(gated.env, gated.fn)).toEqual({ version: 1, modelRefId: gated.base.id });
     const run = await comparisonRun(gated.fn, gated.base.modelId, gated.target.modelId, { agree: 20, n: 20 });

@@ -9,7 +9,7 @@ import { applyPinChange } from "@/lib/pins/service";
 import { parseInput } from "@/lib/validation";
 import { emitWebhookEvent, type WebhookEventType } from "@/lib/webhooks/emit";
 import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
-import { evaluateGate, formatPct, type EvidenceRun } from "./gate";
+import { evaluateGate, formatPct, gatePolicyOf, gateRules, type EvidenceRun } from "./gate";
 import {
   approveRequestSchema,
   cancelRequestSchema,
@@ -53,6 +53,10 @@ export type Policy = {
   rejectionBlocks: boolean;
   requestExpiryHours: number | null;
   minAgreementPct: number | null;
+  /** The gate's other rules (absent in requests made before they existed). */
+  minAnsweredSamples?: number;
+  maxErrorPct?: number;
+  gateLowerBound?: boolean;
 };
 
 export type RequestOutcome = {
@@ -313,7 +317,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     const now = new Date();
     const environment = await tx.environment.findUnique({
       where: { id: input.environmentId },
-      select: { id: true, slug: true, name: true, protected: true, approvalsRequired: true, rejectionBlocks: true, requestExpiryHours: true, minAgreementPct: true },
+      select: { id: true, slug: true, name: true, protected: true, approvalsRequired: true, rejectionBlocks: true, requestExpiryHours: true, minAgreementPct: true, minAnsweredSamples: true, maxErrorPct: true, gateLowerBound: true },
     });
     if (!environment) throw new NotFoundError("That environment does not exist.", { environmentId: ["Unknown environment."] });
     const fn = await tx.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true, name: true } });
@@ -363,7 +367,8 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
 
     // Evidence and the gate.
     const gateTarget = { functionId: fn.id, environmentName: environment.name, currentModelId: base?.modelId ?? null, targetModelId: target?.modelId ?? null, now };
-    const verdict = evaluateGate(evidence?.run ?? null, gateTarget, environment.minAgreementPct);
+    const gatePolicy = gatePolicyOf(environment);
+    const verdict = evaluateGate(evidence?.run ?? null, gateTarget, gatePolicy);
     if (!verdict.ok) throw new InvalidInputError(verdict.message, { evidenceRunId: [verdict.message] });
     let summary: EvidenceSummary | null = null;
     if (evidence?.report && evidence.run.finishedAt) {
@@ -372,7 +377,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         { ...evidence.run, finishedAt: new Date(evidence.run.finishedAt) },
         evidence.report,
         currentSide,
-        { minAgreementPct: environment.minAgreementPct, passed: true },
+        { minAgreementPct: environment.minAgreementPct, passed: true, ...(gatePolicy.minAgreementPct === null ? {} : { rules: gateRules(gatePolicy) }) },
       );
     }
     const hash = summary ? evidenceHash(summary) : null;
@@ -383,6 +388,9 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
       rejectionBlocks: environment.rejectionBlocks,
       requestExpiryHours: environment.requestExpiryHours,
       minAgreementPct: environment.minAgreementPct,
+      minAnsweredSamples: environment.minAnsweredSamples,
+      maxErrorPct: environment.maxErrorPct,
+      gateLowerBound: environment.gateLowerBound,
     };
     const created = await tx.promotionRequest.create({
       data: {

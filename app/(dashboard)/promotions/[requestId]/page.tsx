@@ -49,7 +49,11 @@ export default async function PromotionRequestPage({ params }: { params: Promise
     r.environment.approvalsRequired !== r.policy.approvalsRequired ||
     r.environment.rejectionBlocks !== r.policy.rejectionBlocks ||
     r.environment.requestExpiryHours !== r.policy.requestExpiryHours ||
-    r.environment.minAgreementPct !== r.policy.minAgreementPct;
+    r.environment.minAgreementPct !== r.policy.minAgreementPct ||
+    (r.policy.minAnsweredSamples !== undefined &&
+      (r.environment.minAnsweredSamples !== r.policy.minAnsweredSamples ||
+        r.environment.maxErrorPct !== r.policy.maxErrorPct ||
+        r.environment.gateLowerBound !== r.policy.gateLowerBound));
   const closedAgain = (r.status === "stale" || r.status === "expired" || r.expiredUnmarked) && can(user.role, "requests:create");
 
   return (
