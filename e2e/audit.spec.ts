@@ -100,6 +100,7 @@ test("the audit log filters by action, actor and time, refuses a bad time with a
 });
 
 test("admins verify the audit chain and manage environments; others cannot", async ({ page, browser }) => {
+  test.setTimeout(120_000); // verify, add, edit twice (with refusals), audit log, another session
   await signInAs(page, "admin");
   await page.goto("/settings/audit");
   await page.getByRole("button", { name: "Verify the audit log" }).click();
