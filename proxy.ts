@@ -1,4 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { roleRefusal, routeAllowed } from "@/lib/deployment/role";
+import { env } from "@/lib/env";
 import { resolvePins } from "@/lib/serving/resolve";
 
 /**
@@ -18,7 +20,12 @@ import { resolvePins } from "@/lib/serving/resolve";
  *    same `resolvePins` the route handlers call; requests without
  *    `Authorization` (signed-in members) go on to the route handlers.
  *
- * The matcher keeps every other request away from here.
+ * 3. The deployment role gate (lib/deployment/role.ts): an instance started
+ *    with MODELPIN_ROLE=serve answers 404 to everything but the invoke proxy,
+ *    the resolve API, /api/health* and /metrics. It runs after the token
+ *    resolve path (always allowed), and the matcher keeps the invoke proxy,
+ *    health, metrics and Next's static files away from here, so the serving
+ *    paths pay nothing for it.
  */
 const RESOLVE_PATH = /^\/api\/v1\/environments\/([^/]+)\/pins(?:\/([^/]+))?$/;
 
@@ -36,6 +43,8 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
     const match = RESOLVE_PATH.exec(path);
     if (match) return resolvePins(request, match[1]!, match[2]);
   }
+  const role = env().role;
+  if (!routeAllowed(role, path)) return roleRefusal(role);
   return undefined;
 }
 
@@ -49,5 +58,11 @@ function decodable(path: string): boolean {
 }
 
 export const config = {
-  matcher: ["/(.*%.*)", "/api/v1/environments/:environment/pins", "/api/v1/environments/:environment/pins/:functionId"],
+  matcher: [
+    "/(.*%.*)",
+    "/api/v1/environments/:environment/pins",
+    "/api/v1/environments/:environment/pins/:functionId",
+    // Everything else the role gate may refuse: not the proxy, health, metrics or Next's own files.
+    "/((?!v1/functions/|api/v1/environments/|api/health|metrics$|_next/static/|_next/image).*)",
+  ],
 };

@@ -169,7 +169,7 @@ test("a revoked token gets 401 from both APIs", async ({ page, request }) => {
 
 test("health and the document itself match the document", async ({ request }) => {
   const health = await call(request, { url: "/api/health" }, 200);
-  expect(health.json()).toEqual({ status: "ok" });
+  expect(health.json()).toEqual({ status: "ok", role: "all" });
   const doc = await call(request, { url: "/api/openapi.json" }, 200);
   expect(doc.json()).toMatchObject({ openapi: "3.1.0" });
   await call(request, { url: "/api/openapi.json", headers: { "if-none-match": doc.res.headers()["etag"]! } }, 304);

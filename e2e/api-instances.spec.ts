@@ -21,7 +21,10 @@ import { signInAs } from "./fixtures/users";
  *    server, in the real UI) are served by instance 2 — resolve AND proxy —
  *    within one second of the commit.
  * 2. A warm instance keeps answering resolve and proxy for what it has cached
- *    while its PostgreSQL is stopped.
+ *    while its PostgreSQL is stopped, and its pages show "Modelpin cannot
+ *    reach its database" (with a retry) within 5 s instead of a bare 500.
+ * 3. An instance started with MODELPIN_ROLE=serve answers the serving paths
+ *    and health, and 404 for the dashboard.
  *
  * Extra instances run from the same build (NEXT_DIST_DIR) with the same
  * environment as the Playwright server, on free ports; the spec stops them.
@@ -209,6 +212,10 @@ test("a warm instance keeps answering resolve and proxy for cached pins and toke
     const warmProxy = await fetch(invoke, { method: "POST", headers: json, body: INVOKE_BODY });
     expect(warmProxy.status).toBe(200);
     expect(warmProxy.headers.get("x-modelpin-model-id")).toBe(own.pinned);
+    const viewer = await browser.newContext({ baseURL: instance.url });
+    const viewerPage = await viewer.newPage();
+    await signInAs(viewerPage, "viewer");
+    expect((await fetch(`${instance.url}/api/health/database`)).status).toBe(200);
 
     await postgres.stop();
     const probe = new pg.Client({ connectionString: postgres.url, connectionTimeoutMillis: 2_000 });
@@ -218,6 +225,19 @@ test("a warm instance keeps answering resolve and proxy for cached pins and toke
     );
     await probe.end().catch(() => undefined);
     expect(state, "PostgreSQL is stopped").toBe("down");
+
+    // Pages: the friendly error page within 5 s (the issue's bound), with a retry that keeps it while the database is away.
+    const health = await fetch(`${instance.url}/api/health/database`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: "unavailable", database: "unreachable" });
+    const pageStarted = performance.now();
+    await viewerPage.goto("/functions", { waitUntil: "commit" });
+    const heading = viewerPage.getByRole("heading", { name: "Modelpin cannot reach its database" });
+    await expect(heading).toBeVisible({ timeout: 5_000 });
+    expect(performance.now() - pageStarted).toBeLessThan(5_000);
+    await viewerPage.getByRole("button", { name: "Try again" }).click();
+    await expect(heading).toBeVisible();
+    await viewer.close();
 
     // Right away, and again after the proxy's Nyckel connection would have been refreshed (10 s) and the
     // cache's reconnect attempts have failed a few times.
@@ -245,5 +265,28 @@ test("a warm instance keeps answering resolve and proxy for cached pins and toke
     await instance?.stop();
     await postgres.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an instance started with MODELPIN_ROLE=serve answers the serving paths and health, and 404 for the dashboard", async () => {
+  test.setTimeout(180_000);
+  const token = await createToken({ environment: "development", name: unique("serve role ") });
+  const serve = await startInstance({ MODELPIN_ROLE: "serve" });
+  try {
+    const health = await fetch(`${serve.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok", role: "serve" });
+    expect((await fetch(`${serve.url}/api/health/database`)).status).toBe(200);
+    const pins = await fetch(`${serve.url}/api/v1/environments/development/pins`, { headers: bearer(token) });
+    expect(pins.status).toBe(200);
+    for (const path of ["/", "/functions", "/signin", "/api/openapi.json", "/settings/nyckel"]) {
+      const res = await fetch(`${serve.url}${path}`, { redirect: "manual" });
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("MODELPIN_ROLE=serve");
+    }
+    // The instance keeps answering after the refusals.
+    expect((await fetch(`${serve.url}/api/health`)).status).toBe(200);
+  } finally {
+    await serve.stop();
   }
 });

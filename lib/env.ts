@@ -62,6 +62,21 @@ const schema = z
     MODELPIN_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
+    /**
+     * What this process does (docs/scaling.md): all (default), web (dashboard and APIs, no job workers),
+     * serve (only the invoke proxy, the resolve API, /api/health and /metrics), worker (`npm run worker`).
+     * Unset with MODELPIN_WORKERS=off means web.
+     */
+    MODELPIN_ROLE: z.enum(["all", "web", "serve", "worker"]).optional(),
+    /** Database timeouts (lib/db/timeouts.ts): connecting, one statement, waiting for a lock, idle inside a transaction. */
+    MODELPIN_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+    MODELPIN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_500),
+    MODELPIN_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+    MODELPIN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+    /** pg-boss's statement timeout: its maintenance queries are longer than the app's. */
+    MODELPIN_JOBS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    /** After a database timeout, new queries fail at once for this long while a probe checks for recovery. */
+    MODELPIN_DB_BREAKER_OPEN_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
   })
   .superRefine((v, ctx) => {
@@ -87,6 +102,8 @@ export type Config = Omit<RawEnv, "AUTH_SECRET" | "MODELPIN_ENCRYPTION_KEY" | "A
   /** true when NYCKEL_CLIENT_ID/SECRET come from the environment. */
   nyckelFromEnv: boolean;
   oidcEnabled: boolean;
+  /** MODELPIN_ROLE, or web when only MODELPIN_WORKERS=off is set. */
+  role: "all" | "web" | "serve" | "worker";
 };
 
 export class ConfigError extends Error {
@@ -162,6 +179,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     isProduction,
     nyckelFromEnv: Boolean(v.NYCKEL_CLIENT_ID && v.NYCKEL_CLIENT_SECRET),
     oidcEnabled: Boolean(v.OIDC_ISSUER && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET),
+    role: v.MODELPIN_ROLE ?? (v.MODELPIN_WORKERS === "off" ? "web" : "all"),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError, env } from "@/lib/env";
+import { runsJobWorkers } from "@/lib/deployment/role";
 
 /** Called once per server instance from instrumentation.ts. */
 export async function onServerStart(): Promise<void> {
@@ -12,8 +13,8 @@ export async function onServerStart(): Promise<void> {
     throw e;
   }
   const config = env();
-  if (config.MODELPIN_WORKERS === "on" && config.DATABASE_URL) {
-    // Job workers in the web process (the default). A failure here must not stop the web server.
+  if (runsJobWorkers(config.role) && config.DATABASE_URL) {
+    // Job workers in the web process (MODELPIN_ROLE=all, the default). A failure here must not stop the web server.
     const { startJobWorkers } = await import("@/lib/jobs/workers");
     await startJobWorkers().catch((err: unknown) => console.error("Modelpin: the job workers did not start:", err));
   }

@@ -7,7 +7,9 @@
  * 3. The Nyckel emulator on NYCKEL_EMULATOR_PORT unless Nyckel credentials
  *    are set in the environment; functions are synced once when none are stored.
  * 4. `next dev` on PORT. Prints the URL and the seeded sign-ins.
- * Ctrl-C stops everything this command started.
+ * Ctrl-C stops everything this command started, in order — the web server
+ * (and the job workers in it) first, waiting until it has exited, then the
+ * emulator, then PostgreSQL — with one line per stopped service.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -16,6 +18,37 @@ import { deployMigrations } from "@/lib/db/migrations";
 
 const started = Date.now();
 const log = (line: string) => console.log(`[dev] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Is any process of the group `pgid` still alive? */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM the process group of `child`, wait up to `timeoutMs` for all of it to exit, then SIGKILL what is left. */
+async function stopGroup(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const pgid = child.pid;
+  if (pgid === undefined) return;
+  try {
+    process.kill(-pgid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+  const deadline = Date.now() + timeoutMs;
+  while ((groupAlive(pgid) || child.exitCode === null) && Date.now() < deadline) await sleep(50);
+  if (groupAlive(pgid)) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -36,30 +69,38 @@ async function main() {
   process.env.NEXT_TELEMETRY_DISABLED = "1";
   const { parseConfig } = await import("@/lib/env");
   const initial = parseConfig(process.env); // generates local secrets on a new clone
-  const cleanups: Array<() => Promise<void>> = [];
+  // Stopped in reverse order of start, each with its one line.
+  const cleanups: Array<{ stopped: string; stop: () => Promise<void> }> = [];
   const proc: { next?: ChildProcess } = {};
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    log("stopping…");
+    process.stdout.write("\n");
     const next = proc.next;
-    if (next && next.exitCode === null) {
-      try {
-        process.kill(-next.pid!, "SIGTERM");
-      } catch {
-        next.kill("SIGTERM");
-      }
-      await new Promise((r) => setTimeout(r, 300));
+    if (next && next.exitCode === null && next.signalCode === null) {
+      // The job workers run inside it: it must be gone before the database goes.
+      await stopGroup(next, 10_000);
+      log("stopped the web server and its job workers");
     }
-    for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error(e));
+    for (const c of cleanups.reverse()) {
+      try {
+        await c.stop();
+        log(c.stopped);
+      } catch (e) {
+        log(`${c.stopped.replace(/^stopped/, "could not stop")}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
   const db = await resolveDatabase({ log });
-  cleanups.push(() => db.stop());
+  cleanups.push({
+    stopped: db.source === "embedded" ? "stopped PostgreSQL" : `left PostgreSQL running (${db.source === "env" ? "DATABASE_URL" : "it was already running"})`,
+    stop: () => db.stop(),
+  });
   process.env.DATABASE_URL = db.url;
   log(`database: ${db.source === "env" ? "DATABASE_URL" : `embedded PostgreSQL (${db.source === "embedded" ? "started" : "already running"})`}`);
 
@@ -79,7 +120,7 @@ async function main() {
     } else {
       const { startEmulator } = await import("@/lib/nyckel/emulator/server");
       const emulator = await startEmulator({ port, quiet: true });
-      cleanups.push(() => emulator.close());
+      cleanups.push({ stopped: "stopped the Nyckel emulator", stop: () => emulator.close() });
       log(`Nyckel emulator: ${emulator.url} (no Nyckel credentials in the environment)`);
     }
     process.env.NYCKEL_EMULATOR_URL = url;

@@ -204,7 +204,7 @@ describe("the OpenAPI document", () => {
           { labelName: "Cat", confidence: "high" },
         ],
       },
-      { name: "Health", zod: healthResponseSchema, values: [{ status: "ok" }, { status: "down" }, {}] },
+      { name: "Health", zod: healthResponseSchema, values: [{ status: "ok", role: "serve" }, { status: "ok" }, { status: "ok", role: "everything" }, { status: "down", role: "all" }, {}] },
     ];
     for (const c of cases) {
       for (const value of c.values) {

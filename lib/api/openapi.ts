@@ -378,10 +378,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
     get: {
       operationId: "health",
       summary: "Health check",
-      description: "Answers while the instance serves requests. It checks neither PostgreSQL nor Nyckel; no token needed.",
+      description:
+        "Answers while the instance serves requests, with its deployment role. It checks neither PostgreSQL nor Nyckel (GET /api/health/database checks PostgreSQL); no token needed.",
       tags: ["Operations"],
       security: [],
-      responses: { "200": { description: "The instance is up.", content: { "application/json": { schema: ref("schemas", "Health"), example: { status: "ok" } } } } },
+      responses: { "200": { description: "The instance is up.", content: { "application/json": { schema: ref("schemas", "Health"), example: { status: "ok", role: "all" } } } } },
       "x-codeSamples": [{ lang: "shell", label: "curl", source: `curl -sS "${URL_VAR}/api/health"` }],
     },
   };

@@ -2,6 +2,7 @@ import "server-only";
 import pg from "pg";
 import { appendAuditEvent } from "@/lib/audit/service";
 import { prisma } from "@/lib/db/client";
+import { timeoutOptions } from "@/lib/db/timeouts";
 import { requireDatabaseUrl } from "@/lib/env";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
@@ -15,7 +16,8 @@ import { enqueueRun } from "./service";
  * at once. The lock dies with the connection if the process is killed.
  */
 export async function runComparisonJob(runId: string): Promise<string> {
-  const lock = new pg.Client({ connectionString: requireDatabaseUrl() });
+  const lock = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: "modelpin-compare-lock", ...timeoutOptions("app") });
+  lock.on("error", () => undefined); // a lost connection surfaces as the next query's error, not as a crash
   await lock.connect();
   try {
     const { rows } = await lock.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey(runId)]);
@@ -67,7 +69,8 @@ function lockKey(runId: string): string {
 export async function requeueOrphanedRuns(): Promise<string[]> {
   const runs = await prisma.comparisonRun.findMany({ where: { status: { in: ["running", "cancelling"] } }, select: { id: true } });
   if (runs.length === 0) return [];
-  const conn = new pg.Client({ connectionString: requireDatabaseUrl() });
+  const conn = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: "modelpin-compare-lock", ...timeoutOptions("app") });
+  conn.on("error", () => undefined);
   await conn.connect();
   const orphaned: string[] = [];
   try {

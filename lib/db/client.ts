@@ -1,21 +1,30 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { requireDatabaseUrl } from "@/lib/env";
+import { createGuardedPool } from "./guarded-pool";
+import { untrackPool } from "./pool-registry";
 
-/** One Prisma client per process (kept across hot reloads in development). */
-const globalForPrisma = globalThis as unknown as { modelpinPrisma?: PrismaClient };
+/**
+ * One Prisma client per process (kept across hot reloads in development), on
+ * its own pg pool so that the pool has Modelpin's timeouts and breaker
+ * (lib/db/guarded-pool.ts).
+ */
+const globalForPrisma = globalThis as unknown as { modelpinPrisma?: { client: PrismaClient; pool: pg.Pool } };
 
-function createClient(): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: requireDatabaseUrl(), max: 10 });
+function createClient(): { client: PrismaClient; pool: pg.Pool } {
+  const pool = createGuardedPool({ name: "prisma", connectionString: requireDatabaseUrl(), max: 10 });
+  const adapter = new PrismaPg(pool);
   // Bursts of writes (100 concurrent pin changes, a comparison run) queue for the
   // 10 connections; wait up to 10 s for one instead of Prisma's default 2 s.
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
+  const client = new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
+  return { client, pool };
 }
 
 export function getPrisma(): PrismaClient {
   globalForPrisma.modelpinPrisma ??= createClient();
-  return globalForPrisma.modelpinPrisma;
+  return globalForPrisma.modelpinPrisma.client;
 }
 
 /** Lazily-created client: importing this module never connects. */
@@ -30,8 +39,10 @@ export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
 export async function disconnectPrisma(): Promise<void> {
-  if (globalForPrisma.modelpinPrisma) {
-    await globalForPrisma.modelpinPrisma.$disconnect();
-    globalForPrisma.modelpinPrisma = undefined;
-  }
+  const current = globalForPrisma.modelpinPrisma;
+  if (!current) return;
+  globalForPrisma.modelpinPrisma = undefined;
+  untrackPool("prisma");
+  await current.client.$disconnect().catch(() => undefined);
+  await current.pool.end().catch(() => undefined);
 }

@@ -30,6 +30,7 @@ import {
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
 import pg from "pg";
 
+import { dbTimeouts, timeoutOptions, type TimeoutOptions } from "./timeouts";
 import { databaseNameOf, ensureDatabase, quoteIdent, redactUrl, withClient, withDatabaseName } from "./pg-admin";
 
 export type MigrationsOptions = {
@@ -537,8 +538,17 @@ function describeDatabaseError(error: unknown): string | undefined {
   return typeof cause?.originalCode === "string" ? `${message} (SQLSTATE ${cause.originalCode})` : message;
 }
 
+function migrationTimeouts(): TimeoutOptions {
+  try {
+    return timeoutOptions("migrations", dbTimeouts());
+  } catch {
+    return timeoutOptions("migrations", { connectMs: 2_000, statementMs: 2_500, lockMs: 2_000, idleInTransactionMs: 30_000, jobsStatementMs: 60_000, breakerOpenMs: 1_000 });
+  }
+}
+
 function createPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // Connect and lock timeouts, no statement timeout (lib/db/timeouts.ts); falls back to the defaults when the configuration is incomplete.
+  const pool = new pg.Pool({ connectionString: url, max: 4, ...migrationTimeouts() });
   pool.on("error", () => undefined); // idle-client errors (server restarts) must not crash the CLI
   return pool;
 }

@@ -1,5 +1,7 @@
 import "server-only";
 import pg from "pg";
+import { tripsBreaker } from "@/lib/db/breaker";
+import { timeoutOptions } from "@/lib/db/timeouts";
 import { requireDatabaseUrl } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { ensurePrefix } from "@/lib/nyckel/client";
@@ -217,8 +219,9 @@ export class ServingCache {
     const client = new pg.Client({
       connectionString: this.#options.connectionString ?? requireDatabaseUrl(),
       keepAlive: true,
-      connectionTimeoutMillis: 5_000,
       application_name: this.#options.applicationName,
+      // Connect, statement and read timeouts (lib/db/timeouts.ts): a stalled server fails the load instead of hanging it.
+      ...timeoutOptions("app"),
     });
     client.on("error", (error) => this.#onConnectionLost(client, error));
     client.on("end", () => this.#onConnectionLost(client));
@@ -323,8 +326,10 @@ export class ServingCache {
       } catch (error) {
         for (const p of parts) this.#dirty.add(p);
         // A lost connection also emits "error"/"end" (reconnect, then a full reload).
+        // A timeout (stalled server) leaves the connection busy: drop it and reconnect the same way.
         // Anything else is retried by the next notification or the safety reload.
-        if (client === this.#client) logger.error({ err: error }, "serving cache: reload failed");
+        if (client === this.#client && tripsBreaker(error)) this.#onConnectionLost(client, error);
+        else if (client === this.#client) logger.error({ err: error }, "serving cache: reload failed");
         throw error;
       }
     }

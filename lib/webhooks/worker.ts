@@ -1,6 +1,7 @@
 import "server-only";
 import pg from "pg";
 import type PgBoss from "pg-boss";
+import { timeoutOptions } from "@/lib/db/timeouts";
 import { requireDatabaseUrl } from "@/lib/env";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
@@ -112,7 +113,7 @@ async function start(options: WebhookWorkerOptions): Promise<WebhookWorker> {
 
   let listener: pg.Client | null = null;
   const listen = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: "modelpin-webhooks" });
+    const client = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: "modelpin-webhooks", ...timeoutOptions("app") });
     let lost = false;
     client.on("error", (err) => {
       if (lost) return;

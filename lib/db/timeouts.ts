@@ -1,0 +1,83 @@
+/**
+ * The database timeouts of every connection Modelpin opens (docs/scaling.md,
+ * "Failure behaviour"), from the environment:
+ *
+ * | variable | default | what |
+ * | --- | --- | --- |
+ * | MODELPIN_DB_CONNECT_TIMEOUT_MS | 2000 | TCP connect + start-up handshake; also the wait for a pooled connection |
+ * | MODELPIN_DB_STATEMENT_TIMEOUT_MS | 2500 | one statement: server-side `statement_timeout` and the client's own read timeout |
+ * | MODELPIN_DB_LOCK_TIMEOUT_MS | 2000 | waiting for a row or table lock (`lock_timeout`) |
+ * | MODELPIN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS | 30000 | a transaction left open without work (`idle_in_transaction_session_timeout`) |
+ * | MODELPIN_JOBS_STATEMENT_TIMEOUT_MS | 60000 | pg-boss's statements and lock waits (its maintenance runs longer) |
+ *
+ * The client-side read timeout (`query_timeout`) matters most: a stalled
+ * server (SIGSTOP, a frozen VM) still accepts TCP connections and enforces
+ * none of its own timeouts, so only the client can give up.
+ *
+ * Not "server-only": the migration tooling (scripts) uses it too.
+ */
+import type pg from "pg";
+import { env } from "@/lib/env";
+
+export type DbTimeouts = {
+  connectMs: number;
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  jobsStatementMs: number;
+  /** How long the breaker fails new queries at once after a timeout (lib/db/breaker.ts). */
+  breakerOpenMs: number;
+};
+
+export function dbTimeouts(): DbTimeouts {
+  const c = env();
+  return {
+    connectMs: c.MODELPIN_DB_CONNECT_TIMEOUT_MS,
+    statementMs: c.MODELPIN_DB_STATEMENT_TIMEOUT_MS,
+    lockMs: c.MODELPIN_DB_LOCK_TIMEOUT_MS,
+    idleInTransactionMs: c.MODELPIN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    jobsStatementMs: c.MODELPIN_JOBS_STATEMENT_TIMEOUT_MS,
+    breakerOpenMs: c.MODELPIN_DB_BREAKER_OPEN_MS,
+  };
+}
+
+/**
+ * - app: Prisma's pool, the plain pg pool, the serving cache's LISTEN
+ *   connection, the workers' lock and LISTEN connections.
+ * - jobs: pg-boss (longer statements and lock waits).
+ * - migrations: connect and lock timeouts only (a migration may run long, but
+ *   must not queue every application query behind a lock it waits for).
+ */
+export type TimeoutPurpose = "app" | "jobs" | "migrations";
+
+export type TimeoutOptions = Pick<
+  pg.ClientConfig,
+  "connectionTimeoutMillis" | "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" | "query_timeout"
+>;
+
+export function timeoutOptions(purpose: TimeoutPurpose, t: DbTimeouts = dbTimeouts()): TimeoutOptions {
+  switch (purpose) {
+    case "app":
+      return {
+        connectionTimeoutMillis: t.connectMs,
+        statement_timeout: t.statementMs,
+        query_timeout: t.statementMs,
+        lock_timeout: t.lockMs,
+        idle_in_transaction_session_timeout: t.idleInTransactionMs,
+      };
+    case "jobs":
+      return {
+        connectionTimeoutMillis: t.connectMs,
+        statement_timeout: t.jobsStatementMs,
+        query_timeout: t.jobsStatementMs,
+        lock_timeout: t.jobsStatementMs,
+        idle_in_transaction_session_timeout: Math.max(t.idleInTransactionMs, t.jobsStatementMs),
+      };
+    case "migrations":
+      return {
+        connectionTimeoutMillis: Math.max(t.connectMs, 10_000),
+        lock_timeout: Math.max(t.lockMs, 10_000),
+        idle_in_transaction_session_timeout: Math.max(t.idleInTransactionMs, 60_000),
+      };
+  }
+}
