@@ -73,24 +73,28 @@ export class CsvParser extends TextFileParser {
   }
 
   protected text(text: string): string | null {
-    if (this.delimiter === null) {
+    if (this.delimiter === null || this.newline === null) {
       this.head += text;
+      const newline = lineBreakOf(this.head);
       const first = firstCompleteLine(this.head);
-      if (first === null && this.head.length <= MAX_LINE_CHARS) return null;
-      this.setDelimiter(guessDelimiter(first ?? this.head));
-      const head = this.head;
-      this.head = "";
-      return this.scan(head);
+      if ((newline === null || first === null) && this.head.length <= MAX_LINE_CHARS) return null;
+      return this.startScanning();
     }
     return this.scan(text);
   }
 
+  /** Delimiter and line break from the head (defaults: the guess, LF), then the head itself. */
+  private startScanning(): string | null {
+    this.newline = lineBreakOf(this.head) ?? LF;
+    if (this.delimiter === null) this.setDelimiter(guessDelimiter(this.head));
+    const head = this.head;
+    this.head = "";
+    return this.scan(head);
+  }
+
   protected endText(): string | null {
-    if (this.delimiter === null) {
-      this.setDelimiter(guessDelimiter(this.head));
-      const head = this.head;
-      this.head = "";
-      const error = this.scan(head);
+    if (this.delimiter === null || this.newline === null) {
+      const error = this.startScanning();
       if (error) return error;
     }
     if (this.state === State.Quoted) {
@@ -111,10 +115,6 @@ export class CsvParser extends TextFileParser {
     this.delimiter = d.charCodeAt(0);
   }
 
-  private isNewline(c: number, text: string, i: number): boolean {
-    if (this.newline === null && (c === LF || c === CR)) this.newline = c === CR && text.charCodeAt(i + 1) !== LF ? CR : LF;
-    return c === this.newline;
-  }
 
   /** Runs the state machine over one piece of text. */
   private scan(text: string): string | null {
@@ -138,7 +138,7 @@ export class CsvParser extends TextFileParser {
             const error = this.endField(this.take(text, seg, i));
             if (error) return error;
             this.state = State.FieldStart;
-          } else if (this.isNewline(c, text, i)) {
+          } else if (c === this.newline) {
             let value = this.take(text, seg, i);
             if (this.newline === LF && value.endsWith("\r")) value = value.slice(0, -1);
             const error = this.endField(value) ?? this.endRecord();
@@ -152,7 +152,7 @@ export class CsvParser extends TextFileParser {
           if (c === QUOTE) {
             this.acc = this.take(text, seg, i);
             this.state = State.QuoteInQuoted;
-          } else if (this.isNewline(c, text, i)) this.line++;
+          } else if (c === this.newline) this.line++;
           continue;
         case State.QuoteInQuoted:
           if (c === QUOTE) {
@@ -163,7 +163,7 @@ export class CsvParser extends TextFileParser {
             const error = this.endField(this.take(text, i, i));
             if (error) return error;
             this.state = State.FieldStart;
-          } else if (this.isNewline(c, text, i)) {
+          } else if (c === this.newline) {
             const error = this.endField(this.take(text, i, i)) ?? this.endRecord();
             if (error) return error;
             this.line++;
@@ -255,6 +255,13 @@ export class CsvParser extends TextFileParser {
     this.set.reject(line, reason, source);
     return null;
   }
+}
+
+/** LF (also for CRLF) or CR, from the first line break; null while it cannot be told yet. */
+function lineBreakOf(text: string): number | null {
+  const at = text.search(/[\r\n]/);
+  if (at === -1 || (text[at] === "\r" && at === text.length - 1)) return null;
+  return text[at] === "\n" || text[at + 1] === "\n" ? LF : CR;
 }
 
 /** The first non-blank line when it is complete (a line break follows), else null. */

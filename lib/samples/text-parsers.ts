@@ -99,12 +99,17 @@ abstract class LineParser extends TextFileParser {
       this.overlong = false;
       this.partial = "";
       this.rows++;
-      this.set.reject(this.lineNo, OVERLONG_LINE, this.options.source);
+      this.skipped(this.lineNo);
       return null;
     }
     const line = this.partial === "" ? tail : this.partial + tail;
     this.partial = "";
     return this.line(line);
+  }
+
+  /** A line too long to keep: rejected (and its row counted) without being read. */
+  protected skipped(row: number): void {
+    this.set.reject(row, OVERLONG_LINE, this.options.source);
   }
 
   protected abstract line(line: string): string | null;
@@ -117,6 +122,11 @@ abstract class LineParser extends TextFileParser {
  */
 export class TextLinesParser extends LineParser {
   private row = 0;
+
+  protected override skipped(): void {
+    this.row++;
+    super.skipped(this.row);
+  }
 
   protected line(raw: string): string | null {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
