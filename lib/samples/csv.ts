@@ -17,7 +17,7 @@
  * Refused as a whole (`error`): empty file, header without rows, no data column,
  * duplicate column names, more samples than the set limit, invalid UTF-8.
  */
-import { classifyFields, cleanLabel, normalizeName, parseCsvNumber, toSample, type Classified } from "./classify";
+import { classifyFields, cleanLabel, normalizeName, parseCsvNumber, type Classified } from "./classify";
 import { MAX_LINE_CHARS, formatBytes } from "./limits";
 import type { SetBuilder } from "./set-builder";
 import { TextFileParser } from "./text-parsers";
@@ -248,7 +248,7 @@ export class CsvParser extends TextFileParser {
       c = classifyFields(entries, this.inputKind, this.limits);
     }
     if (!c.ok) return this.reject(line, c.reason, source);
-    return this.set.add(toSample(c, line, label.label, source));
+    return this.set.addRow(c, line, label.label, source);
   }
 
   private reject(line: number, reason: string, source: string | undefined): null {

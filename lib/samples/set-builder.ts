@@ -12,7 +12,7 @@
  * - accepted samples are either handed to a sink in batches (the upload: written to the
  *   database, or dropped by the preview) or, for the small in-memory parsers, kept.
  */
-import { detach, sampleBytes } from "./classify";
+import { detach, sampleBytes, toSample, type Classified } from "./classify";
 import { MAX_EXAMPLES, count, formatBytes, type SampleLimits } from "./limits";
 import { previewSample, type PreviewSample } from "./preview";
 import type { DuplicateRow, ParseResult, Rejection, Sample, SampleKind } from "./types";
@@ -80,18 +80,35 @@ export class SetBuilder {
     if (this.rejected.length < MAX_EXAMPLES) this.rejected.push(source === undefined ? { row, reason } : { row, reason, source });
   }
 
+  /**
+   * Adds a classified row unless it is a duplicate (checked before a Sample object is
+   * made: 190 MB of one repeated line costs a Map lookup per line); returns an error
+   * message when the set would break a limit.
+   */
+  addRow(c: Extract<Classified, { ok: true }>, row: number, label: string | undefined, source: string | undefined): string | null {
+    const kept = this.seen.get(c.hash);
+    if (kept) {
+      this.duplicate(kept, row, label, source);
+      return null;
+    }
+    return this.add(toSample(c, row, label, source));
+  }
+
+  private duplicate(kept: Kept, row: number, label: string | undefined, source: string | undefined): void {
+    this.duplicates++;
+    if (this.duplicateRows.length >= MAX_EXAMPLES) return;
+    const dup: DuplicateRow = { row, duplicateOf: kept.row };
+    if (source !== undefined) dup.source = source;
+    if (kept.source !== undefined && kept.source !== source) dup.duplicateOfSource = kept.source;
+    if (label !== kept.label && label !== undefined) dup.conflictingLabel = detach(label);
+    this.duplicateRows.push(dup);
+  }
+
   /** Adds a sample unless it is a duplicate; returns an error message when the set would break a limit. */
   add(sample: Sample): string | null {
     const kept = this.seen.get(sample.contentHash);
     if (kept) {
-      this.duplicates++;
-      if (this.duplicateRows.length < MAX_EXAMPLES) {
-        const dup: DuplicateRow = { row: sample.sourceRow, duplicateOf: kept.row };
-        if (sample.source !== undefined) dup.source = sample.source;
-        if (kept.source !== undefined && kept.source !== sample.source) dup.duplicateOfSource = kept.source;
-        if (sample.label !== kept.label && sample.label !== undefined) dup.conflictingLabel = detach(sample.label);
-        this.duplicateRows.push(dup);
-      }
+      this.duplicate(kept, sample.sourceRow, sample.label, sample.source);
       return null;
     }
     if (this.accepted >= this.limits.samplesPerSet) {

@@ -5,7 +5,7 @@
  * MAX_LINE_CHARS is rejected and skipped without being kept. Each `write` works on
  * one chunk synchronously (the caller yields between chunks).
  */
-import { ClassifyMemo, cleanLabel, classifyFields, normalizeName, toSample, type Classified } from "./classify";
+import { ClassifyMemo, cleanLabel, classifyFields, normalizeName, type Classified } from "./classify";
 import { IMAGE_NAMES, sniffImage } from "./images";
 import { MAX_LINE_CHARS, formatBytes, resolveLimits, type SampleLimits } from "./limits";
 import type { SetBuilder } from "./set-builder";
@@ -149,7 +149,7 @@ export class TextLinesParser extends LineParser {
       this.set.reject(this.row, c.reason, this.options.source);
       return null;
     }
-    return this.set.add(toSample(c, this.row, undefined, this.options.source));
+    return this.set.addRow(c, this.row, undefined, this.options.source);
   }
 
   protected endLines(): string | null {
@@ -258,7 +258,7 @@ export class JsonlParser extends LineParser {
       c = fields.ok ? classifyFields(fields.entries, this.inputKind, this.limits) : { ok: false, reason: fields.reason };
     } else c = { ok: false, reason: `"${dataKey}" is ${describeJson(data)}; it must be a string (text or image URL) or an object (tabular fields).` };
     if (!c.ok) return reject(c.reason);
-    return this.set.add(toSample(c, row, label.label, options.source));
+    return this.set.addRow(c, row, label.label, options.source);
   }
 
   protected endLines(): string | null {
