@@ -63,6 +63,8 @@ const schema = z
     /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
+    /** Diagnostics: when set, the server appends its memory and event-loop delay to this file every 50 ms (`npm run bench:upload`). */
+    MODELPIN_MEMORY_SAMPLE_FILE: z.string().min(1).optional(),
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];
