@@ -40,8 +40,8 @@ const CSV_ENDINGS = /\.(csv|tsv)$/i;
 const JSONL_ENDINGS = /\.(jsonl|ndjson)$/i;
 const FIELDS = ["name", "text", "dataColumn", "labelColumn"] as const;
 const BODY_LIMIT = MAX_SET_BYTES + MULTIPART_SLACK_BYTES;
-/** Pasted text is fed to the parser in pieces this big, so no step blocks for long. */
-const PIECE = 64 * 1024;
+/** Text is fed to the parsers in pieces this big, so no step blocks for long. */
+const PIECE = 16 * 1024;
 
 const tooLarge = (): Failure => ({ ok: false, status: 413, message: `The upload is larger than ${formatBytes(MAX_SET_BYTES)}, the limit for one sample set. Split it into smaller sets.` });
 export const CUT_OFF = "The upload was cut off before its end (the connection closed, or the form is incomplete). Nothing was saved; send it again.";
@@ -165,11 +165,14 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
 
   async function feed(parser: FileParser, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
     for await (const chunk of chunks) {
-      if (stopped()) return;
-      const error = parser.write(chunk);
-      if (error) return stop(null, error);
-      await flush();
-      await yieldIfBusy();
+      // In pieces, so that no synchronous step holds the event loop for long.
+      for (let at = 0; at < chunk.length; at += PIECE) {
+        if (stopped()) return;
+        const error = parser.write(at === 0 && chunk.length <= PIECE ? chunk : chunk.subarray(at, at + PIECE));
+        if (error) return stop(null, error);
+        await flush();
+        await yieldIfBusy();
+      }
     }
     if (stopped()) return;
     const error = parser.end();
@@ -179,11 +182,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   }
 
   async function parseText(value: string): Promise<void> {
-    const bytes = Buffer.from(value, "utf8");
-    const pieces = function* () {
-      for (let at = 0; at < bytes.length; at += PIECE) yield bytes.subarray(at, at + PIECE);
-    };
-    await feed(new TextLinesParser(set, "The text", { source: "pasted text", inputKind }), pieces());
+    await feed(new TextLinesParser(set, "The text", { source: "pasted text", inputKind }), [Buffer.from(value, "utf8")]);
   }
 
   async function readFile(stream: Readable, name: string, position: number): Promise<void> {
