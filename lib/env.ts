@@ -78,6 +78,8 @@ const schema = z
     /** After a database timeout, new queries fail at once for this long while a probe checks for recovery. */
     MODELPIN_DB_BREAKER_OPEN_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
+    /** Diagnostics: when set, the server appends its memory and event-loop delay to this file every 50 ms (`npm run bench:upload`). */
+    MODELPIN_MEMORY_SAMPLE_FILE: z.string().min(1).optional(),
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];

@@ -13,6 +13,10 @@ export async function onServerStart(): Promise<void> {
     throw e;
   }
   const config = env();
+  if (config.MODELPIN_MEMORY_SAMPLE_FILE) {
+    const { startMemorySampleFile } = await import("@/lib/diagnostics/memory-sampler");
+    startMemorySampleFile(config.MODELPIN_MEMORY_SAMPLE_FILE);
+  }
   if (runsJobWorkers(config.role) && config.DATABASE_URL) {
     // Job workers in the web process (MODELPIN_ROLE=all, the default). A failure here must not stop the web server.
     const { startJobWorkers } = await import("@/lib/jobs/workers");

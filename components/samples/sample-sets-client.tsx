@@ -159,14 +159,16 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
   );
 }
 
+const n = (value: number) => value.toLocaleString("en-US");
+
 function PreviewView({ preview }: { preview: SampleSetPreview }) {
   const c = preview.counts;
   return (
     <div className="mt-6 space-y-4" data-testid="sample-preview">
       {preview.error ? <Alert>{preview.error}</Alert> : null}
       <p className="text-sm" data-testid="preview-counts">
-        <strong>{c.samples}</strong> samples ({c.kinds.join(", ") || "none"}), <strong>{c.labeled}</strong> with ground truth,{" "}
-        <strong>{c.duplicates}</strong> duplicates dropped, <strong>{c.rejected}</strong> rejected.
+        <strong>{n(c.samples)}</strong> samples ({c.kinds.join(", ") || "none"}), <strong>{n(c.labeled)}</strong> with ground truth,{" "}
+        <strong>{n(c.duplicates)}</strong> duplicates dropped, <strong>{n(c.rejected)}</strong> rejected.
       </p>
       {preview.first.length ? (
         <div className="overflow-x-auto rounded ring-1 ring-zinc-200 dark:ring-zinc-800">
@@ -190,7 +192,14 @@ function PreviewView({ preview }: { preview: SampleSetPreview }) {
       ) : null}
       {preview.rejected.length ? (
         <div>
-          <h3 className="text-sm font-semibold">Rejected rows</h3>
+          <h3 className="text-sm font-semibold">
+            Rejected rows
+            {preview.rejectedNote ? (
+              <span className="ml-2 font-normal text-zinc-500" data-testid="rejected-note">
+                ({preview.rejectedNote})
+              </span>
+            ) : null}
+          </h3>
           <ul className="mt-1 space-y-1 text-sm text-red-700 dark:text-red-300" data-testid="rejected-rows">
             {preview.rejected.map((r, i) => (
               <li key={i}>{r.source ? `${r.source}, row ${r.row}` : `Row ${r.row}`}: {r.reason}</li>

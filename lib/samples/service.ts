@@ -1,41 +1,19 @@
 import "server-only";
 import { appendAuditEvent } from "@/lib/audit/service";
 import { authorize, type ServiceContext } from "@/lib/context";
-import { prisma, type Tx } from "@/lib/db/client";
-import { ConflictError, InvalidInputError, NotFoundError } from "@/lib/errors";
-import { Prisma } from "@/lib/generated/prisma/client";
+import { prisma } from "@/lib/db/client";
+import { InvalidInputError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
-import { sampleBytes, type ParseResult, type Sample } from "./parse";
+import { sampleBytes } from "./classify";
 import { deleteSampleSetSchema, renameSampleSetSchema, sampleSetNameSchema } from "./schemas";
+import type { SetSummary } from "./set-builder";
+import type { InputKind, ParseResult } from "./types";
+import { readSampleUpload } from "./upload";
+import { LazyTransaction, SampleSetWriter, assertNameFree, type SetCounts } from "./writer";
 
 const INSERT_BATCH = 500;
 
-async function assertNameFree(tx: Tx, functionId: string, name: string, exceptId?: string) {
-  const clash = await tx.sampleSet.findFirst({
-    where: { functionId, deletedAt: null, name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) },
-    select: { id: true },
-  });
-  if (clash) throw new ConflictError(`This function already has a sample set named "${name}".`, { name: ["Choose another name."] });
-}
-
-function row(sample: Sample, sampleSetId: string, position: number): Prisma.SampleCreateManyInput {
-  const base = { sampleSetId, position, kind: sample.kind, label: sample.label ?? null, contentHash: sample.contentHash, sourceRow: sample.sourceRow, source: sample.source ?? null };
-  switch (sample.kind) {
-    case "text":
-      return { ...base, text: sample.value };
-    case "imageUrl":
-      return { ...base, url: sample.value };
-    case "tabular":
-      return { ...base, tabular: sample.value };
-    case "image":
-      return { ...base, imageBytes: Buffer.from(sample.value.bytes), mimeType: sample.value.mimeType, fileName: sample.value.fileName ?? null };
-  }
-}
-
-/**
- * Saves a parsed upload as a named sample set of a function, in one
- * transaction with its audit event: all of it or nothing.
- */
+/** Saves a parsed in-memory result (scripts, tests) as a named sample set, in one transaction with its audit event. */
 export async function createSampleSet(ctx: ServiceContext, input: { functionId: string; name: string; result: ParseResult }) {
   authorize(ctx, "samples:write");
   const name = parseInput(sampleSetNameSchema, input.name);
@@ -43,48 +21,57 @@ export async function createSampleSet(ctx: ServiceContext, input: { functionId: 
   if (result.error) throw new InvalidInputError(result.error);
   if (result.samples.length === 0) {
     throw new InvalidInputError(
-      result.rejected.length ? "Nothing to save: every row was rejected (see the reasons)." : "Nothing to save: the upload holds no samples.",
+      result.rejectedCount ? "Nothing to save: every row was rejected (see the reasons)." : "Nothing to save: the upload holds no samples.",
     );
   }
   const fn = await prisma.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true } });
   if (!fn) throw new NotFoundError("That function does not exist.");
-  const labeledCount = result.samples.filter((s) => s.label !== undefined).length;
-  const kinds = [...new Set(result.samples.map((s) => s.kind))].sort();
+  const counts: SetCounts = {
+    samples: result.samples.length,
+    labeled: result.samples.filter((s) => s.label !== undefined).length,
+    duplicates: result.duplicates,
+    rejected: result.rejectedCount,
+    bytes: result.samples.reduce((n, s) => n + sampleBytes(s), 0),
+    kinds: [...new Set(result.samples.map((s) => s.kind))].sort(),
+  };
   return prisma.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sample-set-name:${fn.id}`}))`;
-      await assertNameFree(tx, fn.id, name);
-      const set = await tx.sampleSet.create({
-        data: {
-          functionId: fn.id,
-          name,
-          sampleCount: result.samples.length,
-          labeledCount,
-          duplicateCount: result.duplicates,
-          rejectedCount: result.rejected.length,
-          totalBytes: result.samples.reduce((n, s) => n + sampleBytes(s), 0),
-          kinds,
-          createdById: ctx.actor.id,
-          createdByLabel: ctx.actor.label,
-        },
-        select: { id: true, name: true, sampleCount: true },
-      });
-      for (let i = 0; i < result.samples.length; i += INSERT_BATCH) {
-        await tx.sample.createMany({ data: result.samples.slice(i, i + INSERT_BATCH).map((s, j) => row(s, set.id, i + j + 1)) });
-      }
-      await appendAuditEvent(tx, {
-        actor: ctx.actor,
-        action: "sample_set.created",
-        functionId: fn.id,
-        targetType: "sample_set",
-        targetId: set.id,
-        after: { name, samples: result.samples.length, labeled: labeledCount, duplicatesDropped: result.duplicates, rejected: result.rejected.length, kinds },
-        requestId: ctx.requestId,
-      });
-      return set;
+      const writer = new SampleSetWriter(() => Promise.resolve(tx), fn.id, ctx);
+      for (let i = 0; i < result.samples.length; i += INSERT_BATCH) await writer.write(result.samples.slice(i, i + INSERT_BATCH));
+      return writer.finish(name, counts);
     },
     { timeout: 120_000, maxWait: 10_000 },
   );
+}
+
+export type SaveUploadOutcome =
+  | { ok: true; set: { id: string; name: string; sampleCount: number }; summary: SetSummary }
+  | { ok: false; status: 400 | 413 | 415; message: string; summary?: SetSummary };
+
+/**
+ * Reads a multipart upload (upload.ts) and saves it as a sample set while it
+ * streams: batches of samples go into one transaction, opened with the first full
+ * batch and committed only when the whole upload was read and the name is free.
+ * A refused, cut-off or failed upload rolls back: nothing of it is ever visible.
+ */
+export async function saveSampleSetUpload(ctx: ServiceContext, input: { functionId: string; inputKind: InputKind }, request: Request): Promise<SaveUploadOutcome> {
+  authorize(ctx, "samples:write");
+  const lazy = new LazyTransaction();
+  const writer = new SampleSetWriter(() => lazy.tx(), input.functionId, ctx);
+  let committed = false;
+  try {
+    const upload = await readSampleUpload(request, input.inputKind, writer);
+    if (!upload.ok) return upload;
+    const { summary } = upload;
+    if (summary.error) return { ok: false, status: 400, message: summary.error, summary };
+    const name = parseInput(sampleSetNameSchema, upload.fields.name);
+    const set = await writer.finish(name, summary);
+    await lazy.commit();
+    committed = true;
+    return { ok: true, set, summary };
+  } finally {
+    if (!committed) await lazy.rollback();
+  }
 }
 
 export async function renameSampleSet(ctx: ServiceContext, raw: { id: string; name: string }) {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { ConflictError, InvalidInputError } from "@/lib/errors";
+import { ConflictError } from "@/lib/errors";
 import { tinyPng } from "@/lib/nyckel/test-support";
-import { createSampleSet, deleteSampleSet, renameSampleSet } from "./service";
+import { parseTextLines } from "./parse";
+import { createSampleSet, deleteSampleSet, renameSampleSet, saveSampleSetUpload } from "./service";
 import { readSampleUpload } from "./upload";
 
 const sys = systemContext("test");
@@ -30,7 +31,9 @@ afterAll(async () => {
 describe("sample-set uploads (streamed multipart → parser → PostgreSQL)", () => {
   it("saves three images and a CSV with ground truth; HTML renamed .jpg and a duplicate are reported, not saved", async () => {
     const csv = "image_url,label\nhttps://example.com/a.jpg,cat\nhttps://example.com/b.jpg,dog\nhttps://example.com/a.jpg,cat\n";
-    const upload = await readSampleUpload(
+    const saved = await saveSampleSetUpload(
+      sys,
+      { functionId: FUNCTION_ID, inputKind: "image" },
       uploadRequest({
         name: "Pets June",
         files: [
@@ -41,15 +44,11 @@ describe("sample-set uploads (streamed multipart → parser → PostgreSQL)", ()
           { name: "pets.csv", bytes: csv },
         ],
       }),
-      "image",
     );
-    expect(upload.ok).toBe(true);
-    if (!upload.ok) return;
-    expect(upload.result.samples).toHaveLength(5);
-    expect(upload.result.duplicates).toBe(1);
-    expect(upload.result.rejected).toEqual([expect.objectContaining({ source: "fake.jpg", reason: expect.stringMatching(/not a JPEG, PNG, WebP or GIF image.*HTML/i) })]);
-
-    const set = await createSampleSet(sys, { functionId: FUNCTION_ID, name: upload.fields.name, result: upload.result });
+    if (!saved.ok) throw new Error(saved.message);
+    expect(saved.summary).toMatchObject({ samples: 5, duplicates: 1, rejected: 1 });
+    expect(saved.summary.rejectedExamples).toEqual([expect.objectContaining({ source: "fake.jpg", reason: expect.stringMatching(/not a JPEG, PNG, WebP or GIF image.*HTML/i) })]);
+    const set = saved.set;
     const rows = await prisma.sample.findMany({ where: { sampleSetId: set.id }, orderBy: { position: "asc" } });
     expect(rows.map((r) => r.kind)).toEqual(["image", "image", "image", "imageUrl", "imageUrl"]);
     expect(rows.filter((r) => r.label).map((r) => r.label)).toEqual(["cat", "dog"]);
@@ -63,29 +62,26 @@ describe("sample-set uploads (streamed multipart → parser → PostgreSQL)", ()
   it("refuses an image over 10 MB by size without keeping it", async () => {
     const big = new Uint8Array(11 * 1024 * 1024);
     big.set(tinyPng(1, 1, [1, 2, 3]).subarray(0, 64));
-    const upload = await readSampleUpload(uploadRequest({ name: "big", files: [{ name: "huge.png", bytes: big }] }), "image");
-    expect(upload.ok).toBe(true);
-    if (!upload.ok) return;
-    expect(upload.result.samples).toHaveLength(0);
-    expect(upload.result.rejected[0]?.reason).toContain("huge.png is larger than 10 MB");
-    await expect(createSampleSet(sys, { functionId: FUNCTION_ID, name: "big", result: upload.result })).rejects.toThrow(InvalidInputError);
+    const saved = await saveSampleSetUpload(sys, { functionId: FUNCTION_ID, inputKind: "image" }, uploadRequest({ name: "big", files: [{ name: "huge.png", bytes: big }] }));
+    expect(saved).toMatchObject({ ok: false, status: 400, message: "The upload has no usable samples: its only row was rejected." });
+    if (saved.ok) return;
+    expect(saved.summary?.rejectedExamples[0]?.reason).toContain("huge.png is larger than 10 MB");
     expect(await prisma.sampleSet.count({ where: { functionId: FUNCTION_ID, name: "big" } })).toBe(0);
   });
 
   it("a CSV without a data column and a JSONL line that is not JSON get clear messages; nothing is half-saved", async () => {
     const noData = await readSampleUpload(uploadRequest({ name: "x", files: [{ name: "a.csv", bytes: "id\n1\n2\n" }] }), "text");
-    expect(noData.ok && noData.result.error).toMatch(/data column/i);
-    if (noData.ok) {
-      await expect(createSampleSet(sys, { functionId: FUNCTION_ID, name: "x", result: noData.result })).rejects.toThrow(InvalidInputError);
-    }
+    expect(noData.ok && noData.summary.error).toMatch(/data column/i);
+    const refused = await saveSampleSetUpload(sys, { functionId: FUNCTION_ID, inputKind: "text" }, uploadRequest({ name: "x", files: [{ name: "a.csv", bytes: "id\n1\n2\n" }] }));
+    expect(refused).toMatchObject({ ok: false, status: 400, message: expect.stringMatching(/data column/i) });
     const jsonl = await readSampleUpload(
       uploadRequest({ name: "j", files: [{ name: "a.jsonl", bytes: '{"data":"hello","label":"greeting"}\nnot json\n' }] }),
       "text",
     );
     expect(jsonl.ok).toBe(true);
     if (jsonl.ok) {
-      expect(jsonl.result.samples).toHaveLength(1);
-      expect(jsonl.result.rejected[0]).toMatchObject({ row: 2 });
+      expect(jsonl.summary.samples).toBe(1);
+      expect(jsonl.summary.rejectedExamples[0]).toMatchObject({ row: 2 });
     }
     expect(await prisma.sampleSet.count({ where: { functionId: FUNCTION_ID, name: { in: ["x", "j"] } } })).toBe(0);
   });
@@ -98,11 +94,14 @@ describe("sample-set uploads (streamed multipart → parser → PostgreSQL)", ()
   });
 
   it("keeps names unique per function, renames and deletes (soft) with audit events", async () => {
-    const upload = await readSampleUpload(uploadRequest({ name: "Tickets", text: "refund please\nrefund please\nwhere is my order\n" }), "text");
-    if (!upload.ok) throw new Error(upload.message);
-    expect(upload.result.samples).toHaveLength(2);
-    const a = await createSampleSet(sys, { functionId: FUNCTION_ID, name: "Tickets", result: upload.result });
-    await expect(createSampleSet(sys, { functionId: FUNCTION_ID, name: "tickets", result: upload.result })).rejects.toThrow(ConflictError);
+    const text = "refund please\nrefund please\nwhere is my order\n";
+    const saved = await saveSampleSetUpload(sys, { functionId: FUNCTION_ID, inputKind: "text" }, uploadRequest({ name: "Tickets", text }));
+    if (!saved.ok) throw new Error(saved.message);
+    expect(saved.summary).toMatchObject({ samples: 2, duplicates: 1 });
+    const a = saved.set;
+    await expect(saveSampleSetUpload(sys, { functionId: FUNCTION_ID, inputKind: "text" }, uploadRequest({ name: "tickets", text }))).rejects.toThrow(ConflictError);
+    expect(await prisma.sampleSet.count({ where: { functionId: FUNCTION_ID, name: { startsWith: "(uploading" } } })).toBe(0);
+    const result = parseTextLines(text, { inputKind: "text" });
     await renameSampleSet(sys, { id: a.id, name: "Tickets v2" });
     await deleteSampleSet(sys, { id: a.id });
     const row = await prisma.sampleSet.findUniqueOrThrow({ where: { id: a.id } });
@@ -112,6 +111,23 @@ describe("sample-set uploads (streamed multipart → parser → PostgreSQL)", ()
     const actions = (await prisma.auditEvent.findMany({ where: { targetId: a.id }, orderBy: { id: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(["sample_set.created", "sample_set.renamed", "sample_set.deleted"]);
     // The name is free again once deleted.
-    await expect(createSampleSet(sys, { functionId: FUNCTION_ID, name: "Tickets v2", result: upload.result })).resolves.toMatchObject({ name: "Tickets v2" });
+    await expect(createSampleSet(sys, { functionId: FUNCTION_ID, name: "Tickets v2", result })).resolves.toMatchObject({ name: "Tickets v2" });
+  });
+
+  it("refuses images for a Text or Tabular function's set with a clear reason; when every row is rejected the preview keeps the reasons", async () => {
+    const upload = await readSampleUpload(
+      uploadRequest({ name: "mixed", files: [{ name: "cat.png", bytes: tinyPng(2, 2, [1, 2, 3]) }, { name: "notes.txt", bytes: "\u0000\n\u0000\n" }] }),
+      "text",
+    );
+    if (!upload.ok) throw new Error(upload.message);
+    expect(upload.summary.error).toBe("The upload has no usable samples: all 3 rows were rejected.");
+    expect(upload.summary.rejected).toBe(3);
+    expect(upload.summary.rejectedExamples).toEqual([
+      { row: 1, source: "cat.png", reason: "cat.png is an image, but this function takes text: its sample sets hold text lines, CSV or JSONL rows, not images." },
+      { row: 1, source: "notes.txt", reason: "The data contains a NUL character (is it binary?)." },
+      { row: 2, source: "notes.txt", reason: "The data contains a NUL character (is it binary?)." },
+    ]);
+    const tabular = await readSampleUpload(uploadRequest({ name: "t", files: [{ name: "cat.png", bytes: tinyPng(2, 2, [1, 2, 3]) }] }), "tabular");
+    expect(tabular.ok && tabular.summary.rejectedExamples[0]?.reason).toContain("this function takes tabular rows");
   });
 });
