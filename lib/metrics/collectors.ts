@@ -1,0 +1,145 @@
+import "server-only";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { databasePools } from "@/lib/db/pool-registry";
+import { BUDGET_CLASSES, budgetStats, type BudgetClassStats, type BudgetSnapshot } from "@/lib/nyckel/budget/stats";
+import { jobQueueFigures } from "./jobs";
+
+/**
+ * The figures /metrics reads at scrape time (prom-client `collect` callbacks):
+ * the Nyckel budget (lib/nyckel/budget/stats.ts), the job queues (pg-boss's
+ * tables) and the database pools (lib/db/pool-registry.ts). Counters mirror
+ * the budget's own cumulative counts, so they are reset and set on each scrape.
+ */
+
+const BUDGET_MODES = ["leased", "fallback", "idle"] as const;
+
+/** One budget snapshot per scrape, however many metrics read it. */
+function snapshotOncePerScrape(): () => BudgetSnapshot {
+  let last: { at: number; value: BudgetSnapshot } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > 250) last = { at: now, value: budgetStats() };
+    return last.value;
+  };
+}
+
+function budgetCounter(registry: Registry, read: () => BudgetSnapshot, name: string, help: string, field: keyof BudgetClassStats): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ["class"],
+    registers: [registry],
+    collect() {
+      const classes = read().classes;
+      this.reset();
+      for (const c of BUDGET_CLASSES) this.inc({ class: c }, classes[c][field]);
+    },
+  });
+}
+
+function budgetGauge(registry: Registry, read: () => BudgetSnapshot, name: string, help: string, field: keyof BudgetClassStats): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ["class"],
+    registers: [registry],
+    collect() {
+      const classes = read().classes;
+      for (const c of BUDGET_CLASSES) this.set({ class: c }, classes[c][field]);
+    },
+  });
+}
+
+function scalarGauge(registry: Registry, name: string, help: string, value: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(value());
+    },
+  });
+}
+
+export function registerBudgetMetrics(registry: Registry): void {
+  const read = snapshotOncePerScrape();
+  budgetCounter(registry, read, "modelpin_budget_permits_total", "Nyckel budget permits granted by this process, by priority class.", "permits");
+  budgetCounter(registry, read, "modelpin_budget_waits_total", "Permits that had to wait (not granted at once), by class.", "waits");
+  budgetCounter(registry, read, "modelpin_budget_wait_seconds_total", "Time spent waiting for permits, in seconds, by class.", "waitSecondsSum");
+  budgetCounter(
+    registry,
+    read,
+    "modelpin_budget_refused_total",
+    "Permits refused (serving: Modelpin's 429 budget_exhausted; shadow: skipped), by class.",
+    "refused",
+  );
+  budgetGauge(registry, read, "modelpin_budget_in_flight", "Nyckel calls of this process in flight now, by class.", "inFlight");
+  budgetGauge(registry, read, "modelpin_budget_rate", "Permits this process granted in the last second, by class.", "rate");
+  new Counter({
+    name: "modelpin_nyckel_429_total",
+    help: "Nyckel 429 answers (rate limited by Nyckel itself) seen by this process.",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read().nyckel429);
+    },
+  });
+  scalarGauge(registry, "modelpin_budget_effective_rate", "The deployment-wide Nyckel rate (requests/s) after backing off from Nyckel 429s.", () => read().effectiveRate);
+  scalarGauge(registry, "modelpin_budget_granted_rate", "This process's share of the Nyckel rate now (requests/s).", () => read().grantedRate);
+  scalarGauge(registry, "modelpin_budget_granted_concurrency", "This process's share of Nyckel's concurrency now.", () => read().grantedConcurrency);
+  new Gauge({
+    name: "modelpin_budget_mode",
+    help: "The budget's mode in this process (1 for the current one): leased, fallback (database unreachable: a safe local share) or idle.",
+    labelNames: ["mode"],
+    registers: [registry],
+    collect() {
+      const mode = read().mode;
+      for (const m of BUDGET_MODES) this.set({ mode: m }, m === mode ? 1 : 0);
+    },
+  });
+}
+
+export function registerJobMetrics(registry: Registry): void {
+  // Both gauges read the same cached figures (one query per few seconds).
+  new Gauge({
+    name: "modelpin_job_queue_depth",
+    help: "Jobs in each pg-boss queue by state: queued (created or retry) or active.",
+    labelNames: ["queue", "state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of await jobQueueFigures()) {
+        this.set({ queue: q.queue, state: "queued" }, q.queued);
+        this.set({ queue: q.queue, state: "active" }, q.active);
+      }
+    },
+  });
+  new Gauge({
+    name: "modelpin_job_oldest_queued_seconds",
+    help: "Age of the oldest job in each queue that could start but has not (0 when none waits).",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of await jobQueueFigures()) this.set({ queue: q.queue }, q.oldestSeconds);
+    },
+  });
+}
+
+export function registerPoolMetrics(registry: Registry): void {
+  const pool = (name: string, help: string, value: (p: ReturnType<typeof databasePools>[number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["pool"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of databasePools()) this.set({ pool: p.name }, value(p));
+      },
+    });
+  pool("modelpin_db_pool_connections", "Open connections of each database pool (idle and in use).", (p) => p.totalCount);
+  pool("modelpin_db_pool_idle_connections", "Open, idle connections of each database pool.", (p) => p.idleCount);
+  pool("modelpin_db_pool_waiting_queries", "Queries waiting for a connection, per database pool.", (p) => p.waitingCount);
+  pool("modelpin_db_pool_max_connections", "The configured maximum size of each database pool.", (p) => p.max);
+}
