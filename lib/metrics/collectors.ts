@@ -13,16 +13,6 @@ import { jobQueueFigures } from "./jobs";
 
 const BUDGET_MODES = ["leased", "fallback", "idle"] as const;
 
-/** One budget snapshot per scrape, however many metrics read it. */
-function snapshotOncePerScrape(): () => BudgetSnapshot {
-  let last: { at: number; value: BudgetSnapshot } | null = null;
-  return () => {
-    const now = Date.now();
-    if (!last || now - last.at > 250) last = { at: now, value: budgetStats() };
-    return last.value;
-  };
-}
-
 function budgetCounter(registry: Registry, read: () => BudgetSnapshot, name: string, help: string, field: keyof BudgetClassStats): void {
   new Counter({
     name,
@@ -62,7 +52,7 @@ function scalarGauge(registry: Registry, name: string, help: string, value: () =
 }
 
 export function registerBudgetMetrics(registry: Registry): void {
-  const read = snapshotOncePerScrape();
+  const read = budgetStats; // cheap: each metric reads its own snapshot
   budgetCounter(registry, read, "modelpin_budget_permits_total", "Nyckel budget permits granted by this process, by priority class.", "permits");
   budgetCounter(registry, read, "modelpin_budget_waits_total", "Permits that had to wait (not granted at once), by class.", "waits");
   budgetCounter(registry, read, "modelpin_budget_wait_seconds_total", "Time spent waiting for permits, in seconds, by class.", "waitSecondsSum");
