@@ -1,7 +1,7 @@
 import "server-only";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { databasePools } from "@/lib/db/pool-registry";
-import { BUDGET_CLASSES, budgetStats, type BudgetClassStats, type BudgetSnapshot } from "@/lib/nyckel/budget/stats";
+import { BUDGET_CLASSES, budgetStats, type BudgetClassStats } from "@/lib/nyckel/budget/stats";
 import { jobQueueFigures } from "./jobs";
 
 /**
@@ -13,31 +13,29 @@ import { jobQueueFigures } from "./jobs";
 
 const BUDGET_MODES = ["leased", "fallback", "idle"] as const;
 
-function budgetCounter(registry: Registry, read: () => BudgetSnapshot, name: string, help: string, field: keyof BudgetClassStats): void {
-  new Counter({
-    name,
-    help,
-    labelNames: ["class"],
-    registers: [registry],
-    collect() {
-      const classes = read().classes;
-      this.reset();
-      for (const c of BUDGET_CLASSES) this.inc({ class: c }, classes[c][field]);
-    },
-  });
-}
-
-function budgetGauge(registry: Registry, read: () => BudgetSnapshot, name: string, help: string, field: keyof BudgetClassStats): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: ["class"],
-    registers: [registry],
-    collect() {
-      const classes = read().classes;
-      for (const c of BUDGET_CLASSES) this.set({ class: c }, classes[c][field]);
-    },
-  });
+/** A budget figure by class: counters mirror cumulative counts (reset, then set), gauges are set. */
+function perClass(registry: Registry, type: "counter" | "gauge", name: string, help: string, field: keyof BudgetClassStats): void {
+  const each = (record: (labels: { class: string }, value: number) => void) => {
+    const classes = budgetStats().classes;
+    for (const c of BUDGET_CLASSES) record({ class: c }, classes[c][field]);
+  };
+  const config = { name, help, labelNames: ["class"] as const, registers: [registry] };
+  if (type === "counter") {
+    new Counter({
+      ...config,
+      collect() {
+        this.reset();
+        each((labels, value) => this.inc(labels, value));
+      },
+    });
+  } else {
+    new Gauge({
+      ...config,
+      collect() {
+        each((labels, value) => this.set(labels, value));
+      },
+    });
+  }
 }
 
 function scalarGauge(registry: Registry, name: string, help: string, value: () => number): void {
@@ -52,38 +50,37 @@ function scalarGauge(registry: Registry, name: string, help: string, value: () =
 }
 
 export function registerBudgetMetrics(registry: Registry): void {
-  const read = budgetStats; // cheap: each metric reads its own snapshot
-  budgetCounter(registry, read, "modelpin_budget_permits_total", "Nyckel budget permits granted by this process, by priority class.", "permits");
-  budgetCounter(registry, read, "modelpin_budget_waits_total", "Permits that had to wait (not granted at once), by class.", "waits");
-  budgetCounter(registry, read, "modelpin_budget_wait_seconds_total", "Time spent waiting for permits, in seconds, by class.", "waitSecondsSum");
-  budgetCounter(
+  perClass(registry, "counter", "modelpin_budget_permits_total", "Nyckel budget permits granted by this process, by priority class.", "permits");
+  perClass(registry, "counter", "modelpin_budget_waits_total", "Permits that had to wait (not granted at once), by class.", "waits");
+  perClass(registry, "counter", "modelpin_budget_wait_seconds_total", "Time spent waiting for permits, in seconds, by class.", "waitSecondsSum");
+  perClass(
     registry,
-    read,
+    "counter",
     "modelpin_budget_refused_total",
     "Permits refused (serving: Modelpin's 429 budget_exhausted; shadow: skipped), by class.",
     "refused",
   );
-  budgetGauge(registry, read, "modelpin_budget_in_flight", "Nyckel calls of this process in flight now, by class.", "inFlight");
-  budgetGauge(registry, read, "modelpin_budget_rate", "Permits this process granted in the last second, by class.", "rate");
+  perClass(registry, "gauge", "modelpin_budget_in_flight", "Nyckel calls of this process in flight now, by class.", "inFlight");
+  perClass(registry, "gauge", "modelpin_budget_rate", "Permits this process granted in the last second, by class.", "rate");
   new Counter({
     name: "modelpin_nyckel_429_total",
     help: "Nyckel 429 answers (rate limited by Nyckel itself) seen by this process.",
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(read().nyckel429);
+      this.inc(budgetStats().nyckel429);
     },
   });
-  scalarGauge(registry, "modelpin_budget_effective_rate", "The deployment-wide Nyckel rate (requests/s) after backing off from Nyckel 429s.", () => read().effectiveRate);
-  scalarGauge(registry, "modelpin_budget_granted_rate", "This process's share of the Nyckel rate now (requests/s).", () => read().grantedRate);
-  scalarGauge(registry, "modelpin_budget_granted_concurrency", "This process's share of Nyckel's concurrency now.", () => read().grantedConcurrency);
+  scalarGauge(registry, "modelpin_budget_effective_rate", "The deployment-wide Nyckel rate (requests/s) after backing off from Nyckel 429s.", () => budgetStats().effectiveRate);
+  scalarGauge(registry, "modelpin_budget_granted_rate", "This process's share of the Nyckel rate now (requests/s).", () => budgetStats().grantedRate);
+  scalarGauge(registry, "modelpin_budget_granted_concurrency", "This process's share of Nyckel's concurrency now.", () => budgetStats().grantedConcurrency);
   new Gauge({
     name: "modelpin_budget_mode",
     help: "The budget's mode in this process (1 for the current one): leased, fallback (database unreachable: a safe local share) or idle.",
     labelNames: ["mode"],
     registers: [registry],
     collect() {
-      const mode = read().mode;
+      const mode = budgetStats().mode;
       for (const m of BUDGET_MODES) this.set({ mode: m }, m === mode ? 1 : 0);
     },
   });

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { BUDGET_CLASSES, budgetStats, listBudgetLeases, type BudgetClass, type BudgetSnapshot } from "@/lib/nyckel/budget/stats";
+import { BUDGET_CLASSES, budgetStats, listBudgetLeases, type BudgetClass, type BudgetLeaseInfo, type BudgetSnapshot } from "@/lib/nyckel/budget/stats";
 
 /**
  * What Settings → Nyckel's Budget panel shows (polled about once a second):
@@ -18,13 +18,7 @@ export type BudgetClassRow = {
   refused: number;
 };
 
-export type BudgetProcessRow = {
-  processId: string;
-  role: string;
-  host: string;
-  pid: number;
-  grantedRate: number;
-  grantedConcurrency: number;
+export type BudgetProcessRow = Pick<BudgetLeaseInfo, "processId" | "role" | "host" | "pid" | "grantedRate" | "grantedConcurrency"> & {
   /** Share of the deployment's effective rate, 0–1. */
   share: number;
   renewedAgoMs: number;
