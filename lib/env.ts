@@ -64,7 +64,7 @@ const schema = z
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
     /** Turns on GET /metrics (Prometheus), which then requires `Authorization: Bearer <this>`; unset: /metrics is 404. */
-    MODELPIN_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    MODELPIN_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional(),
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];

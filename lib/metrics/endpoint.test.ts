@@ -3,7 +3,7 @@ import { trackPool, untrackPool } from "@/lib/db/pool-registry";
 import { ConfigError, parseConfig, resetConfigForTests } from "@/lib/env";
 import { emptyBudgetSnapshot, setBudgetStatsSource } from "@/lib/nyckel/budget/stats";
 import { bearerMatches, metricsResponse } from "./endpoint";
-import { observeProxy, observeResolve } from "./serving";
+import { measureProxy, measureResolve, observeProxy, observeResolve } from "./serving";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const saved = { token: process.env.MODELPIN_METRICS_TOKEN, db: process.env.DATABASE_URL };
@@ -72,6 +72,7 @@ describe("the token gate", () => {
     const short = { NODE_ENV: "test", MODELPIN_METRICS_TOKEN: "too-short" } as const;
     expect(() => parseConfig(short)).toThrow(ConfigError);
     expect(() => parseConfig(short)).toThrow(/MODELPIN_METRICS_TOKEN must be at least 16 characters/);
+    expect(() => parseConfig({ NODE_ENV: "test", MODELPIN_METRICS_TOKEN: "sixteen chars and spaces" })).toThrow(/MODELPIN_METRICS_TOKEN must not contain spaces/);
   });
 });
 
@@ -93,6 +94,22 @@ describe("the metrics text", () => {
     expect(t).toContain('modelpin_resolve_request_duration_seconds_bucket{le="0.0005",environment="(unknown)"} 1');
     expect(t).not.toContain("passwd");
     expect(t).not.toContain("function_abc");
+  });
+
+  it("counts nothing while /metrics is off, and counts measured answers once it is on", async () => {
+    useToken(undefined);
+    await measureProxy("function_off", async () => new Response(null, { status: 204 }));
+    await measureResolve("staging", async () => new Response(null, { status: 304 }));
+    useToken(TOKEN);
+    let t = await text();
+    expect(t).not.toContain('status="204"');
+    expect(t).not.toContain('status="304"');
+    const answer = new Response(null, { status: 204, headers: { "X-Modelpin-Environment": "" } });
+    expect(await measureProxy("function_on", async () => answer)).toBe(answer);
+    await measureResolve("staging", async () => new Response(null, { status: 304 }));
+    t = await text();
+    expect(t).toContain('modelpin_proxy_requests_total{environment="(none)",function="(unknown)",status="204"} 1');
+    expect(t).toContain('modelpin_resolve_requests_total{environment="(unknown)",status="304"} 1');
   });
 
   it("reports the Nyckel budget by class, with zeros before the budget starts", async () => {

@@ -1,5 +1,6 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { collectDefaultMetrics } from "prom-client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { registerBudgetMetrics, registerJobMetrics, registerPoolMetrics } from "./collectors";
@@ -18,6 +19,8 @@ const holder = globalThis as unknown as { [key]?: true };
 function registry() {
   const { registry } = servingMetrics();
   if (!holder[key]) {
+    // Only once metrics are scraped: the defaults watch the event loop and GC.
+    collectDefaultMetrics({ register: registry });
     registerBudgetMetrics(registry);
     registerJobMetrics(registry);
     registerPoolMetrics(registry);

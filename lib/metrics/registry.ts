@@ -1,5 +1,5 @@
 import "server-only";
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Histogram, Registry } from "prom-client";
 
 /**
  * The process's Prometheus registry and the serving metrics that request
@@ -29,7 +29,6 @@ export type ServingMetrics = {
 
 function create(): ServingMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   return {
     registry,
     proxyRequests: new Counter({
@@ -64,7 +63,7 @@ function create(): ServingMetrics {
 const key = Symbol.for("modelpin.metrics");
 const holder = globalThis as unknown as { [key]?: ServingMetrics };
 
-/** The process's metrics, created on first use (with Node's default process metrics). */
+/** The process's metrics, created on first use. */
 export function servingMetrics(): ServingMetrics {
   holder[key] ??= create();
   return holder[key];

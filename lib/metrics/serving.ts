@@ -1,4 +1,5 @@
 import "server-only";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { canonicalFunctionId, getServingCache, type ServingContent } from "@/lib/serving/cache";
 import { MODELPIN_ENVIRONMENT_HEADER } from "@/lib/serving/schemas";
@@ -57,6 +58,7 @@ export function observeResolve({ environment, status, seconds }: ResolveObservat
  * the answer names (X-Modelpin-Environment, empty before the token is known).
  */
 export async function measureProxy(rawFunctionId: string, answer: () => Promise<Response>): Promise<Response> {
+  if (!metricsOn()) return answer();
   const started = performance.now();
   const response = await answer();
   const seconds = (performance.now() - started) / 1000;
@@ -68,11 +70,17 @@ export async function measureProxy(rawFunctionId: string, answer: () => Promise<
 
 /** Runs a resolve request and reports its answer under the environment of the path. */
 export async function measureResolve(rawSlug: string, answer: () => Promise<Response>): Promise<Response> {
+  if (!metricsOn()) return answer();
   const started = performance.now();
   const response = await answer();
   const seconds = (performance.now() - started) / 1000;
   safely(() => observeResolve({ environment: decodeParam(rawSlug), status: response.status, seconds }));
   return response;
+}
+
+/** Nothing is counted while /metrics is off (MODELPIN_METRICS_TOKEN unset). */
+function metricsOn(): boolean {
+  return env().MODELPIN_METRICS_TOKEN !== undefined;
 }
 
 /** Counting must never cost a caller their answer. */
