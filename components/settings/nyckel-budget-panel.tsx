@@ -67,9 +67,8 @@ function BudgetDetails({ view }: { view: BudgetView }) {
       <dl className="grid gap-3 text-sm sm:grid-cols-3">
         <div>
           <dt className="text-zinc-500">This server</dt>
-          <dd className="mt-1 flex items-center gap-2" data-testid="budget-mode">
+          <dd className="mt-1" data-testid="budget-mode">
             <Badge tone={mode.tone}>{mode.label}</Badge>
-            <span className="sr-only">{mode.hint}</span>
           </dd>
         </div>
         <div>
@@ -98,7 +97,7 @@ function BudgetDetails({ view }: { view: BudgetView }) {
           <TBody>
             {view.classes.map((c) => (
               <tr key={c.name}>
-                <Th scope="row" className="font-normal">
+                <Th scope="row" className="text-left font-normal">
                   {CLASS_LABELS[c.name]}
                 </Th>
                 <Td align="right" className="tabular-nums">
