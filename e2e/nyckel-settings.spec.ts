@@ -47,3 +47,41 @@ test("a viewer cannot open Settings → Nyckel", async ({ page }) => {
   expect(res?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
 });
+
+test("Settings → Nyckel shows the shared Nyckel budget live: classes, mode, and the processes holding leases (or none yet)", async ({ page }) => {
+  await signInAs(page, "admin");
+  let polls = 0;
+  page.on("response", (r) => {
+    if (r.url().endsWith("/api/settings/nyckel/budget") && r.status() === 200) polls += 1;
+  });
+  await page.goto("/settings/nyckel");
+  const panel = page.getByTestId("budget-panel");
+  await expect(panel.getByRole("heading", { name: "Budget" })).toBeVisible();
+  const classes = panel.getByRole("table", { name: "Budget by class" });
+  for (const name of [/^Serving/, /^Interactive/, /^Batch/, /^Shadow/]) await expect(classes.getByRole("rowheader", { name })).toBeVisible();
+  await expect(panel.getByTestId("budget-mode")).toHaveText(/Leased|Fallback|Idle/);
+  await expect(panel.getByTestId("budget-effective-rate")).toContainText("of 25/s, 25 in flight");
+  // Before any Nyckel call (or without the budget) nobody holds a lease; once this server called Nyckel, it is listed.
+  const leases = panel.getByRole("table", { name: "Processes holding leases" });
+  await expect(leases.or(panel.getByText("No process has called Nyckel yet"))).toBeVisible();
+  if (await leases.isVisible()) await expect(leases.getByText("(this server)")).toBeVisible();
+  // Live: it keeps asking the server.
+  await expect.poll(() => polls, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+});
+
+test("the budget behind the panel is for admins: a viewer gets 403, an admin 200", async ({ browser }) => {
+  for (const [role, status] of [["viewer", 403], ["admin", 200]] as const) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await signInAs(page, role);
+      const res = await page.request.get("/api/settings/nyckel/budget");
+      expect(res.status(), role).toBe(status);
+      if (status === 200) {
+        expect(await res.json()).toMatchObject({ limitRate: 25, limitConcurrency: 25, classes: expect.any(Array), processes: expect.any(Array) });
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});

@@ -80,6 +80,8 @@ const schema = z
     MODELPIN_LOCAL_SECRETS_FILE: z.string().min(1).default(".data/local-secrets.json"),
     /** Diagnostics: when set, the server appends its memory and event-loop delay to this file every 50 ms (`npm run bench:upload`). */
     MODELPIN_MEMORY_SAMPLE_FILE: z.string().min(1).optional(),
+    /** Turns on GET /metrics (Prometheus), which then requires `Authorization: Bearer <this>`; unset: /metrics is 404. */
+    MODELPIN_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional(),
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];

@@ -98,6 +98,8 @@ async function main(): Promise<number> {
           OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
           OIDC_CLIENT_ID: "modelpin-e2e",
           OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"),
+          // GET /metrics is on in the browser tests (e2e/metrics.spec.ts scrapes it with this token).
+          MODELPIN_METRICS_TOKEN: randomBytes(24).toString("hex"),
         };
         let buildCode = 0;
         if (process.env.SKIP_BUILD === "1" && existsSync(path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) {

@@ -1,6 +1,7 @@
 import "server-only";
 import { can } from "@/lib/auth/permissions";
 import { logger } from "@/lib/logger";
+import { measureResolve } from "@/lib/metrics/serving";
 import { getPinsAt, type PinAt } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/pins/schemas";
 import { decodeParam } from "@/lib/url";
@@ -180,8 +181,12 @@ async function withSession(request: Request, slug: string, functionId: string | 
   return fromDatabase(request, environment, at.at, functionId);
 }
 
-/** The route handlers' one entry point. `functionId` is the raw path parameter, if any. */
-export async function resolvePins(request: Request, rawSlug: string, rawFunctionId?: string): Promise<Response> {
+/** The route handlers' (and proxy.ts's) one entry point. `functionId` is the raw path parameter, if any. */
+export function resolvePins(request: Request, rawSlug: string, rawFunctionId?: string): Promise<Response> {
+  return measureResolve(rawSlug, () => answerResolve(request, rawSlug, rawFunctionId));
+}
+
+async function answerResolve(request: Request, rawSlug: string, rawFunctionId: string | undefined): Promise<Response> {
   const slug = decodeParam(rawSlug);
   const functionId = rawFunctionId === undefined ? undefined : decodeParam(rawFunctionId);
   try {

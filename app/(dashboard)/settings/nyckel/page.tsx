@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { NyckelBudgetPanel } from "@/components/settings/nyckel-budget-panel";
 import { NyckelSettingsForm } from "@/components/settings/nyckel-settings-form";
 import { requirePagePermission } from "@/lib/auth/session";
 import { getNyckelSettingsView } from "@/lib/nyckel-settings/queries";
@@ -8,5 +9,10 @@ export const metadata: Metadata = { title: "Nyckel" };
 export default async function NyckelSettingsPage() {
   await requirePagePermission("nyckel:manage");
   const view = await getNyckelSettingsView();
-  return <NyckelSettingsForm view={view} />;
+  return (
+    <div className="space-y-10">
+      <NyckelSettingsForm view={view} />
+      <NyckelBudgetPanel />
+    </div>
+  );
 }

@@ -1,3 +1,4 @@
+import { measureProxy } from "@/lib/metrics/serving";
 import { invokeMethodNotAllowed, proxyInvoke } from "@/lib/serving/proxy";
 
 /**
@@ -9,7 +10,7 @@ import { invokeMethodNotAllowed, proxyInvoke } from "@/lib/serving/proxy";
  */
 export async function POST(request: Request, { params }: { params: Promise<{ functionId: string }> }): Promise<Response> {
   const { functionId } = await params;
-  return proxyInvoke(request, functionId);
+  return measureProxy(functionId, () => proxyInvoke(request, functionId));
 }
 
 export const GET = invokeMethodNotAllowed;
