@@ -45,7 +45,6 @@ export interface CoordinatorOptions {
   windowMs?: number;
 }
 
-const FLOOR: Grant = { rate: 1, concurrency: 1, nonServingRate: 0, nonServingConcurrency: 0 };
 const SILENT: BudgetLog = { info: () => undefined, warn: () => undefined };
 
 export class BudgetCoordinator {
@@ -182,8 +181,9 @@ export class BudgetCoordinator {
     const backOff = this.#backOffPending;
     const result = await this.#store.renew({
       demand: this.gate.demand(),
-      grantedRate: this.#effective.rate,
-      grantedConcurrency: this.#effective.concurrency,
+      // Before its first lease this process has started nothing: it publishes no share.
+      grantedRate: this.#mode === "idle" ? 0 : this.#effective.rate,
+      grantedConcurrency: this.#mode === "idle" ? 0 : this.#effective.concurrency,
       classes,
       leaseMs: this.#o.leaseMs,
       backOff,
@@ -202,7 +202,7 @@ export class BudgetCoordinator {
     if (this.#history.length === 0) {
       // First lease, or back from the fallback: rise from what this process may have used so far
       // (its fallback share, or a floor while others hold the budget), never at once.
-      const seed = this.#mode === "fallback" ? this.#effective : result.leases.length > 1 ? FLOOR : null;
+      const seed = this.#mode === "fallback" ? this.#effective : result.leases.length > 1 ? this.#room(result.leases) : null;
       if (seed) this.#history.push({ at: performance.now(), grant: seed });
     }
     if (this.#mode === "fallback") this.#log.info({ processes: result.leases.length }, "Nyckel budget: database reachable again, back on leases");
@@ -216,6 +216,20 @@ export class BudgetCoordinator {
     });
     const grant = allocation.grants.get(this.processId) ?? this.#fallbackGrant(Math.max(1, this.#lastLiveCount));
     this.#apply(grant, false);
+  }
+
+  /** What the others leave free by the shares they published: usable at once by a process that just joined. */
+  #room(leases: BudgetLeaseInfo[]): Grant {
+    let rate = Math.floor(this.#o.rate * this.#factor);
+    let concurrency = this.#o.concurrency;
+    for (const lease of leases) {
+      if (lease.processId === this.processId) continue;
+      rate -= lease.grantedRate;
+      concurrency -= lease.grantedConcurrency;
+    }
+    rate = Math.max(0, rate);
+    concurrency = Math.max(0, concurrency);
+    return { rate, concurrency, nonServingRate: rate, nonServingConcurrency: concurrency };
   }
 
   #fallBack(error: unknown): void {
