@@ -122,7 +122,11 @@ function simulate(processes: number, steps: number, kill?: { id: string; atMs: n
         // What the others may still use: the shares they published.
         let rateRoom = rate;
         let concRoom = concurrency;
-        for (const [id, other] of published) if (id !== p.id && rows.has(id)) (rateRoom -= other.rate), (concRoom -= other.conc);
+        for (const [id, other] of published) {
+          if (id === p.id || !rows.has(id)) continue;
+          rateRoom -= other.rate;
+          concRoom -= other.conc;
+        }
         p.history.push({ at: t, rate: Math.max(0, rateRoom), conc: Math.max(0, concRoom), ns: Math.max(0, rateRoom) });
       }
       p.history.push({ at: t, rate: g.rate, conc: g.concurrency, ns: g.nonServingRate });

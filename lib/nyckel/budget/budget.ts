@@ -158,6 +158,19 @@ export class PermitGate {
     return out;
   }
 
+  /** Starts that may still be in Nyckel's window, and permits held now (every class). */
+  usage(): { windowStarts: number; inFlight: number } {
+    const now = this.#now();
+    const horizon = this.#windowMs + this.#marginMs;
+    const fastest = this.#fastest();
+    let windowStarts = 0;
+    for (const r of this.#records) {
+      const t = r.finish === undefined ? now : Math.max(r.start, r.finish - Math.min(fastest, r.fastestThen ?? 0));
+      if (now - t <= horizon) windowStarts++;
+    }
+    return { windowStarts, inFlight: BUDGET_CLASSES.reduce((a, c) => a + this.#inFlight[c], 0) };
+  }
+
   stats(): Record<BudgetClass, BudgetClassStats> {
     const now = this.#now();
     const out = {} as Record<BudgetClass, BudgetClassStats>;

@@ -179,17 +179,20 @@ export class BudgetCoordinator {
       { rate: number; inFlight: number }
     >;
     const backOff = this.#backOffPending;
+    const joining = this.#history.length === 0;
+    // What this process may have in Nyckel's window and in flight now: its share, or more while
+    // starts made under a larger share are still in the window ("in use", not only "granted").
+    const usage = this.gate.usage();
     const result = await this.#store.renew({
       demand: this.gate.demand(),
-      // Before its first lease this process has started nothing: it publishes no share.
-      grantedRate: this.#mode === "idle" ? 0 : this.#effective.rate,
-      grantedConcurrency: this.#mode === "idle" ? 0 : this.#effective.concurrency,
+      grantedRate: Math.max(this.#mode === "idle" ? 0 : this.#effective.rate, usage.windowStarts),
+      grantedConcurrency: Math.max(this.#mode === "idle" ? 0 : this.#effective.concurrency, usage.inFlight),
       classes,
       leaseMs: this.#o.leaseMs,
       backOff,
       minFactor: this.#o.minFactor,
       recoveryPerSecond: this.#o.recoveryPerSecond,
-    });
+    }, { join: joining });
     if (this.#stopped) return;
     if (backOff) this.#backOffPending = false;
     const previous = this.#factor;
@@ -199,10 +202,10 @@ export class BudgetCoordinator {
     } else if (previous < 1 && result.factor >= 1) {
       this.#log.info({}, `Nyckel budget back to the full ${this.#o.rate}/s`);
     }
-    if (this.#history.length === 0) {
+    if (joining) {
       // First lease, or back from the fallback: rise from what this process may have used so far
-      // (its fallback share, or a floor while others hold the budget), never at once.
-      const seed = this.#mode === "fallback" ? this.#effective : result.leases.length > 1 ? this.#room(result.leases) : null;
+      // (its fallback share, or what the others leave free), never at once.
+      const seed = this.#mode === "fallback" ? this.#effective : result.leases.length > 1 ? this.#room(result.leases, true) : null;
       if (seed) this.#history.push({ at: performance.now(), grant: seed });
     }
     if (this.#mode === "fallback") this.#log.info({ processes: result.leases.length }, "Nyckel budget: database reachable again, back on leases");
@@ -215,17 +218,22 @@ export class BudgetCoordinator {
       leases: result.leases,
     });
     const grant = allocation.grants.get(this.processId) ?? this.#fallbackGrant(Math.max(1, this.#lastLiveCount));
-    this.#apply(grant, false);
+    this.#apply(grant, false, this.#room(result.leases, false));
   }
 
-  /** What the others leave free by the shares they published: usable at once by a process that just joined. */
-  #room(leases: BudgetLeaseInfo[]): Grant {
+  /**
+   * What the others leave free by what they published as in use (their share, or their starts
+   * still in the window). For a process that is just joining, another newcomer (lease younger
+   * than riseDelayMs) may have taken everything it saw free before this row existed: no room.
+   */
+  #room(leases: Array<BudgetLeaseInfo & { startedAt: Date }>, joining: boolean): Grant {
     let rate = Math.floor(this.#o.rate * this.#factor);
     let concurrency = this.#o.concurrency;
     for (const lease of leases) {
       if (lease.processId === this.processId) continue;
-      rate -= lease.grantedRate;
-      concurrency -= lease.grantedConcurrency;
+      const young = joining && lease.renewedAt.getTime() - lease.startedAt.getTime() < this.riseDelayMs;
+      rate -= young ? rate : lease.grantedRate;
+      concurrency -= young ? concurrency : lease.grantedConcurrency;
     }
     rate = Math.max(0, rate);
     concurrency = Math.max(0, concurrency);
@@ -268,12 +276,19 @@ export class BudgetCoordinator {
     };
   }
 
-  /** Records `grant` and applies the smallest share of the last riseDelayMs (decreases at once). */
-  #apply(grant: Grant, immediate: boolean): void {
+  /**
+   * Records `grant` and applies the smallest share of the last riseDelayMs (decreases at once),
+   * never more than `room`, what the others leave free.
+   */
+  #apply(grant: Grant, immediate: boolean, room?: Grant): void {
     const now = performance.now();
     this.#history.push({ at: now, grant });
-    this.#history = this.#history.filter((h) => now - h.at <= this.riseDelayMs);
-    const min = (key: keyof Grant) => Math.min(...this.#history.map((h) => h.grant[key]), immediate ? grant[key] : Infinity);
+    // The shares in force during the last riseDelayMs: those computed in it, and the one
+    // computed before it (still in force at its start, however late the renewals came).
+    const cutoff = now - this.riseDelayMs;
+    const firstInside = this.#history.findIndex((h) => h.at > cutoff);
+    this.#history = this.#history.slice(Math.max(0, firstInside - 1));
+    const min = (key: keyof Grant) => Math.min(...this.#history.map((h) => h.grant[key]), immediate ? grant[key] : Infinity, room ? room[key] : Infinity);
     const effective: Grant = { rate: min("rate"), concurrency: min("concurrency"), nonServingRate: min("nonServingRate"), nonServingConcurrency: min("nonServingConcurrency") };
     this.#effective = effective;
     this.gate.configure(effective);

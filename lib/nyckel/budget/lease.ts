@@ -32,7 +32,7 @@ export interface RenewInput {
 }
 
 export interface RenewResult {
-  leases: Array<LeaseDemand & BudgetLeaseInfo>;
+  leases: Array<LeaseDemand & BudgetLeaseInfo & { startedAt: Date }>;
   factor: number;
   /** This renewal halved the factor. */
   decreased: boolean;
@@ -64,6 +64,7 @@ function parseClasses(raw: unknown): Record<BudgetClass, { rate: number; inFligh
 }
 
 const LEASE_COLUMNS = "process_id, role, host, pid, serves, demand, granted_rate, granted_concurrency, classes, renewed_at, expires_at";
+const READ_COLUMNS = `${LEASE_COLUMNS}, started_at`;
 
 const RENEW_SQL = `
 WITH own AS (
@@ -72,7 +73,7 @@ WITH own AS (
   ON CONFLICT (process_id) DO UPDATE SET
     demand = EXCLUDED.demand, granted_rate = EXCLUDED.granted_rate, granted_concurrency = EXCLUDED.granted_concurrency,
     classes = EXCLUDED.classes, renewed_at = EXCLUDED.renewed_at, expires_at = EXCLUDED.expires_at
-  RETURNING ${LEASE_COLUMNS}
+  RETURNING ${READ_COLUMNS}
 ), gone AS (
   DELETE FROM nyckel_budget_leases WHERE expires_at < now() AND process_id <> $1 RETURNING process_id
 ), st AS (
@@ -88,15 +89,18 @@ WITH own AS (
   WHERE id = 1 AND (factor < 1 OR $11::boolean)
   RETURNING factor, decreased_at = now() AS decreased
 ), live AS (
-  SELECT ${LEASE_COLUMNS} FROM own
+  SELECT ${READ_COLUMNS} FROM own
   UNION ALL
-  SELECT ${LEASE_COLUMNS} FROM nyckel_budget_leases WHERE expires_at >= now() AND process_id <> $1
+  SELECT ${READ_COLUMNS} FROM nyckel_budget_leases WHERE expires_at >= now() AND process_id <> $1
 )
 SELECT live.*,
   coalesce((SELECT factor FROM st), (SELECT factor FROM nyckel_budget_state WHERE id = 1), 1) AS factor,
   coalesce((SELECT decreased FROM st), false) AS decreased,
   (SELECT count(*) FROM gone)::int AS gone
 FROM live`;
+
+/** Advisory lock key of a process joining the budget ("nyckel budget join"). */
+const JOIN_LOCK = 0x6e796b62;
 
 type LeaseRow = {
   process_id: string;
@@ -110,9 +114,10 @@ type LeaseRow = {
   classes: unknown;
   renewed_at: Date;
   expires_at: Date;
+  started_at: Date;
 };
 
-function toLease(row: LeaseRow): LeaseDemand & BudgetLeaseInfo {
+function toLease(row: LeaseRow): LeaseDemand & BudgetLeaseInfo & { startedAt: Date } {
   return {
     processId: row.process_id,
     role: row.role,
@@ -125,6 +130,7 @@ function toLease(row: LeaseRow): LeaseDemand & BudgetLeaseInfo {
     classes: parseClasses(row.classes),
     renewedAt: row.renewed_at,
     expiresAt: row.expires_at,
+    startedAt: row.started_at,
   };
 }
 
@@ -151,9 +157,29 @@ export class LeaseStore {
     return this.#identity;
   }
 
-  async renew(input: RenewInput): Promise<RenewResult> {
+  /**
+   * One renewal. The first one (`join`) runs under an advisory lock, so that two processes
+   * joining at the same moment cannot both read the table before the other's row exists
+   * (each would think it is alone and take everything).
+   */
+  async renew(input: RenewInput, options: { join?: boolean } = {}): Promise<RenewResult> {
+    if (!options.join) return this.#renew(this.#pool, input);
+    const client = await this.#pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [JOIN_LOCK]);
+      try {
+        return await this.#renew(client, input);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [JOIN_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async #renew(db: Pick<pg.Pool, "query">, input: RenewInput): Promise<RenewResult> {
     const id = this.#identity;
-    const { rows } = await this.#pool.query<LeaseRow & { factor: number; decreased: boolean; gone: number }>(RENEW_SQL, [
+    const { rows } = await db.query<LeaseRow & { factor: number; decreased: boolean; gone: number }>(RENEW_SQL, [
       id.processId,
       id.role,
       id.host.slice(0, 200),
@@ -175,7 +201,7 @@ export class LeaseStore {
   /** Every live lease (Settings → Nyckel). */
   async list(): Promise<BudgetLeaseInfo[]> {
     const { rows } = await this.#pool.query<LeaseRow>(
-      `SELECT ${LEASE_COLUMNS} FROM nyckel_budget_leases WHERE expires_at >= now() ORDER BY role, host, pid`,
+      `SELECT ${READ_COLUMNS} FROM nyckel_budget_leases WHERE expires_at >= now() ORDER BY role, host, pid`,
     );
     return rows.map((row) => {
       const lease = toLease(row);
