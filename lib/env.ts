@@ -51,6 +51,11 @@ const schema = z
     NYCKEL_RATE_LIMIT_RPS: z.coerce.number().positive().default(25),
     NYCKEL_MAX_CONCURRENCY: z.coerce.number().int().positive().default(25),
     NYCKEL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Nyckel budget (docs/budget.md): serving's share while it is active, lease renewal, and serving's longest wait for a permit. */
+    NYCKEL_SERVING_RESERVE: z.coerce.number().min(0).max(1).default(0.4),
+    NYCKEL_BUDGET_RENEW_MS: z.coerce.number().int().min(50).max(1_000).default(150),
+    NYCKEL_BUDGET_LEASE_MS: z.coerce.number().int().min(200).max(10_000).default(1_000),
+    NYCKEL_SERVING_MAX_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(250),
     EMBEDDED_PG_DIR: z.string().min(1).default(".data/postgres"),
     EMBEDDED_PG_PORT: port.default(54329),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

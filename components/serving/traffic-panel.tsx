@@ -57,6 +57,16 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic[] }) {
           <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
             {t.otherCalls > 0 ? <Badge tone="amber">{plural(t.otherCalls, "call")} on other models</Badge> : <Badge tone="green">all on the pin</Badge>}
             {t.totalErrors > 0 ? <Badge tone="red">{plural(t.totalErrors, "error")}</Badge> : null}
+            {t.budgetRefused > 0 ? (
+              <span data-testid="traffic-budget-refused" title="Modelpin answered 429 budget_exhausted: its Nyckel budget had no room within the short wait">
+                <Badge tone="amber">{plural(t.budgetRefused, "call")} refused by the Nyckel budget</Badge>
+              </span>
+            ) : null}
+            {t.nyckel429 > 0 ? (
+              <span data-testid="traffic-nyckel-429" title="Nyckel itself answered 429 (another client of the same Nyckel account)">
+                <Badge tone="red">{plural(t.nyckel429, "Nyckel 429")}</Badge>
+              </span>
+            ) : null}
             <span>
               {plural(t.totalCalls, "call")} in all, via {plural(t.tokenCount, "token")}
               {t.lastAt ? (
@@ -73,6 +83,10 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic[] }) {
                 <th scope="col" className="py-1 pr-4 font-medium">Model served</th>
                 <th scope="col" className="py-1 pr-4 text-right font-medium">Calls</th>
                 <th scope="col" className="py-1 pr-4 text-right font-medium">Errors</th>
+                <th scope="col" className="py-1 pr-4 text-right font-medium">
+                  <abbr title="Refused by Modelpin's Nyckel budget (429 budget_exhausted)">Budget 429</abbr>
+                </th>
+                <th scope="col" className="py-1 pr-4 text-right font-medium">Nyckel 429</th>
                 <th scope="col" className="py-1 pr-4 font-medium">First</th>
                 <th scope="col" className="py-1 font-medium">Last</th>
               </tr>
@@ -85,6 +99,8 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic[] }) {
                   </td>
                   <td className="py-1 pr-4 text-right tabular-nums">{count(m.calls)}</td>
                   <td className="py-1 pr-4 text-right tabular-nums">{count(m.errorCalls)}</td>
+                  <td className="py-1 pr-4 text-right tabular-nums">{count(m.budgetRefusedCalls)}</td>
+                  <td className="py-1 pr-4 text-right tabular-nums">{count(m.nyckel429Calls)}</td>
                   <td className="py-1 pr-4 text-xs">
                     <Time value={m.firstAt} />
                   </td>

@@ -288,7 +288,7 @@ async function invokeAndRecord(
   try {
     const imageBytes = sample.kind === "image" ? await imageOf(sample) : null;
     if (sample.kind === "image" && !imageBytes?.length) throw new Error("The sample's image is missing.");
-    const r = await client.invoke(run.functionId, invokeInputFor({ ...sample, imageBytes }), { modelId: modelId ?? undefined, capture: false, labelCount });
+    const r = await client.invoke(run.functionId, invokeInputFor({ ...sample, imageBytes }), { modelId: modelId ?? undefined, capture: false, labelCount, budgetClass: "batch" });
     data = {
       runId,
       sampleId: sample.id,

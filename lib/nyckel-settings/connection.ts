@@ -4,6 +4,7 @@ import { decodeKey, env } from "@/lib/env";
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import { prisma } from "@/lib/db/client";
 import { logger } from "@/lib/logger";
+import { nyckelBudgetPermits } from "@/lib/nyckel/budget/service";
 import { NyckelClient } from "@/lib/nyckel/client";
 
 export type ConnectionSource = "environment" | "settings" | "emulator";
@@ -46,7 +47,7 @@ export async function getNyckelConnection(): Promise<NyckelConnection | null> {
 
 const clients = new Map<string, NyckelClient>();
 
-/** A client for these credentials; one per credential set per process, so tokens and the limiter are shared. */
+/** A client for these credentials; one per credential set per process, so tokens are shared (the budget is per process). */
 export function clientFor(conn: Omit<NyckelConnection, "source">): NyckelClient {
   const key = createHash("sha256").update(`${conn.baseUrl}\n${conn.clientId}\n${conn.clientSecret}`).digest("hex");
   let client = clients.get(key);
@@ -57,7 +58,8 @@ export function clientFor(conn: Omit<NyckelConnection, "source">): NyckelClient 
       clientId: conn.clientId,
       clientSecret: conn.clientSecret,
       timeoutMs: config.NYCKEL_TIMEOUT_MS,
-      rateLimit: { perSecond: config.NYCKEL_RATE_LIMIT_RPS, concurrency: config.NYCKEL_MAX_CONCURRENCY },
+      // Every request takes a permit from the deployment-wide Nyckel budget (docs/budget.md).
+      permits: nyckelBudgetPermits,
       logger: {
         warn: (f, m) => logger.warn({ nyckel: f }, m),
         info: (f, m) => logger.info({ nyckel: f }, m),

@@ -4,6 +4,7 @@ import { authorize, type ServiceContext } from "@/lib/context";
 import { encryptSecret, decryptSecret } from "@/lib/crypto/secret-box";
 import { prisma } from "@/lib/db/client";
 import { InvalidInputError } from "@/lib/errors";
+import { nyckelBudgetPermits } from "@/lib/nyckel/budget/service";
 import { NyckelClient } from "@/lib/nyckel/client";
 import { parseInput } from "@/lib/validation";
 import { encryptionKey, getNyckelConnection } from "./connection";
@@ -56,7 +57,8 @@ export async function testNyckelConnection(ctx: ServiceContext, raw?: NyckelSett
   }
   if (!conn) throw new InvalidInputError("Nyckel is not configured yet: enter a client id and secret.");
   // A throwaway client without retries, so a wrong secret answers at once.
-  const client = new NyckelClient({ ...conn, maxRetries: 1, timeoutMs: 10_000, rateLimit: false });
+  // Its requests still take permits from the Nyckel budget (interactive), like every other call.
+  const client = new NyckelClient({ ...conn, maxRetries: 1, timeoutMs: 10_000, permits: nyckelBudgetPermits });
   const started = Date.now();
   try {
     const r = await client.testConnection();

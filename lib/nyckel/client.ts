@@ -5,8 +5,11 @@
  *   token is cached until `expires_in` minus a margin (10 % of the lifetime, at least
  *   60 s, at most half the lifetime) and fetched once for all concurrent callers.
  *   A 401 on an API call drops the cached token and retries once with a fresh one.
- * - Every HTTP request (the token request too) goes through the process-wide limiter
- *   for this base URL + client id (default 25 starts per sliding second, 25 in flight).
+ * - Every HTTP request (the token request too) takes a permit of its budget class
+ *   (serving, interactive, batch, shadow; default interactive) from `permits` — the app
+ *   passes the deployment-wide Nyckel budget (lib/nyckel/budget, docs/budget.md) — or,
+ *   without it, goes through the process-wide limiter for this base URL + client id
+ *   (default 25 starts per sliding second, 25 in flight). Every 429 is reported to it.
  * - 429, 500, 502, 503, 504, timeouts and connection errors are retried with
  *   exponential backoff and full jitter (`random(0, min(cap, base * 2^n))`), or after
  *   the server's `Retry-After` (seconds or HTTP date, capped) when it sends one.
@@ -20,6 +23,14 @@
 import { z } from "zod";
 import { NyckelError, codeForStatus, redactSecrets, type NyckelErrorCode } from "./errors";
 import { RateLimiter, getSharedLimiter, type RateLimitOptions } from "./limiter";
+import type { BudgetClass } from "./budget/stats";
+
+/** Where a client takes a permit for each HTTP request (the Nyckel budget). */
+export interface NyckelPermits {
+  acquire(budgetClass: BudgetClass, signal?: AbortSignal): Promise<() => void>;
+  /** Nyckel answered 429 anyway: back off. */
+  reportRateLimited(): void;
+}
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -50,6 +61,8 @@ export interface NyckelClientOptions {
   rateLimit?: Partial<RateLimitOptions> | false;
   /** Use this limiter instead of the shared one (tests, special set-ups). */
   limiter?: RateLimiter;
+  /** Take permits here instead of any limiter (the app's Nyckel budget). */
+  permits?: NyckelPermits;
   fetch?: typeof fetch;
   logger?: NyckelLogger;
   /** Wall clock used for token expiry. Default `Date.now`. */
@@ -79,6 +92,8 @@ export interface InvokeOptions {
   capture?: boolean;
   externalId?: string;
   signal?: AbortSignal;
+  /** The budget class of this call. Default interactive. */
+  budgetClass?: BudgetClass;
 }
 
 export interface LabelConfidence {
@@ -147,6 +162,8 @@ export interface ListOptions {
   /** Sent as `batchSize`; omitted by default (server's page size). */
   pageSize?: number;
   signal?: AbortSignal;
+  /** The budget class of these calls. Default interactive. */
+  budgetClass?: BudgetClass;
 }
 
 // ---------------------------------------------------------------------------
@@ -330,6 +347,7 @@ interface RequestSpec {
   contentType?: string;
   auth: boolean;
   signal?: AbortSignal;
+  budgetClass?: BudgetClass;
   /** Token requests classify 400/401 `invalid_client` as bad credentials. */
   isTokenRequest?: boolean;
 }
@@ -358,6 +376,7 @@ export class NyckelClient {
   readonly #retryMaxDelayMs: number;
   readonly #maxRetryAfterMs: number;
   readonly #limiter: RateLimiter | null;
+  readonly #permits: NyckelPermits | null;
   readonly #fetch: typeof fetch;
   readonly #logger: NyckelLogger | undefined;
   readonly #now: () => number;
@@ -387,9 +406,16 @@ export class NyckelClient {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
-    if (options.limiter) this.#limiter = options.limiter;
+    this.#permits = options.permits ?? null;
+    if (options.permits) this.#limiter = null;
+    else if (options.limiter) this.#limiter = options.limiter;
     else if (options.rateLimit === false) this.#limiter = null;
     else this.#limiter = getSharedLimiter(this.baseUrl, this.clientId, options.rateLimit ?? {});
+  }
+
+  /** The permits this client takes (the Nyckel budget), or null when it uses a limiter or none. */
+  get permits(): NyckelPermits | null {
+    return this.#permits;
   }
 
   /** The limits of this client's limiter (shared per account), or null when it has none. */
@@ -404,21 +430,21 @@ export class NyckelClient {
 
   // ---- auth ---------------------------------------------------------------
 
-  async #getToken(): Promise<string> {
+  async #getToken(budgetClass: BudgetClass = "interactive"): Promise<string> {
     const cached = this.#token;
     if (cached && this.#now() < cached.refreshAt) return cached.value;
     // One token request for all concurrent callers. It is not tied to any one caller's
     // AbortSignal (one caller giving up must not fail the others); the per-request
     // timeout bounds it.
     if (!this.#tokenPromise) {
-      this.#tokenPromise = this.#fetchToken().finally(() => {
+      this.#tokenPromise = this.#fetchToken(budgetClass).finally(() => {
         this.#tokenPromise = null;
       });
     }
     return this.#tokenPromise;
   }
 
-  async #fetchToken(): Promise<string> {
+  async #fetchToken(budgetClass: BudgetClass): Promise<string> {
     const form = new URLSearchParams({
       grant_type: "client_credentials",
       client_id: this.clientId,
@@ -431,6 +457,7 @@ export class NyckelClient {
       contentType: "application/x-www-form-urlencoded",
       auth: false,
       isTokenRequest: true,
+      budgetClass,
     });
     const parsed = tokenSchema.safeParse(res.body);
     if (!parsed.success) {
@@ -487,7 +514,11 @@ export class NyckelClient {
     if (spec.contentType) headers["Content-Type"] = spec.contentType;
     if (token) headers.Authorization = `Bearer ${token}`;
 
-    const release = this.#limiter ? await this.#limiter.acquire(spec.signal) : () => {};
+    const release = this.#permits
+      ? await this.#permits.acquire(spec.budgetClass ?? "interactive", spec.signal)
+      : this.#limiter
+        ? await this.#limiter.acquire(spec.signal)
+        : () => {};
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -527,7 +558,7 @@ export class NyckelClient {
     let refreshedAfter401 = false;
 
     for (;;) {
-      const token = spec.auth ? await this.#getToken() : null;
+      const token = spec.auth ? await this.#getToken(spec.budgetClass) : null;
       attempts++;
       const outcome = await this.#attempt(url, spec, token);
 
@@ -538,6 +569,7 @@ export class NyckelClient {
 
       if (outcome.kind === "response") {
         status = outcome.status;
+        if (status === 429) this.#permits?.reportRateLimited();
         const body = parseJson(outcome.text);
         if (status >= 200 && status < 300) {
           this.#logger?.debug({ method: spec.method, path, status, attempts, latencyMs: Math.round(outcome.latencyMs) }, "nyckel: ok");
@@ -626,8 +658,8 @@ export class NyckelClient {
     return new NyckelError(code, this.#redact(message), { ...init, method, path });
   }
 
-  async #getJson(path: string, query?: RequestSpec["query"], signal?: AbortSignal): Promise<HttpResult> {
-    return this.#request({ method: "GET", path, query, auth: true, signal });
+  async #getJson(path: string, query?: RequestSpec["query"], signal?: AbortSignal, budgetClass?: BudgetClass): Promise<HttpResult> {
+    return this.#request({ method: "GET", path, query, auth: true, signal, budgetClass });
   }
 
   /** GETs a list, following `Link: <…>; rel="next"` (host-relative or same-origin absolute). */
@@ -641,7 +673,7 @@ export class NyckelClient {
         throw new NyckelError("invalid_response", `Pagination of ${path} does not end`, { method: "GET", path });
       }
       seen.add(next);
-      const res = await this.#getJson(next, query, options.signal);
+      const res = await this.#getJson(next, query, options.signal, options.budgetClass);
       query = undefined; // the next link carries its own query string
       const body = res.body;
       const list = Array.isArray(body)
@@ -722,7 +754,7 @@ export class NyckelClient {
       }
     }
 
-    const res = await this.#request({ method: "POST", path, query, body, contentType, auth: true, signal: options.signal });
+    const res = await this.#request({ method: "POST", path, query, body, contentType, auth: true, signal: options.signal, budgetClass: options.budgetClass });
     const parsed = invokeOutputSchema.safeParse(res.body);
     if (!parsed.success || (parsed.data.labelName == null && parsed.data.labelId == null)) {
       throw new NyckelError("invalid_response", `Nyckel's invoke answer has no label and confidence (POST ${path})`, {
@@ -759,9 +791,9 @@ export class NyckelClient {
     });
   }
 
-  async getFunction(functionId: string, signal?: AbortSignal): Promise<NyckelFunction> {
+  async getFunction(functionId: string, signal?: AbortSignal, budgetClass?: BudgetClass): Promise<NyckelFunction> {
     const path = `/v1/functions/${encodeURIComponent(stripPrefix(functionId))}`;
-    const res = await this.#getJson(path, undefined, signal);
+    const res = await this.#getJson(path, undefined, signal, budgetClass);
     const parsed = functionSchema.safeParse(res.body);
     if (!parsed.success || !isRecord(res.body)) {
       throw new NyckelError("invalid_response", `Expected a function object from GET ${path}`, {
@@ -790,9 +822,9 @@ export class NyckelClient {
     });
   }
 
-  async getSummary(functionId: string, signal?: AbortSignal): Promise<NyckelSummary> {
+  async getSummary(functionId: string, signal?: AbortSignal, budgetClass?: BudgetClass): Promise<NyckelSummary> {
     const path = `/v1/functions/${encodeURIComponent(stripPrefix(functionId))}/summary`;
-    const res = await this.#getJson(path, undefined, signal);
+    const res = await this.#getJson(path, undefined, signal, budgetClass);
     const raw = res.body;
     if (!isRecord(raw)) return { raw, sampleCount: null, annotatedSampleCount: null, labelCounts: null };
     return {
@@ -803,9 +835,9 @@ export class NyckelClient {
     };
   }
 
-  async getMetrics(functionId: string, signal?: AbortSignal): Promise<NyckelMetrics> {
+  async getMetrics(functionId: string, signal?: AbortSignal, budgetClass?: BudgetClass): Promise<NyckelMetrics> {
     const path = `/v0.9/functions/${encodeURIComponent(stripPrefix(functionId))}/metrics`;
-    const res = await this.#getJson(path, undefined, signal);
+    const res = await this.#getJson(path, undefined, signal, budgetClass);
     const raw = res.body;
     if (!isRecord(raw)) {
       return { raw, isTraining: null, sampleCount: null, annotatedSampleCount: null, predictionCount: null, annotatedLabelCount: null, modelId: null };
@@ -831,9 +863,9 @@ export class NyckelClient {
    * (field name undocumented: read tolerantly). `null` when the endpoint answers 404 or
    * carries no model id — "unknown", not an error.
    */
-  async getCurrentModelId(functionId: string, signal?: AbortSignal): Promise<string | null> {
+  async getCurrentModelId(functionId: string, signal?: AbortSignal, budgetClass?: BudgetClass): Promise<string | null> {
     try {
-      return (await this.getMetrics(functionId, signal)).modelId;
+      return (await this.getMetrics(functionId, signal, budgetClass)).modelId;
     } catch (error) {
       if (error instanceof NyckelError && error.code === "not_found") return null;
       throw error;
@@ -849,8 +881,8 @@ export class NyckelClient {
   }
 
   /** The cached access token (fetched once for concurrent callers), for pass-through requests (passthrough.ts). */
-  accessToken(): Promise<string> {
-    return this.#getToken();
+  accessToken(budgetClass: BudgetClass = "serving"): Promise<string> {
+    return this.#getToken(budgetClass);
   }
 
   /** Forgets `token` if it is the cached one (Nyckel answered 401 to it). */

@@ -1,6 +1,8 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { BudgetExhaustedError, type Release } from "@/lib/nyckel/budget/budget";
+import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import { isNyckelError } from "@/lib/nyckel/errors";
 import { parseContentLength, passthrough, type PassthroughAnswer } from "@/lib/nyckel/passthrough";
 import { decodeParam } from "@/lib/url";
@@ -17,7 +19,7 @@ import {
   modelConflictErrorSchema,
 } from "./schemas";
 import { splitModelId, upstreamQuery } from "./query";
-import { getUsageRecorder } from "./usage";
+import { getUsageRecorder, type CallRecord } from "./usage";
 import { isDatabaseUnavailable } from "./unavailable";
 
 /**
@@ -103,8 +105,8 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   }
   const storedFunctionId = canonicalFunctionId(functionId);
   const pinned = lookupPin(snapshot.content, environment.id, functionId)?.modelId ?? null;
-  const count = (modelId: string, error: boolean) =>
-    usage.recordCall({ tokenId: auth.token.id, environmentId: environment.id, functionId: storedFunctionId, modelId, error, at: now });
+  const count = (modelId: string, error: boolean, refusal?: CallRecord["refusal"]) =>
+    usage.recordCall({ tokenId: auth.token.id, environmentId: environment.id, functionId: storedFunctionId, modelId, error, refusal, at: now });
 
   const url = new URL(request.url);
   const { rest, modelIds } = splitModelId(url.search.slice(1));
@@ -142,8 +144,14 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   if (body instanceof ReadableStream && length !== null) forwarded.set("content-length", String(length));
   const search = upstreamQuery(rest, served);
 
+  // A permit of the Nyckel budget's serving class (docs/budget.md): the token first (cached
+  // nearly always; fetching it takes a permit of its own), then the permit for the invoke.
   let upstream: PassthroughAnswer;
+  let release: Release = () => undefined;
+  const budget = getNyckelBudget();
   try {
+    await client.accessToken("serving");
+    release = await budget.acquire("serving", { signal: request.signal });
     ({ answer: upstream } = await passthrough(client, {
       method: "POST",
       path: `/v1/functions/${encodeURIComponent(functionId)}/invoke`,
@@ -154,6 +162,15 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
       signal: request.signal,
     }));
   } catch (error) {
+    if (error instanceof BudgetExhaustedError) {
+      count(countKey, true, "budget");
+      return proxyError(
+        429,
+        "budget_exhausted",
+        "Modelpin's Nyckel budget has no room for this request right now (Nyckel's rate limit is shared by every Modelpin process). Retry after a second.",
+        { ...headers, "retry-after": "1" },
+      );
+    }
     if (!isNyckelError(error)) throw error;
     count(countKey, true);
     if (error.code === "timeout") return proxyError(504, "nyckel_timeout", `Nyckel did not answer within ${env().NYCKEL_TIMEOUT_MS} ms.`, headers);
@@ -163,7 +180,10 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
     }
     logger.warn({ err: error.message }, "invoke proxy: Nyckel unreachable");
     return proxyError(502, "nyckel_unreachable", "Modelpin could not reach Nyckel. Retry shortly.", headers);
+  } finally {
+    release();
   }
+  if (upstream.status === 429) budget.reportNyckel429();
 
   if (upstream.status === 401) {
     // Nyckel refused a fresh token too (or a streamed body could not be re-sent): Modelpin's
@@ -179,7 +199,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
     );
   }
 
-  count(countKey, upstream.status >= 400);
+  count(countKey, upstream.status >= 400, upstream.status === 429 ? "nyckel429" : undefined);
   return new Response(upstream.body as BodyInit | null, { status: upstream.status, headers: answerHeaders(upstream.headers, headers) });
 }
 

@@ -15,6 +15,9 @@ export type TrafficModel = {
   nickname: string | null;
   calls: number;
   errorCalls: number;
+  /** Refused by Modelpin's Nyckel budget (429 budget_exhausted), and Nyckel's own 429s; both are in errorCalls. */
+  budgetRefusedCalls: number;
+  nyckel429Calls: number;
   firstAt: Date;
   lastAt: Date;
   /** This is what the environment serves now. */
@@ -28,6 +31,9 @@ export type EnvironmentTraffic = {
   pinnedNickname: string | null;
   totalCalls: number;
   totalErrors: number;
+  /** Modelpin's own 429 budget_exhausted answers, and Nyckel's 429s that reached callers. */
+  budgetRefused: number;
+  nyckel429: number;
   /** Calls served with the current pin, and since when (first such call). */
   onPinned: { calls: number; errorCalls: number; since: Date | null };
   /** Calls with any other model (earlier pins, caller overrides, refused requests). */
@@ -48,7 +54,7 @@ export async function getFunctionTraffic(functionId: string): Promise<Environmen
     prisma.proxyUsage.groupBy({
       by: ["environmentId", "modelId"],
       where: { functionId },
-      _sum: { calls: true, errorCalls: true },
+      _sum: { calls: true, errorCalls: true, budgetRefusedCalls: true, nyckel429Calls: true },
       _min: { firstAt: true },
       _max: { lastAt: true },
     }),
@@ -67,6 +73,8 @@ export async function getFunctionTraffic(functionId: string): Promise<Environmen
         nickname: nicknames.get(u.modelId) ?? null,
         calls: Number(u._sum.calls ?? 0),
         errorCalls: Number(u._sum.errorCalls ?? 0),
+        budgetRefusedCalls: Number(u._sum.budgetRefusedCalls ?? 0),
+        nyckel429Calls: Number(u._sum.nyckel429Calls ?? 0),
         firstAt: u._min.firstAt!,
         lastAt: u._max.lastAt!,
         pinned: u.modelId === pinnedModelId,
@@ -80,6 +88,8 @@ export async function getFunctionTraffic(functionId: string): Promise<Environmen
       pinnedNickname: pin?.model?.nickname || null,
       totalCalls,
       totalErrors: rows.reduce((n, r) => n + r.errorCalls, 0),
+      budgetRefused: rows.reduce((n, r) => n + r.budgetRefusedCalls, 0),
+      nyckel429: rows.reduce((n, r) => n + r.nyckel429Calls, 0),
       onPinned: { calls: onPinned?.calls ?? 0, errorCalls: onPinned?.errorCalls ?? 0, since: onPinned?.firstAt ?? null },
       otherCalls: totalCalls - (onPinned?.calls ?? 0),
       lastAt: rows.reduce<Date | null>((latest, r) => (latest === null || r.lastAt > latest ? r.lastAt : latest), null),

@@ -70,6 +70,7 @@ export const API_ERROR_CODES = [
   "nyckel_timeout",
   "nyckel_unauthorized",
   "unavailable",
+  "budget_exhausted",
   "internal",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -77,7 +78,7 @@ export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 export const apiErrorCodeSchema = z.enum(API_ERROR_CODES).meta({
   id: "ApiErrorCode",
   description:
-    "token_missing / token_malformed / token_invalid / token_expired / token_revoked (401); unauthorized (401, no session and no token); forbidden (403); not_found (404); invalid_input (400); model_conflict (409); method_not_allowed (405); nyckel_not_configured / nyckel_unreachable / nyckel_unauthorized (502); nyckel_timeout (504); unavailable (503: the database cannot be reached and nothing is cached yet); internal (500).",
+    "token_missing / token_malformed / token_invalid / token_expired / token_revoked (401); unauthorized (401, no session and no token); forbidden (403); not_found (404); invalid_input (400); model_conflict (409); method_not_allowed (405); nyckel_not_configured / nyckel_unreachable / nyckel_unauthorized (502); nyckel_timeout (504); unavailable (503: the database cannot be reached and nothing is cached yet); budget_exhausted (429, with Retry-After: the invoke proxy got no permit from Modelpin's Nyckel budget within its short wait); internal (500).",
 });
 
 export const apiErrorBodySchema = z

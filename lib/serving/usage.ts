@@ -23,6 +23,8 @@ export type CallRecord = {
   modelId: string;
   /** Answered with a status >= 400. */
   error: boolean;
+  /** A 429: Modelpin's own (no permit from the Nyckel budget) or Nyckel's. Counted in error too. */
+  refusal?: "budget" | "nyckel429";
   at?: number;
 };
 
@@ -33,6 +35,8 @@ type Counter = {
   modelId: string;
   calls: number;
   errorCalls: number;
+  budgetRefusedCalls: number;
+  nyckel429Calls: number;
   firstAt: number;
   lastAt: number;
 };
@@ -79,11 +83,13 @@ export class UsageRecorder {
     const key = `${call.tokenId}\u0000${call.functionId}\u0000${call.modelId}`;
     let c = this.#counters.get(key);
     if (!c) {
-      c = { tokenId: call.tokenId, environmentId: call.environmentId, functionId: call.functionId, modelId: call.modelId, calls: 0, errorCalls: 0, firstAt: at, lastAt: at };
+      c = { tokenId: call.tokenId, environmentId: call.environmentId, functionId: call.functionId, modelId: call.modelId, calls: 0, errorCalls: 0, budgetRefusedCalls: 0, nyckel429Calls: 0, firstAt: at, lastAt: at };
       this.#counters.set(key, c);
     }
     c.calls++;
     if (call.error) c.errorCalls++;
+    if (call.refusal === "budget") c.budgetRefusedCalls++;
+    if (call.refusal === "nyckel429") c.nyckel429Calls++;
     if (at < c.firstAt) c.firstAt = at;
     if (at > c.lastAt) c.lastAt = at;
     this.#arm();
@@ -135,11 +141,13 @@ export class UsageRecorder {
       if (counters.size > 0) {
         const list = [...counters.values()];
         await db.query(
-          `INSERT INTO proxy_usage (token_id, function_id, model_id, environment_id, calls, error_calls, first_at, last_at)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::timestamptz[])
+          `INSERT INTO proxy_usage (token_id, function_id, model_id, environment_id, calls, error_calls, first_at, last_at, budget_refused_calls, nyckel_429_calls)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bigint[])
            ON CONFLICT (token_id, function_id, model_id) DO UPDATE SET
              calls = proxy_usage.calls + EXCLUDED.calls,
              error_calls = proxy_usage.error_calls + EXCLUDED.error_calls,
+             budget_refused_calls = proxy_usage.budget_refused_calls + EXCLUDED.budget_refused_calls,
+             nyckel_429_calls = proxy_usage.nyckel_429_calls + EXCLUDED.nyckel_429_calls,
              first_at = LEAST(proxy_usage.first_at, EXCLUDED.first_at),
              last_at = GREATEST(proxy_usage.last_at, EXCLUDED.last_at)`,
           [
@@ -151,6 +159,8 @@ export class UsageRecorder {
             list.map((c) => c.errorCalls),
             list.map((c) => new Date(c.firstAt)),
             list.map((c) => new Date(c.lastAt)),
+            list.map((c) => c.budgetRefusedCalls),
+            list.map((c) => c.nyckel429Calls),
           ],
         );
         counters.clear();
@@ -188,6 +198,8 @@ export class UsageRecorder {
       else {
         now.calls += c.calls;
         now.errorCalls += c.errorCalls;
+        now.budgetRefusedCalls += c.budgetRefusedCalls;
+        now.nyckel429Calls += c.nyckel429Calls;
         now.firstAt = Math.min(now.firstAt, c.firstAt);
         now.lastAt = Math.max(now.lastAt, c.lastAt);
       }
