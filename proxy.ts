@@ -1,8 +1,9 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { contentSecurityPolicy, createNonce, strictTransportSecurity } from "@/lib/security/headers";
 import { resolvePins } from "@/lib/serving/resolve";
 
 /**
- * Next's Proxy (middleware, Node.js runtime). Two jobs, neither of them an
+ * Next's Proxy (middleware, Node.js runtime). Three jobs, none of them an
  * authorization boundary (every page, action and route handler checks its own
  * permission):
  *
@@ -17,8 +18,13 @@ import { resolvePins } from "@/lib/serving/resolve";
  *    Modelpin does for it (docs/serving.md, "Performance"). The answer is the
  *    same `resolvePins` the route handlers call; requests without
  *    `Authorization` (signed-in members) go on to the route handlers.
+ * 3. Pages' security headers: a fresh CSP nonce per page request, passed to
+ *    Next on the request (it stamps its own scripts with it) and sent as the
+ *    answer's Content-Security-Policy, plus HSTS when the public URL is
+ *    https (lib/security/headers.ts). The static headers of every answer are
+ *    in next.config.js.
  *
- * The matcher keeps every other request away from here.
+ * The matcher keeps every other request (route handlers, static files) away from here.
  */
 const RESOLVE_PATH = /^\/api\/v1\/environments\/([^/]+)\/pins(?:\/([^/]+))?$/;
 
@@ -36,7 +42,27 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
     const match = RESOLVE_PATH.exec(path);
     if (match) return resolvePins(request, match[1]!, match[2]);
   }
+  if (isPage(path)) return withPageSecurityHeaders(request);
   return undefined;
+}
+
+const hsts = strictTransportSecurity(process.env.AUTH_URL);
+const dev = process.env.NODE_ENV === "development";
+
+function isPage(path: string): boolean {
+  return !/^\/(?:api\/|v1\/|_next\/)/.test(path) && path !== "/metrics" && path !== "/favicon.ico" && path !== "/cli.mjs";
+}
+
+function withPageSecurityHeaders(request: NextRequest): NextResponse {
+  const nonce = createNonce();
+  const csp = contentSecurityPolicy(nonce, { dev, https: hsts !== null });
+  const headers = new Headers(request.headers);
+  headers.set("x-nonce", nonce);
+  headers.set("content-security-policy", csp);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("content-security-policy", csp);
+  if (hsts) response.headers.set("strict-transport-security", hsts);
+  return response;
 }
 
 function decodable(path: string): boolean {
@@ -49,5 +75,11 @@ function decodable(path: string): boolean {
 }
 
 export const config = {
-  matcher: ["/(.*%.*)", "/api/v1/environments/:environment/pins", "/api/v1/environments/:environment/pins/:functionId"],
+  matcher: [
+    "/(.*%.*)",
+    "/api/v1/environments/:environment/pins",
+    "/api/v1/environments/:environment/pins/:functionId",
+    // Pages: everything but route handlers, the invoke proxy, Next's files and the metrics endpoint.
+    "/((?!api/|v1/|_next/|favicon\\.ico$|metrics$|cli\\.mjs$).*)",
+  ],
 };

@@ -1,4 +1,4 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "./fixtures/test";
 import { tinyPng } from "../lib/nyckel/test-support";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";

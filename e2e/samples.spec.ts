@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { tinyPng } from "../lib/nyckel/test-support";
 import { SEEDED_FUNCTIONS } from "../lib/nyckel/emulator/seed";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
