@@ -106,7 +106,8 @@ test("quick compare: a model id Nyckel rejects fails on its side only; viewers c
   await ctx.close();
 
   // A cross-site request with the editor's cookie: refused before anything runs (issue 13).
-  for (const headers of [{ origin: "https://wiki.corp.example" }, { "sec-fetch-site": "cross-site" }, {}]) {
+  const attempts: Array<Record<string, string>> = [{ origin: "https://wiki.corp.example" }, { "sec-fetch-site": "cross-site" }, {}];
+  for (const headers of attempts) {
     const foreign = await page.request.post(`/api/comparisons/quick?functionId=${triage.id}&a=latest&b=latest`, {
       headers: { "content-type": "image/png", ...headers },
       data: Buffer.from(tinyPng(2, 2, [1, 2, 3])),
