@@ -1,10 +1,11 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { roleRefusal, routeAllowed } from "@/lib/deployment/role";
 import { env } from "@/lib/env";
+import { contentSecurityPolicy, createNonce, strictTransportSecurity } from "@/lib/security/headers";
 import { resolvePins } from "@/lib/serving/resolve";
 
 /**
- * Next's Proxy (middleware, Node.js runtime). Two jobs, neither of them an
+ * Next's Proxy (middleware, Node.js runtime). Three jobs, none of them an
  * authorization boundary (every page, action and route handler checks its own
  * permission):
  *
@@ -19,13 +20,21 @@ import { resolvePins } from "@/lib/serving/resolve";
  *    Modelpin does for it (docs/serving.md, "Performance"). The answer is the
  *    same `resolvePins` the route handlers call; requests without
  *    `Authorization` (signed-in members) go on to the route handlers.
- *
- * 3. The deployment role gate (lib/deployment/role.ts): an instance started
+ * 3. Pages' security headers: a fresh CSP nonce per page request, passed to
+ *    Next on the request (it stamps its own scripts with it) and sent as the
+ *    answer's Content-Security-Policy, plus HSTS when the public URL is
+ *    https (lib/security/headers.ts). The static headers of every answer are
+ *    in next.config.js.
+ * 4. The deployment role gate (lib/deployment/role.ts): an instance started
  *    with MODELPIN_ROLE=serve answers 404 to everything but the invoke proxy,
  *    the resolve API, /api/health* and /metrics. It runs after the token
- *    resolve path (always allowed), and the matcher keeps the invoke proxy,
- *    health, metrics and Next's static files away from here, so the serving
- *    paths pay nothing for it.
+ *    resolve path (always allowed). Cookie route handlers are gated by their
+ *    wrapper (lib/api/route.ts) instead of here.
+ *
+ * The matcher keeps route handlers with bodies (uploads, the invoke proxy)
+ * away from here: Next buffers the body of every request its Proxy sees and
+ * cuts it at 10 MB. It also skips health, metrics and Next's static files, so
+ * the serving paths pay nothing.
  */
 const RESOLVE_PATH = /^\/api\/v1\/environments\/([^/]+)\/pins(?:\/([^/]+))?$/;
 
@@ -45,7 +54,27 @@ export async function proxy(request: NextRequest): Promise<Response | undefined>
   }
   const role = env().role;
   if (!routeAllowed(role, path)) return roleRefusal(role);
+  if (isPage(path)) return withPageSecurityHeaders(request);
   return undefined;
+}
+
+const hsts = strictTransportSecurity(process.env.AUTH_URL);
+const dev = process.env.NODE_ENV === "development";
+
+function isPage(path: string): boolean {
+  return !/^\/(?:api\/|v1\/|_next\/)/.test(path) && path !== "/metrics" && path !== "/favicon.ico" && path !== "/cli.mjs";
+}
+
+function withPageSecurityHeaders(request: NextRequest): NextResponse {
+  const nonce = createNonce();
+  const csp = contentSecurityPolicy(nonce, { dev, https: hsts !== null });
+  const headers = new Headers(request.headers);
+  headers.set("x-nonce", nonce);
+  headers.set("content-security-policy", csp);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("content-security-policy", csp);
+  if (hsts) response.headers.set("strict-transport-security", hsts);
+  return response;
 }
 
 function decodable(path: string): boolean {
@@ -62,7 +91,10 @@ export const config = {
     "/(.*%.*)",
     "/api/v1/environments/:environment/pins",
     "/api/v1/environments/:environment/pins/:functionId",
-    // Everything else the role gate may refuse: not the proxy, health, metrics or Next's own files.
-    "/((?!v1/functions/|api/v1/environments/|api/health|metrics$|_next/static/|_next/image).*)",
+    // Pages (and their server actions): everything but route handlers, the invoke proxy, Next's files and metrics.
+    "/((?!api/|v1/|_next/|favicon\\.ico$|metrics$).*)",
+    // Bodiless route handlers the role gate refuses on a serving instance.
+    "/api/auth/:path*",
+    "/api/openapi.json",
   ],
 };

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import type { OpenApiValidator } from "../lib/api/openapi-validator";
 import { bearer, createToken, loadValidator, observe, recentInvokes, revokeToken, setUpApiWorld, type ApiWorld } from "./fixtures/api";
 import { unique } from "./fixtures/pins";

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test, type Browser } from "./fixtures/test";
 import pg from "pg";
 import { startNextServer, type NextServerHandle } from "../lib/api/next-server";
 import { startEmbeddedPostgres } from "../lib/db/embedded";

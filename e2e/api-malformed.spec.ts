@@ -1,6 +1,6 @@
 import http from "node:http";
 import net from "node:net";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { bearer, setUpApiWorld, type ApiWorld } from "./fixtures/api";
 
 /**

@@ -1,4 +1,4 @@
-import { expect, request as playwrightRequest, test } from "@playwright/test";
+import { expect, request as playwrightRequest, test } from "./fixtures/test";
 import { changePin, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 

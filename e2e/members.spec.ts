@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./fixtures/test";
 import { signIn, signInAs, uniqueEmail } from "./fixtures/users";
 
 async function addMember(page: Page, m: { email: string; name: string; role: string; password: string }) {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { signInAs } from "./fixtures/users";
 
 const emulatorUrl = process.env.NYCKEL_EMULATOR_URL;

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { expect, test, type Request } from "@playwright/test";
+import { expect, test, type Request } from "./fixtures/test";
 import Papa from "papaparse";
 import { changePin, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";

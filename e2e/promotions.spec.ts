@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page, type Request } from "@playwright/test";
+import { expect, test, type Browser, type Page, type Request } from "./fixtures/test";
 import { DEV_USERS } from "../lib/seed/dev-users";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
 import { signIn, signInAs } from "./fixtures/users";

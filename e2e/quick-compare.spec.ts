@@ -1,4 +1,4 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "./fixtures/test";
 import { tinyPng } from "../lib/nyckel/test-support";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
@@ -96,10 +96,23 @@ test("quick compare: a model id Nyckel rejects fails on its side only; viewers c
   await viewer.goto(`/functions/${encodeURIComponent(triage.id)}`);
   await expect(viewer.getByRole("heading", { name: triage.name, level: 1 })).toBeVisible();
   await expect(viewer.getByTestId("quick-compare")).toHaveCount(0);
+  const origin = new URL(viewer.url()).origin;
   const res = await viewer.request.post(`/api/comparisons/quick?functionId=${triage.id}&a=latest&b=latest`, {
-    headers: { "content-type": "image/png" },
+    headers: { "content-type": "image/png", origin },
     data: Buffer.from(tinyPng(2, 2, [1, 2, 3])),
   });
   expect(res.status()).toBe(403);
+  expect((await res.json()).error).toMatchObject({ code: "forbidden", requestId: expect.any(String) });
   await ctx.close();
+
+  // A cross-site request with the editor's cookie: refused before anything runs (issue 13).
+  const attempts: Array<Record<string, string>> = [{ origin: "https://wiki.corp.example" }, { "sec-fetch-site": "cross-site" }, {}];
+  for (const headers of attempts) {
+    const foreign = await page.request.post(`/api/comparisons/quick?functionId=${triage.id}&a=latest&b=latest`, {
+      headers: { "content-type": "image/png", ...headers },
+      data: Buffer.from(tinyPng(2, 2, [1, 2, 3])),
+    });
+    expect(foreign.status()).toBe(403);
+    expect((await foreign.json()).error.code).toBe("forbidden_origin");
+  }
 });

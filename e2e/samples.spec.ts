@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { tinyPng } from "../lib/nyckel/test-support";
 import { SEEDED_FUNCTIONS } from "../lib/nyckel/emulator/seed";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
@@ -73,9 +73,21 @@ test("an oversized image gets the clear message; a viewer sees sets but no uploa
   await viewer.goto(`/functions/${pets.id}/samples`);
   await expect(viewer.getByRole("heading", { name: "Sample sets" }).first()).toBeVisible();
   await expect(viewer.getByRole("button", { name: "Preview" })).toHaveCount(0);
-  const res = await viewer.request.post(`/api/functions/${pets.id}/sample-sets`, { multipart: { name: "sneaky", text: "hello" } });
+  const origin = new URL(viewer.url()).origin;
+  const res = await viewer.request.post(`/api/functions/${pets.id}/sample-sets`, { headers: { origin }, multipart: { name: "sneaky", text: "hello" } });
   expect(res.status()).toBe(403);
+  expect((await res.json()).error).toMatchObject({ code: "forbidden", message: "Your role does not allow this." });
   await ctx.close();
+
+  // Issue 13: a member's cookie sent from another site (a wiki page posting a form) is refused, and nothing is saved.
+  const foreign = await page.request.post(`/api/functions/${pets.id}/sample-sets`, {
+    headers: { origin: "https://wiki.corp.example" },
+    multipart: { name: "cross-site set", text: "hello\nworld" },
+  });
+  expect(foreign.status()).toBe(403);
+  expect((await foreign.json()).error).toMatchObject({ code: "forbidden_origin", requestId: expect.any(String) });
+  await page.goto(`/functions/${pets.id}/samples`);
+  await expect(page.getByText("cross-site set")).toHaveCount(0);
 });
 
 test("an editor compares two models on 200 samples; the report matches what the exported CSV says", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { seedUser, signIn, signInAs, type SeedRole } from "./fixtures/users";
 
 const ROLE_LABEL: Record<SeedRole, string> = { admin: "Admin", approver: "Approver", editor: "Editor", viewer: "Viewer" };

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 
 test.skip(!process.env.OIDC_ISSUER, "OIDC_ISSUER is not set for this run");
 

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./fixtures/test";
 import { addEnvironment } from "./fixtures/api";
 import { openFunction, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";

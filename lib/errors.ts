@@ -38,6 +38,16 @@ export class InvalidInputError extends AppError {
 }
 
 /** A failure of Nyckel (or another upstream) that the user should read. */
+export class PayloadTooLargeError extends AppError {
+  override readonly status = 413;
+  override readonly code = "payload_too_large";
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  override readonly status = 415;
+  override readonly code = "unsupported_media_type";
+}
+
 export class UpstreamError extends AppError {
   override readonly status = 502;
   override readonly code = "upstream";

@@ -7,7 +7,8 @@ import { systemContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { createEnvironment } from "@/lib/environments/service";
 import { createMember } from "@/lib/members/service";
-import { DEV_USERS } from "@/lib/seed/dev-users";
+import { randomBytes } from "node:crypto";
+import { DEV_USERS, seedsDevUsers } from "@/lib/seed/dev-users";
 
 const ENVIRONMENTS = [
   { slug: "development", name: "Development", sortOrder: 10, protected: false, approvalsRequired: 0, rejectionBlocks: true, requestExpiryHours: null, minAgreementPct: null },
@@ -18,10 +19,23 @@ const ENVIRONMENTS = [
 export async function seed(): Promise<{ created: string[] }> {
   const ctx = systemContext("system (seed)");
   const created: string[] = [];
-  for (const u of DEV_USERS) {
-    if (await prisma.user.findUnique({ where: { email: u.email }, select: { id: true } })) continue;
-    await createMember(ctx, u);
-    created.push(`member ${u.email}`);
+  if (seedsDevUsers(process.env)) {
+    for (const u of DEV_USERS) {
+      if (await prisma.user.findUnique({ where: { email: u.email }, select: { id: true } })) continue;
+      await createMember(ctx, u);
+      created.push(`member ${u.email}`);
+    }
+  } else {
+    const email = process.env.MODELPIN_ADMIN_EMAIL?.trim();
+    const hasAdmin = (await prisma.user.findFirst({ where: { role: "admin" }, select: { id: true } })) !== null;
+    if (email && !hasAdmin) {
+      const password = randomBytes(18).toString("base64url");
+      await createMember(ctx, { email, name: email.split("@")[0] ?? "Admin", role: "admin", password });
+      created.push(`admin ${email}`);
+      console.log(`seed: the first admin is ${email} with password ${password} (shown once; change it after signing in)`);
+    } else if (!hasAdmin) {
+      console.log("seed: production — the development sign-ins are not created. Set MODELPIN_ADMIN_EMAIL to create the first admin.");
+    }
   }
   for (const e of ENVIRONMENTS) {
     if (await prisma.environment.findUnique({ where: { slug: e.slug }, select: { id: true } })) continue;

@@ -81,6 +81,7 @@ async function main(): Promise<number> {
     log("registered the oldest model");
 
     const upload = await page.request.post(`${server.baseUrl}/api/functions/${fn.id}/sample-sets`, {
+      headers: { origin: server.baseUrl }, // cookie route handlers refuse requests that do not say they are same-origin
       multipart: { name: "Support tickets, March (200)", files: { name: "tickets.csv", mimeType: "text/csv", buffer: Buffer.from(ticketsCsv()) } },
     });
     if (upload.status() !== 201) throw new Error(`upload failed: ${upload.status()} ${await upload.text()}`);

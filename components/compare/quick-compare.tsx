@@ -1,5 +1,6 @@
 "use client";
 
+import { routeErrorMessage } from "@/lib/api/error-body";
 import { useAction } from "next-safe-action/hooks";
 import { useEffect, useMemo, useState } from "react";
 import { useDropzone } from "react-dropzone";
@@ -63,9 +64,9 @@ export function QuickCompare({ functionId, inputType, models, environments }: { 
         body: image,
         headers: { "content-type": image.type.startsWith("image/") ? image.type : "application/octet-stream" },
       });
-      const data = (await res.json().catch(() => ({ message: `The server answered ${res.status}.` }))) as QuickCompareResult & { message?: string };
-      if (!res.ok) setMessage(data.message ?? `The comparison failed (${res.status}).`);
-      else setResult(data);
+      const data: unknown = await res.json().catch(() => null);
+      if (!res.ok) setMessage(routeErrorMessage(data, res.status));
+      else setResult(data as QuickCompareResult);
     } catch {
       setMessage("The image did not reach the server. Check your connection and try again.");
     } finally {

@@ -1,5 +1,6 @@
 "use client";
 
+import { routeErrorMessage } from "@/lib/api/error-body";
 import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { useEffect, useMemo, useState } from "react";
@@ -68,13 +69,10 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
     for (const f of files) body.append("files", f, f.name);
     try {
       const res = await fetch(`/api/functions/${encodeURIComponent(functionId)}/sample-sets${mode === "preview" ? "?preview=1" : ""}`, { method: "POST", body });
-      const data = (await res.json().catch(() => ({ message: `The server answered ${res.status}.` }))) as Partial<SampleSetPreview> & {
-        message?: string;
-        preview?: SampleSetPreview;
-        sampleCount?: number;
-      };
+      const raw: unknown = await res.json().catch(() => null);
+      const data = (raw ?? {}) as Partial<SampleSetPreview> & { preview?: SampleSetPreview; sampleCount?: number };
       if (!res.ok) {
-        setStatus({ tone: "error", text: data.message ?? `The upload failed (${res.status}).` });
+        setStatus({ tone: "error", text: routeErrorMessage(raw, res.status) });
         if (data.preview) setPreview(data.preview);
         return;
       }

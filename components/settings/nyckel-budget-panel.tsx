@@ -1,5 +1,6 @@
 "use client";
 
+import { routeErrorMessage } from "@/lib/api/error-body";
 import { useQuery } from "@tanstack/react-query";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -28,8 +29,7 @@ const CLASS_LABELS: Record<BudgetView["classes"][number]["name"], string> = {
 async function fetchBudget(): Promise<BudgetView> {
   const res = await fetch("/api/settings/nyckel/budget", { cache: "no-store" });
   if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { message?: string } | null;
-    throw new Error(body?.message ?? `The server answered ${res.status}.`);
+    throw new Error(routeErrorMessage(await res.json().catch(() => null), res.status));
   }
   return res.json() as Promise<BudgetView>;
 }

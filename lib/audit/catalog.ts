@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "webhook.created", label: "Webhook added" },
   { action: "webhook.updated", label: "Webhook edited" },
   { action: "webhook.deleted", label: "Webhook deleted" },
+  { action: "webhook.secret_revealed", label: "Webhook secret revealed" },
   { action: "token.created", label: "API token created" },
   { action: "token.revoked", label: "API token revoked" },
 ];

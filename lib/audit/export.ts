@@ -1,6 +1,7 @@
 import "server-only";
 import { prisma } from "@/lib/db/client";
 import { getPgPool } from "@/lib/db/pool";
+import { csvCell } from "@/lib/csv";
 import { getAuditLookups, listAuditEvents, pgRunner, type AuditCursor, type AuditFilter, type AuditLookups, type AuditRow, type AuditSqlRunner } from "./queries";
 
 /**
@@ -31,16 +32,6 @@ export const CSV_COLUMNS = [
   "prev_hash",
   "hash",
 ] as const;
-
-/**
- * RFC 4180 quoting. Cells that a spreadsheet would run as a formula
- * (starting with = + - @, tab or CR) get a leading apostrophe (OWASP "CSV injection").
- */
-export function csvCell(value: string | null | undefined): string {
-  let s = value ?? "";
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function csvLine(r: AuditRow, names: Names): string {
   return (

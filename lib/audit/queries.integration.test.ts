@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAuditEvent } from "@/lib/audit/service";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
-import { CSV_COLUMNS, auditExportStream, csvCell } from "./export";
+import { csvCell } from "@/lib/csv";
+import { CSV_COLUMNS, auditExportStream } from "./export";
 import { decodeCursor, encodeCursor, listAuditEvents, parseAuditQuery, type AuditFilter, type AuditRow } from "./queries";
 
 const tag = randomBytes(4).toString("hex");

@@ -115,11 +115,11 @@ export async function getComparisonRun(runId: string) {
 }
 
 /** Samples for the run page: inputs beside both outputs (first N by position). */
-export async function listRunSamples(runId: string, take = 200) {
+export async function listRunSamples(runId: string, take = 200, afterPosition = -1) {
   const run = await prisma.comparisonRun.findUnique({ where: { id: runId }, select: { sampleSetId: true } });
   if (!run) return [];
   const samples = await prisma.sample.findMany({
-    where: { sampleSetId: run.sampleSetId },
+    where: { sampleSetId: run.sampleSetId, position: { gt: afterPosition } },
     orderBy: { position: "asc" },
     take,
     select: { id: true, position: true, kind: true, text: true, url: true, tabular: true, fileName: true, label: true, results: { where: { runId }, select: { side: true, ok: true, labelName: true, confidence: true, latencyMs: true, error: true } } },

@@ -100,3 +100,8 @@ export const runListFilterSchema = z.object({
 });
 
 export type RunListFilter = z.output<typeof runListFilterSchema>;
+
+/** Path params of the run routes: a run id is a UUID (anything else is a 404). */
+export const runIdParams = z.object({ runId: z.uuid() });
+/** Path params of the image route. */
+export const sampleIdParams = z.object({ sampleId: z.uuid() });

@@ -11,3 +11,13 @@ export const DEV_USERS: ReadonlyArray<{ email: string; name: string; role: RoleN
   { email: "editor@modelpin.local", name: "Eli Editor", role: "editor", password: "modelpin-editor-dev" },
   { email: "viewer@modelpin.local", name: "Vic Viewer", role: "viewer", password: "modelpin-viewer-dev" },
 ];
+
+/**
+ * Whether `db:seed` creates the development sign-ins: never in production
+ * (their passwords are in this file and the README), where the seed creates
+ * the environments and, with MODELPIN_ADMIN_EMAIL, one admin with a random
+ * password printed once.
+ */
+export function seedsDevUsers(env: { NODE_ENV?: string }): boolean {
+  return env.NODE_ENV !== "production";
+}

@@ -138,13 +138,24 @@ export async function rotateWebhookSecret(ctx: ServiceContext, raw: WebhookIdInp
   return { id, secret };
 }
 
-/** The current signing secret, for an admin to copy into the receiver. */
+/** The current signing secret, for an admin to copy into the receiver. Audited (never with the secret). */
 export async function revealWebhookSecret(ctx: ServiceContext, raw: WebhookIdInput) {
   authorize(ctx, "webhooks:manage");
   const { id } = parseInput(webhookIdSchema, raw);
-  const row = await prisma.webhook.findUnique({ where: { id }, select: { secretCiphertext: true } });
-  if (!row) throw new NotFoundError(NOT_FOUND);
-  return { id, secret: decryptSecret(row.secretCiphertext, encryptionKey()) };
+  const ciphertext = await prisma.$transaction(async (tx) => {
+    const row = await tx.webhook.findUnique({ where: { id }, select: { name: true, secretCiphertext: true } });
+    if (!row) throw new NotFoundError(NOT_FOUND);
+    await appendAuditEvent(tx, {
+      actor: ctx.actor,
+      action: "webhook.secret_revealed",
+      targetType: "webhook",
+      targetId: id,
+      after: { name: row.name },
+      requestId: ctx.requestId,
+    });
+    return row.secretCiphertext;
+  });
+  return { id, secret: decryptSecret(ciphertext, encryptionKey()) };
 }
 
 /**

@@ -376,15 +376,18 @@ describe("webhook settings (real PostgreSQL)", () => {
     const events = await prisma.auditEvent.findMany({ where: { targetType: "webhook", targetId: webhook.id }, orderBy: { id: "asc" } });
     expect(events.map((e) => [e.action, e.actorId])).toEqual([
       ["webhook.created", admin.actor.id],
+      ["webhook.secret_revealed", admin.actor.id],
       ["webhook.updated", admin.actor.id],
       ["webhook.updated", admin.actor.id],
+      ["webhook.secret_revealed", admin.actor.id],
       ["webhook.deleted", admin.actor.id],
     ]);
     expect(events[0]!.after).toMatchObject({ name: "Audited", events: ["pin.changed"], format: "slack", active: true, secret: "generated" });
-    expect(events[1]!.before).toMatchObject({ name: "Audited", active: true });
-    expect(events[1]!.after).toMatchObject({ name: "Audited (renamed)", events: ["request.applied", "pin.changed"], format: "json", active: false });
-    expect(events[2]).toMatchObject({ reason: "Signing secret rotated", after: { secret: "rotated" } });
-    expect(events[3]!.before).toMatchObject({ name: "Audited (renamed)" });
+    expect(events[1]!.after).toEqual({ name: "Audited" });
+    expect(events[2]!.before).toMatchObject({ name: "Audited", active: true });
+    expect(events[2]!.after).toMatchObject({ name: "Audited (renamed)", events: ["request.applied", "pin.changed"], format: "json", active: false });
+    expect(events[3]).toMatchObject({ reason: "Signing secret rotated", after: { secret: "rotated" } });
+    expect(events[5]!.before).toMatchObject({ name: "Audited (renamed)" });
     const all = JSON.stringify(events.map((e) => [e.before, e.after, e.reason]));
     for (const leaked of [secret, rotated.secret, secret.slice(6), rotated.secret.slice(6), stored.secretCiphertext, "incoming-token-xyz"]) {
       expect(all).not.toContain(leaked);

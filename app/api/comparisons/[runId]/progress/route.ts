@@ -1,15 +1,13 @@
-import { NextResponse } from "next/server";
-import { can } from "@/lib/auth/permissions";
-import { getCurrentUser } from "@/lib/auth/session";
+import { route } from "@/lib/api/route";
 import { getRunProgress } from "@/lib/compare/queries";
+import { runIdParams } from "@/lib/compare/schemas";
+import { NotFoundError } from "@/lib/errors";
+
+const NOT_FOUND = "That comparison run does not exist.";
 
 /** Progress of a comparison run, polled by the run page (TanStack Query). */
-export async function GET(_request: Request, { params }: { params: Promise<{ runId: string }> }) {
-  const user = await getCurrentUser();
-  if (!user) return NextResponse.json({ message: "Sign in first." }, { status: 401 });
-  if (!can(user.role, "comparisons:read")) return NextResponse.json({ message: "Not allowed." }, { status: 403 });
-  const { runId } = await params;
-  const progress = /^[0-9a-f-]{36}$/i.test(runId) ? await getRunProgress(runId) : null;
-  if (!progress) return NextResponse.json({ message: "That comparison run does not exist." }, { status: 404 });
-  return NextResponse.json(progress, { headers: { "cache-control": "no-store" } });
-}
+export const GET = route({ permission: "comparisons:read", params: runIdParams, notFound: NOT_FOUND }, async ({ params }) => {
+  const progress = await getRunProgress(params.runId);
+  if (!progress) throw new NotFoundError(NOT_FOUND);
+  return Response.json(progress, { headers: { "cache-control": "no-store" } });
+});

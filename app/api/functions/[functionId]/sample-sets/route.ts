@@ -1,8 +1,6 @@
-import { NextResponse } from "next/server";
-import { can } from "@/lib/auth/permissions";
-import { getCurrentUser } from "@/lib/auth/session";
-import { newRequestId, userContext } from "@/lib/context";
-import { isExpectedError } from "@/lib/errors";
+import { z } from "zod";
+import { codeForStatus, route, routeError } from "@/lib/api/route";
+import { NotFoundError } from "@/lib/errors";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { logger } from "@/lib/logger";
 import { previewOf } from "@/lib/samples/preview";
@@ -13,45 +11,33 @@ import { inputKindFor, readSampleUpload } from "@/lib/samples/upload";
 export const runtime = "nodejs";
 export const maxDuration = 300;
 
-const json = (status: number, body: unknown) => NextResponse.json(body, { status });
+const NOT_FOUND = "That function does not exist.";
+const params = z.object({ functionId: z.string().min(1).max(200) });
+const query = z.object({ preview: z.enum(["0", "1"], "preview is 1 or absent.").optional() });
 
 /**
  * POST multipart: `?preview=1` answers what was understood (nothing is kept);
  * otherwise saves the set while the upload streams (lib/samples/service.ts).
  * Both read the body in bounded memory and answer 413 as soon as it is too large.
+ * A refused upload answers the route error body, with `preview` beside it when
+ * the file was read (e.g. every row rejected: the reasons).
  */
-export async function POST(request: Request, { params }: { params: Promise<{ functionId: string }> }) {
-  const requestId = newRequestId();
-  const user = await getCurrentUser();
-  if (!user) return json(401, { message: "Sign in to upload samples." });
-  if (!can(user.role, "samples:write")) return json(403, { message: "Your role does not allow uploading samples." });
-  const { functionId } = await params;
-  const fn = await getFunctionDetail(functionId);
-  if (!fn) return json(404, { message: "That function does not exist." });
+export const POST = route({ permission: "samples:write", params, query, notFound: NOT_FOUND }, async ({ request, params, query, service, requestId }) => {
+  const fn = await getFunctionDetail(params.functionId);
+  if (!fn) throw new NotFoundError(NOT_FOUND);
   const inputKind = inputKindFor(fn.inputType);
-  const refused = (status: number, message: string) => {
+  const refused = (status: number, message: string, extra?: Record<string, unknown>) => {
     // One line per refused upload; never the stack of a client's mistake.
     logger.warn({ requestId, functionId: fn.id, status }, `sample upload refused: ${message}`);
+    return routeError(status, codeForStatus(status), message, requestId, undefined, extra);
   };
-  try {
-    if (new URL(request.url).searchParams.get("preview") === "1") {
-      const upload = await readSampleUpload(request, inputKind);
-      if (!upload.ok) {
-        refused(upload.status, upload.message);
-        return json(upload.status, { message: upload.message });
-      }
-      return json(200, previewOf(upload.summary));
-    }
-    const saved = await saveSampleSetUpload(userContext(user, requestId), { functionId: fn.id, inputKind }, request);
-    if (!saved.ok) {
-      refused(saved.status, saved.message);
-      return json(saved.status, { message: saved.message, ...(saved.summary ? { preview: previewOf(saved.summary) } : {}) });
-    }
-    const { set, summary } = saved;
-    return json(201, { id: set.id, name: set.name, sampleCount: set.sampleCount, preview: previewOf(summary) });
-  } catch (e) {
-    if (isExpectedError(e)) return json(e.status, { message: e.message, fieldErrors: e.fieldErrors });
-    logger.error({ err: e, requestId }, "sample upload failed");
-    return json(500, { message: `The upload failed on our side. If it keeps happening, report request id ${requestId}.` });
+  if (query.preview === "1") {
+    const upload = await readSampleUpload(request, inputKind);
+    if (!upload.ok) return refused(upload.status, upload.message);
+    return Response.json(previewOf(upload.summary));
   }
-}
+  const saved = await saveSampleSetUpload(service, { functionId: fn.id, inputKind }, request);
+  if (!saved.ok) return refused(saved.status, saved.message, saved.summary ? { preview: previewOf(saved.summary) } : undefined);
+  const { set, summary } = saved;
+  return Response.json({ id: set.id, name: set.name, sampleCount: set.sampleCount, preview: previewOf(summary) }, { status: 201 });
+});
