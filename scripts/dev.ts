@@ -96,7 +96,8 @@ async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  const db = await resolveDatabase({ log });
+  // Its own process group: Ctrl-C reaches only this process, which stops the web server before the database.
+  const db = await resolveDatabase({ log, ownProcessGroup: true });
   cleanups.push({
     stopped: db.source === "embedded" ? "stopped PostgreSQL" : `left PostgreSQL running (${db.source === "env" ? "DATABASE_URL" : "it was already running"})`,
     stop: () => db.stop(),
