@@ -7,13 +7,11 @@
  *   one worker with batch size 20 and the plain 1 s polling; no-op handlers, jobs completed per second.
  * Prints `RESULT send_per_s=… work_webhook_style_per_s=… work_batch20_poll_per_s=…`.
  */
-import fs from "node:fs";
-import path from "node:path";
 import PgBoss from "pg-boss";
 import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres, stopOnSignals } from "@/lib/db/embedded";
+import { stopOnSignals } from "@/lib/db/embedded";
 import { timeoutOptions } from "@/lib/db/timeouts";
-import { freePort } from "@/lib/testing/free-port";
+import { scratchDatabase } from "./report-harness";
 
 const JOBS = 1_000;
 
@@ -43,10 +41,7 @@ async function drain(boss: PgBoss, queue: string, batchSize: number, workers: nu
 
 async function main() {
   process.chdir(repoRoot());
-  const port = await freePort();
-  const dir = path.resolve(`.data/measure-jobs-${port}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  const postgres = await startEmbeddedPostgres({ dir, port, database: "modelpin_jobs", ephemeral: true, log: () => undefined });
+  const postgres = await scratchDatabase("measure-jobs", (line) => console.log(`[measure] ${line}`));
   stopOnSignals(postgres);
   const boss = new PgBoss({ connectionString: postgres.url, schema: "pgboss", max: 10, ...timeoutOptions("jobs") });
   boss.on("error", () => undefined);
@@ -65,7 +60,6 @@ async function main() {
   } finally {
     await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await postgres.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
   process.exit(0);
 }
