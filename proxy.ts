@@ -63,6 +63,6 @@ export const config = {
     "/api/v1/environments/:environment/pins",
     "/api/v1/environments/:environment/pins/:functionId",
     // Everything else the role gate may refuse: not the proxy, health, metrics or Next's own files.
-    "/((?!v1/functions/|api/v1/environments/|api/health|metrics$|_next/static/|_next/image).*)",
+    "/((?!v1/functions/[^/]+/invoke$|api/v1/environments/[^/]+/pins|api/health|metrics$|_next/static/|_next/image).*)",
   ],
 };
