@@ -20,33 +20,25 @@ const started = Date.now();
 const log = (line: string) => console.log(`[dev] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Is any process of the group `pgid` still alive? */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM the process group of `child`, wait up to `timeoutMs` for all of it to exit, then SIGKILL what is left. */
+/**
+ * SIGTERM the process group of `child` (next dev and its server process), wait up to
+ * `timeoutMs` for next dev to exit (it waits for its server process first), then SIGKILL
+ * whatever is left of the group.
+ */
 async function stopGroup(child: ChildProcess, timeoutMs: number): Promise<void> {
   const pgid = child.pid;
   if (pgid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     process.kill(-pgid, "SIGTERM");
   } catch {
     child.kill("SIGTERM");
   }
-  const deadline = Date.now() + timeoutMs;
-  while ((groupAlive(pgid) || child.exitCode === null) && Date.now() < deadline) await sleep(50);
-  if (groupAlive(pgid)) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // gone meanwhile
-    }
+  await Promise.race([exited, sleep(timeoutMs)]);
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // the whole group is gone
   }
 }
 
@@ -96,7 +88,8 @@ async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  const db = await resolveDatabase({ log });
+  // Its own process group: Ctrl-C reaches only this process, which stops the web server before the database.
+  const db = await resolveDatabase({ log, ownProcessGroup: true });
   cleanups.push({
     stopped: db.source === "embedded" ? "stopped PostgreSQL" : `left PostgreSQL running (${db.source === "env" ? "DATABASE_URL" : "it was already running"})`,
     stop: () => db.stop(),

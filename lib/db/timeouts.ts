@@ -4,8 +4,8 @@
  *
  * | variable | default | what |
  * | --- | --- | --- |
- * | MODELPIN_DB_CONNECT_TIMEOUT_MS | 2000 | TCP connect + start-up handshake; also the wait for a pooled connection |
- * | MODELPIN_DB_STATEMENT_TIMEOUT_MS | 2500 | one statement: server-side `statement_timeout` and the client's own read timeout |
+ * | MODELPIN_DB_CONNECT_TIMEOUT_MS | 2000 | TCP connect + start-up handshake of one connection |
+ * | MODELPIN_DB_STATEMENT_TIMEOUT_MS | 2500 | one statement: the client's own read timeout; PostgreSQL's `statement_timeout` is 250 ms shorter, so a slow statement is normally cancelled by the server (a clean error, the connection stays usable) before the client gives up |
  * | MODELPIN_DB_LOCK_TIMEOUT_MS | 2000 | waiting for a row or table lock (`lock_timeout`) |
  * | MODELPIN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS | 30000 | a transaction left open without work (`idle_in_transaction_session_timeout`) |
  * | MODELPIN_JOBS_STATEMENT_TIMEOUT_MS | 60000 | pg-boss's statements and lock waits (its maintenance runs longer) |
@@ -14,10 +14,21 @@
  * server (SIGSTOP, a frozen VM) still accepts TCP connections and enforces
  * none of its own timeouts, so only the client can give up.
  *
+ * Waiting for a pooled connection is not a database timeout: a burst of
+ * writes queues for the pool's connections (up to POOL_ACQUIRE_TIMEOUT_MS,
+ * Prisma's own `maxWait`), and the breaker (lib/db/breaker.ts) fails the
+ * waiters at once when the server stops answering.
+ *
  * Not "server-only": the migration tooling (scripts) uses it too.
  */
 import type pg from "pg";
 import { env } from "@/lib/env";
+
+/** The longest wait for a pooled connection (the same as Prisma's transaction `maxWait`). */
+export const POOL_ACQUIRE_TIMEOUT_MS = 10_000;
+
+/** PostgreSQL's statement_timeout: this much shorter than the client's read timeout. */
+const SERVER_FIRST_MS = 250;
 
 export type DbTimeouts = {
   connectMs: number;
@@ -60,7 +71,7 @@ export function timeoutOptions(purpose: TimeoutPurpose, t: DbTimeouts = dbTimeou
     case "app":
       return {
         connectionTimeoutMillis: t.connectMs,
-        statement_timeout: t.statementMs,
+        statement_timeout: Math.max(100, t.statementMs - SERVER_FIRST_MS),
         query_timeout: t.statementMs,
         lock_timeout: t.lockMs,
         idle_in_transaction_session_timeout: t.idleInTransactionMs,
@@ -68,7 +79,7 @@ export function timeoutOptions(purpose: TimeoutPurpose, t: DbTimeouts = dbTimeou
     case "jobs":
       return {
         connectionTimeoutMillis: t.connectMs,
-        statement_timeout: t.jobsStatementMs,
+        statement_timeout: t.jobsStatementMs - SERVER_FIRST_MS,
         query_timeout: t.jobsStatementMs,
         lock_timeout: t.jobsStatementMs,
         idle_in_transaction_session_timeout: Math.max(t.idleInTransactionMs, t.jobsStatementMs),
