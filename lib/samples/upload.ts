@@ -40,6 +40,8 @@ const CSV_ENDINGS = /\.(csv|tsv)$/i;
 const JSONL_ENDINGS = /\.(jsonl|ndjson)$/i;
 const FIELDS = ["name", "text", "dataColumn", "labelColumn"] as const;
 const BODY_LIMIT = MAX_SET_BYTES + MULTIPART_SLACK_BYTES;
+/** The form has four fields; a few more are tolerated (and ignored). */
+const MAX_FIELDS = 8;
 /** Text is fed to the parsers in pieces this big, so no step blocks for long. */
 const PIECE = 16 * 1024;
 
@@ -65,7 +67,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   try {
     bb = busboy({
       headers: { "content-type": contentType },
-      limits: { files: MAX_SAMPLES_PER_SET, fields: 20, fieldSize: MAX_FIELD_BYTES, fileSize: BODY_LIMIT, parts: MAX_SAMPLES_PER_SET + 20 },
+      limits: { files: MAX_SAMPLES_PER_SET, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: BODY_LIMIT, parts: MAX_SAMPLES_PER_SET + MAX_FIELDS },
     });
   } catch {
     return { ok: false, status: 400, message: "The upload is not valid multipart/form-data." };
@@ -106,7 +108,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   body.on("error", () => stop({ ok: false, status: 400, message: CUT_OFF }));
   bb.on("error", () => stop({ ok: false, status: 400, message: CUT_OFF }));
   bb.on("filesLimit", () => stop({ ok: false, status: 413, message: `An upload holds at most ${MAX_SAMPLES_PER_SET.toLocaleString("en")} files.` }));
-  bb.on("fieldsLimit", () => stop({ ok: false, status: 413, message: "The upload has too many form fields." }));
+  bb.on("fieldsLimit", () => stop({ ok: false, status: 413, message: `The upload has more than ${MAX_FIELDS} form fields; send the samples as files.` }));
   bb.on("partsLimit", () => stop({ ok: false, status: 413, message: "The upload has too many parts." }));
 
   bb.on("field", (name, value, info) => {
