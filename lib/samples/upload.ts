@@ -88,6 +88,14 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
 
+  /** Runs tasks one after the other; an unexpected error (a bug, the database) stops reading and is thrown at the end. */
+  const enqueue = (task: () => Promise<void> | undefined) => {
+    work = work.then(task).catch((e: unknown) => {
+      sinkError ??= e;
+      stop({ ok: false, status: 400, message: CUT_OFF });
+    });
+  };
+
   /** Stops reading: the answer is decided. */
   const stop = (f: Failure | null, message?: string) => {
     if (failure || fatal !== null) return;
@@ -124,7 +132,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
     }
     fields[name] = value;
     if (name === "text" && value.trim()) {
-      work = work.then(() => (stopped() ? undefined : parseText(value)));
+      enqueue(() => (stopped() ? undefined : parseText(value)));
     }
   });
 
@@ -137,7 +145,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
     files++;
     const position = files;
     const name = info.filename || `file ${position}`;
-    work = work.then(async () => {
+    enqueue(async () => {
       if (stopped()) return void stream.resume();
       current = stream;
       try {
