@@ -8,7 +8,7 @@ import { MAX_FIELD_BYTES, MAX_IMAGE_BYTES, MAX_SAMPLES_PER_SET, MAX_SET_BYTES, M
 import { SetBuilder, type SampleSink, type SetSummary } from "./set-builder";
 import { JsonlParser, TextLinesParser, type FileParser } from "./text-parsers";
 import type { InputKind, Sample } from "./types";
-import { sha256Hex } from "./classify";
+import { sha256Hex } from "./hash";
 import { yieldIfBusy } from "./yield";
 
 /**
