@@ -90,6 +90,25 @@ test("an oversized image gets the clear message; a viewer sees sets but no uploa
   await expect(page.getByText("cross-site set")).toHaveCount(0);
 });
 
+test("a Text function refuses images with a clear reason; when every row is rejected the preview still lists the reasons", async ({ page }) => {
+  const triage = SEEDED_FUNCTIONS.find((f) => f.key === "support-triage")!;
+  await signInAs(page, "editor");
+  await page.goto("/functions"); // the first visit syncs the emulator's functions
+  await page.goto(`/functions/${triage.id}/samples`);
+  await page.getByTestId("sample-files").setInputFiles([
+    { name: "cat.png", mimeType: "image/png", buffer: Buffer.from(tinyPng(2, 2, [1, 2, 3])) },
+    { name: "binary.txt", mimeType: "text/plain", buffer: Buffer.from("\u0000\n".repeat(250)) },
+  ]);
+  await page.getByRole("button", { name: "Preview" }).click();
+  await expect(page.getByTestId("preview-counts")).toHaveText(/0 samples \(none\), 0 with ground truth, 0 duplicates dropped, 251 rejected\./);
+  await expect(page.getByTestId("sample-preview").getByText("The upload has no usable samples: all 251 rows were rejected.")).toBeVisible();
+  await expect(page.getByTestId("rejected-rows")).toContainText("cat.png is an image, but this function takes text");
+  await expect(page.getByTestId("rejected-rows")).toContainText("binary.txt, row 1: The data contains a NUL character");
+  await expect(page.getByTestId("rejected-rows").getByRole("listitem")).toHaveCount(200);
+  await expect(page.getByTestId("rejected-note")).toHaveText("(showing 200 of 251 rejected rows)");
+  await expect(page.getByRole("button", { name: "Save sample set" })).toBeDisabled();
+});
+
 test("an editor compares two models on 200 samples; the report matches what the exported CSV says", async ({ page }) => {
   test.slow(); // a 200-sample run, then the report's filters, sorting and a reload
   const triage = SEEDED_FUNCTIONS.find((f) => f.key === "support-triage")!;

@@ -11,7 +11,8 @@
  * Sends, signed in as the editor, chunked (no Content-Length), generated as it goes:
  * 1. 190 MB of rejected lines ("\0") as a .txt file, `?preview=1`;
  * 2. 190 MB of one duplicate line as a .txt file, saved;
- * 3. 450 MB of form fields (1 MB each), saved.
+ * 3. 450 MB of form fields (1 MB each), saved;
+ * 4. 450 MB in one form field (`text`), saved.
  * For each: the status, the server's memory growth over the sample just before it
  * (largest sample during it) and the largest loop delay during it.
  *
@@ -80,6 +81,14 @@ async function* fields(count: number): Body {
   yield Buffer.from(`--${BOUNDARY}--\r\n`);
 }
 
+/** One `text` field of `bytes`. */
+async function* bigField(bytes: number): Body {
+  yield Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="text"\r\n\r\n`);
+  const chunk = Buffer.from("pasted line\n".repeat(5461));
+  for (let sent = 0; sent < bytes; sent += chunk.length) yield chunk;
+  yield Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+}
+
 /** POSTs a chunked body; stops sending as soon as the server answers. */
 function upload(url: string, cookie: string, body: Body): Promise<{ status: number; message: string; sentMb: number }> {
   return new Promise((resolve, reject) => {
@@ -94,7 +103,8 @@ function upload(url: string, cookie: string, body: Body): Promise<{ status: numb
         req.destroy();
         let message = text.slice(0, 200);
         try {
-          message = JSON.stringify((JSON.parse(text) as { message?: string; counts?: unknown }).message ?? (JSON.parse(text) as { counts?: unknown }).counts);
+          const json = JSON.parse(text) as { message?: string; counts?: unknown; preview?: { counts?: unknown } };
+          message = JSON.stringify(json.message ?? json.counts ?? json.preview?.counts);
         } catch {
           // not JSON
         }
@@ -136,7 +146,8 @@ async function main(): Promise<number> {
     const cases: Array<[string, string, () => Body]> = [
       ["190 MB of rejected lines (preview)", `${base}?preview=1`, () => textFile("\u0000\n", 190 * MB)],
       ["190 MB of duplicate lines (save)", base, () => textFile("the very same line\n", 190 * MB)],
-      ["450 MB of fields, chunked (save)", base, () => fields(450)],
+      ["450 MB of fields (1 MB each), chunked (save)", base, () => fields(450)],
+      ["450 MB in one field, chunked (save)", base, () => bigField(450 * MB)],
     ];
     let growthMax = 0;
     let delayMax = 0;

@@ -2,14 +2,11 @@
  * Classifying one value and hashing it (the rules are in parse.ts's module comment).
  * Pure functions: no I/O.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./hash";
 import { checkImageBytes } from "./images";
 import { MAX_LABEL_CHARS, count, formatBytes, type SampleLimits } from "./limits";
-import type { ImageValue, InputKind, Sample, SampleBase, SampleKind, TabularFields } from "./types";
+import type { ImageValue, InputKind, Sample, SampleBase, TabularFields } from "./types";
 
-export function sha256Hex(kind: SampleKind, payload: string | Uint8Array): string {
-  return createHash("sha256").update(`${kind}\n`).update(payload).digest("hex");
-}
 
 export function utf8Length(text: string): number {
   return Buffer.byteLength(text, "utf8");

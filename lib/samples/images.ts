@@ -1,5 +1,5 @@
 /** Image files: recognised by their first bytes only (JPEG, PNG, WebP, GIF), never by name or declared type. */
-import { sha256Hex } from "./classify";
+import { sha256Hex } from "./hash";
 import { firstInvalidUtf8 } from "./utf8";
 import { MAX_IMAGE_BYTES, formatBytes, type SampleLimits } from "./limits";
 import type { ImageMimeType, ParseOptions } from "./types";

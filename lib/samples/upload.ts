@@ -8,7 +8,7 @@ import { MAX_FIELD_BYTES, MAX_IMAGE_BYTES, MAX_SAMPLES_PER_SET, MAX_SET_BYTES, M
 import { SetBuilder, type SampleSink, type SetSummary } from "./set-builder";
 import { JsonlParser, TextLinesParser, type FileParser } from "./text-parsers";
 import type { InputKind, Sample } from "./types";
-import { sha256Hex } from "./classify";
+import { sha256Hex } from "./hash";
 import { yieldIfBusy } from "./yield";
 
 /**
@@ -40,6 +40,8 @@ const CSV_ENDINGS = /\.(csv|tsv)$/i;
 const JSONL_ENDINGS = /\.(jsonl|ndjson)$/i;
 const FIELDS = ["name", "text", "dataColumn", "labelColumn"] as const;
 const BODY_LIMIT = MAX_SET_BYTES + MULTIPART_SLACK_BYTES;
+/** The form has four fields; a few more are tolerated (and ignored). */
+const MAX_FIELDS = 8;
 /** Text is fed to the parsers in pieces this big, so no step blocks for long. */
 const PIECE = 16 * 1024;
 
@@ -65,7 +67,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   try {
     bb = busboy({
       headers: { "content-type": contentType },
-      limits: { files: MAX_SAMPLES_PER_SET, fields: 20, fieldSize: MAX_FIELD_BYTES, fileSize: BODY_LIMIT, parts: MAX_SAMPLES_PER_SET + 20 },
+      limits: { files: MAX_SAMPLES_PER_SET, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: BODY_LIMIT, parts: MAX_SAMPLES_PER_SET + MAX_FIELDS },
     });
   } catch {
     return { ok: false, status: 400, message: "The upload is not valid multipart/form-data." };
@@ -85,6 +87,14 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   let sinkError: unknown = null;
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
+
+  /** Runs tasks one after the other; an unexpected error (a bug, the database) stops reading and is thrown at the end. */
+  const enqueue = (task: () => Promise<void> | undefined) => {
+    work = work.then(task).catch((e: unknown) => {
+      sinkError ??= e;
+      stop({ ok: false, status: 400, message: CUT_OFF });
+    });
+  };
 
   /** Stops reading: the answer is decided. */
   const stop = (f: Failure | null, message?: string) => {
@@ -106,7 +116,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
   body.on("error", () => stop({ ok: false, status: 400, message: CUT_OFF }));
   bb.on("error", () => stop({ ok: false, status: 400, message: CUT_OFF }));
   bb.on("filesLimit", () => stop({ ok: false, status: 413, message: `An upload holds at most ${MAX_SAMPLES_PER_SET.toLocaleString("en")} files.` }));
-  bb.on("fieldsLimit", () => stop({ ok: false, status: 413, message: "The upload has too many form fields." }));
+  bb.on("fieldsLimit", () => stop({ ok: false, status: 413, message: `The upload has more than ${MAX_FIELDS} form fields; send the samples as files.` }));
   bb.on("partsLimit", () => stop({ ok: false, status: 413, message: "The upload has too many parts." }));
 
   bb.on("field", (name, value, info) => {
@@ -122,7 +132,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
     }
     fields[name] = value;
     if (name === "text" && value.trim()) {
-      work = work.then(() => (stopped() ? undefined : parseText(value)));
+      enqueue(() => (stopped() ? undefined : parseText(value)));
     }
   });
 
@@ -135,7 +145,7 @@ export async function readSampleUpload(request: Request, inputKind: InputKind, s
     files++;
     const position = files;
     const name = info.filename || `file ${position}`;
-    work = work.then(async () => {
+    enqueue(async () => {
       if (stopped()) return void stream.resume();
       current = stream;
       try {

@@ -39,6 +39,8 @@ export class LazyTransaction {
           rejectTx(e);
           if (e !== ROLLBACK) throw e;
         });
+      // Awaited by commit()/rollback(); a failure before then (a timeout) must not be an unhandled rejection.
+      this.ended.catch(() => undefined);
     });
     return this.opened;
   }
