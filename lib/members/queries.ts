@@ -27,3 +27,9 @@ export async function listMembers(): Promise<MemberRow[]> {
   });
   return rows.map(({ oidcSubject, ...r }) => ({ ...r, sso: oidcSubject !== null }));
 }
+
+/** The member an SSO identity signed in as (lib/members/sso.ts links or creates it first). */
+export async function getMemberIdBySubject(subject: string): Promise<string | null> {
+  const u = await prisma.user.findUnique({ where: { oidcSubject: subject }, select: { id: true } });
+  return u?.id ?? null;
+}
