@@ -115,6 +115,15 @@ describe("SSO role mapping (real PostgreSQL)", () => {
     expect(changes[0]?.reason).toContain('"groups" claim');
   });
 
+  it("reads a dotted claim path and space-separated values", async () => {
+    await member(email("keep-admin"), "admin"); // so the demotion below never removes the last admin
+    const policy: SsoPolicy = { ...mapped, rolesClaim: "realm_access.roles" };
+    const c = claims({ email: email("keycloak"), email_verified: true, realm_access: { roles: ["offline", "ml-editors"] } });
+    expect(await signInWithSso(c, policy)).toMatchObject({ status: "ok", user: { role: "editor" } });
+    expect(await signInWithSso({ ...c, realm_access: { roles: "x ml-admins" } }, policy)).toMatchObject({ status: "ok", user: { role: "admin" } });
+    expect(await signInWithSso({ ...c, realm_access: "ml-admins" }, policy)).toMatchObject({ status: "ok", user: { role: "viewer" } });
+  });
+
   it("maps a linked password member's role too", async () => {
     const e = email("promoted");
     const m = await member(e, "viewer");

@@ -30,9 +30,9 @@ const selected = { id: true, email: true, name: true, role: true, active: true, 
 
 /** A claim by name; a dotted name walks into objects (Keycloak's `realm_access.roles`). */
 function claimAt(claims: Record<string, unknown>, name: string): unknown {
-  if (name in claims) return claims[name];
+  if (Object.hasOwn(claims, name)) return claims[name];
   let v: unknown = claims;
-  for (const part of name.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+  for (const part of name.split(".")) v = v && typeof v === "object" && Object.hasOwn(v, part) ? (v as Record<string, unknown>)[part] : undefined;
   return v;
 }
 
