@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseSsoPolicy, type SsoPolicy } from "@/lib/auth/sso-config";
 
 /**
  * The one configuration module: every environment variable Modelpin reads is
@@ -40,6 +41,11 @@ const schema = z
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     OIDC_NAME: z.string().min(1).default("SSO"),
+    /** SSO rules (README "SSO settings"): allowed email domains, the groups claim and its group=role map. */
+    OIDC_ALLOWED_DOMAINS: z.string().optional(),
+    OIDC_ROLES_CLAIM: z.string().regex(/^[A-Za-z0-9_:./-]+$/, "must be a claim name, like groups").optional(),
+    OIDC_ROLE_MAP: z.string().optional(),
+    OIDC_REQUIRE_ROLE: bool.default(false),
     NYCKEL_BASE_URL: z.url().default("https://www.nyckel.com"),
     NYCKEL_CLIENT_ID: z.string().min(1).optional(),
     NYCKEL_CLIENT_SECRET: z.string().min(1).optional(),
@@ -104,6 +110,8 @@ const schema = z
 export type RawEnv = z.infer<typeof schema>;
 
 export type Config = Omit<RawEnv, "AUTH_SECRET" | "MODELPIN_ENCRYPTION_KEY" | "AUTH_TRUST_HOST"> & {
+  /** OIDC_ALLOWED_DOMAINS, OIDC_ROLES_CLAIM, OIDC_ROLE_MAP and OIDC_REQUIRE_ROLE, parsed. */
+  sso: SsoPolicy;
   AUTH_SECRET: string;
   MODELPIN_ENCRYPTION_KEY: string;
   AUTH_TRUST_HOST: boolean;
@@ -165,6 +173,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
   }
   const v = result.data;
   const isProduction = v.NODE_ENV === "production";
+  const sso = parseSsoPolicy(v);
+  if (!sso.ok) throw new ConfigError(sso.problems);
   let authSecret = v.AUTH_SECRET;
   let encryptionKeyValue = v.MODELPIN_ENCRYPTION_KEY;
   if (isProduction) {
@@ -186,6 +196,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     // Outside production the app trusts the host it is served on, so any PORT works.
     AUTH_TRUST_HOST: v.AUTH_TRUST_HOST ?? !isProduction,
     isProduction,
+    sso: sso.value,
     nyckelFromEnv: Boolean(v.NYCKEL_CLIENT_ID && v.NYCKEL_CLIENT_SECRET),
     oidcEnabled: Boolean(v.OIDC_ISSUER && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET),
     role: v.MODELPIN_ROLE ?? (v.MODELPIN_WORKERS === "off" ? "web" : "all"),

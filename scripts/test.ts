@@ -98,6 +98,9 @@ async function main(): Promise<number> {
           OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
           OIDC_CLIENT_ID: "modelpin-e2e",
           OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"),
+          // Group → role mapping from the ID token's `groups` claim (e2e/sso.spec.ts).
+          OIDC_ROLES_CLAIM: "groups",
+          OIDC_ROLE_MAP: "ml-admins=admin,ml-approvers=approver,ml-editors=editor",
           // GET /metrics is on in the browser tests (e2e/metrics.spec.ts scrapes it with this token).
           MODELPIN_METRICS_TOKEN: randomBytes(24).toString("hex"),
         };

@@ -19,6 +19,7 @@ type Member = {
   role: RoleName;
   active: boolean;
   sso: boolean;
+  roleClaim: string | null;
   lastSignInAt: string | null;
   createdAt: string;
 };
@@ -82,18 +83,24 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
                 </Td>
                 <Td>{m.email}</Td>
                 <Td>
-                  <label className="sr-only" htmlFor={`role-${m.id}`}>Role of {m.name}</label>
-                  <select
-                    id={`role-${m.id}`}
-                    value={m.role}
-                    disabled={roleAction.isPending}
-                    onChange={(e) => roleAction.execute({ userId: m.id, role: e.target.value as RoleName })}
-                    className={inputClass + " w-32 py-1"}
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>{ROLE_LABELS[r]}</option>
-                    ))}
-                  </select>
+                  {m.roleClaim ? (
+                    <RoleFromSso role={m.role} claim={m.roleClaim} />
+                  ) : (
+                    <>
+                      <label className="sr-only" htmlFor={`role-${m.id}`}>Role of {m.name}</label>
+                      <select
+                        id={`role-${m.id}`}
+                        value={m.role}
+                        disabled={roleAction.isPending}
+                        onChange={(e) => roleAction.execute({ userId: m.id, role: e.target.value as RoleName })}
+                        className={inputClass + " w-32 py-1"}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>{ROLE_LABELS[r]}</option>
+                        ))}
+                      </select>
+                    </>
+                  )}
                 </Td>
                 <Td>{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</Td>
                 <Td className="text-zinc-500">{m.lastSignInAt ? new Date(m.lastSignInAt).toLocaleString() : "never"}</Td>
@@ -122,6 +129,18 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
         {confirm?.email} will be signed out and can no longer sign in. Their history stays. You can reactivate them later.
       </ConfirmDialog>
     </>
+  );
+}
+
+/** A role the identity provider sets at every sign-in (OIDC_ROLES_CLAIM): shown, not editable. */
+function RoleFromSso({ role, claim }: { role: RoleName; claim: string }) {
+  return (
+    <div data-testid="role-from-sso">
+      <span className="font-medium">{ROLE_LABELS[role]}</span>
+      <p className="max-w-56 text-xs text-zinc-500">
+        Set by the identity provider&apos;s <code>{claim}</code> claim at every sign-in. Change their groups there.
+      </p>
+    </div>
   );
 }
 

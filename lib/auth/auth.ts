@@ -3,7 +3,9 @@ import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { env } from "@/lib/env";
-import { authenticateWithPassword, upsertSsoUser } from "@/lib/members/service";
+import { getMemberIdBySubject } from "@/lib/members/queries";
+import { authenticateWithPassword } from "@/lib/members/service";
+import { signInWithSso } from "@/lib/members/sso";
 
 class WrongCredentials extends CredentialsSignin {
   override code = "wrong_credentials";
@@ -59,16 +61,14 @@ function buildConfig(): NextAuthConfig {
     callbacks: {
       async signIn({ account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const subject = account.providerAccountId;
-        const email = typeof profile?.email === "string" ? profile.email : null;
-        const name = typeof profile?.name === "string" ? profile.name : (email ?? subject);
-        const user = await upsertSsoUser({ subject, email, name });
-        return user.active ? true : "/signin?error=deactivated";
+        // The linking, domain and role rules: lib/members/sso.ts. A refusal names its reason on the sign-in page.
+        const result = await signInWithSso({ ...(profile ?? {}), sub: account.providerAccountId });
+        return result.status === "ok" ? true : `/signin?error=${result.reason}`;
       },
       async jwt({ token, user, account }) {
         if (account?.provider === "oidc") {
-          const dbUser = await upsertSsoUser({ subject: account.providerAccountId, email: token.email ?? null, name: token.name ?? "" });
-          token.uid = dbUser.id;
+          const id = await getMemberIdBySubject(account.providerAccountId);
+          if (id) token.uid = id;
         } else if (user?.id) {
           token.uid = user.id;
         }

@@ -1,5 +1,6 @@
 import "server-only";
 import { prisma } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { isRole, type RoleName } from "@/lib/auth/permissions";
 
 export type MemberRow = {
@@ -9,6 +10,8 @@ export type MemberRow = {
   role: RoleName;
   active: boolean;
   sso: boolean;
+  /** The ID-token claim that sets this member's role at every sign-in (OIDC_ROLES_CLAIM), or null when admins set it here. */
+  roleClaim: string | null;
   lastSignInAt: Date | null;
   createdAt: Date;
 };
@@ -25,5 +28,12 @@ export async function listMembers(): Promise<MemberRow[]> {
     orderBy: [{ active: "desc" }, { name: "asc" }],
     select: { id: true, email: true, name: true, role: true, active: true, oidcSubject: true, lastSignInAt: true, createdAt: true },
   });
-  return rows.map(({ oidcSubject, ...r }) => ({ ...r, sso: oidcSubject !== null }));
+  const claim = env().sso.rolesClaim;
+  return rows.map(({ oidcSubject, ...r }) => ({ ...r, sso: oidcSubject !== null, roleClaim: oidcSubject !== null ? claim : null }));
+}
+
+/** The member an SSO identity signed in as (lib/members/sso.ts links or creates it first). */
+export async function getMemberIdBySubject(subject: string): Promise<string | null> {
+  const u = await prisma.user.findUnique({ where: { oidcSubject: subject }, select: { id: true } });
+  return u?.id ?? null;
 }

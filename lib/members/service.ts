@@ -4,6 +4,7 @@ import { DUMMY_HASH, hashPassword, verifyPassword } from "@/lib/auth/password";
 import type { RoleName } from "@/lib/auth/permissions";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { ConflictError, NotFoundError, isUniqueViolation } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { changeRoleSchema, createMemberSchema, setActiveSchema, type CreateMemberInput } from "./schemas";
@@ -26,45 +27,6 @@ export async function authenticateWithPassword(email: string, password: string):
   if (!user.active) return { status: "deactivated" };
   await prisma.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
   return { status: "ok", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
-}
-
-/**
- * Finds or creates the member behind an SSO sign-in. A first SSO sign-in
- * links to an existing member with the same email, or creates a viewer.
- */
-export async function upsertSsoUser(input: { subject: string; email: string | null; name: string }) {
-  const bySubject = await prisma.user.findUnique({ where: { oidcSubject: input.subject }, select: publicFields });
-  if (bySubject) {
-    await prisma.user.update({ where: { id: bySubject.id }, data: { lastSignInAt: new Date() } });
-    return bySubject;
-  }
-  const email = (input.email ?? `${input.subject}@sso.invalid`).trim().toLowerCase();
-  return prisma.$transaction(async (tx) => {
-    const byEmail = await tx.user.findUnique({ where: { email }, select: publicFields });
-    if (byEmail) {
-      await tx.user.update({ where: { id: byEmail.id }, data: { oidcSubject: input.subject, lastSignInAt: new Date() } });
-      await appendAuditEvent(tx, {
-        actor: { id: byEmail.id, label: byEmail.email },
-        action: "member.sso_linked",
-        targetType: "member",
-        targetId: byEmail.id,
-        after: { email },
-      });
-      return byEmail;
-    }
-    const created = await tx.user.create({
-      data: { email, name: input.name.slice(0, 120) || email, role: "viewer", oidcSubject: input.subject, lastSignInAt: new Date() },
-      select: publicFields,
-    });
-    await appendAuditEvent(tx, {
-      actor: { id: created.id, label: created.email },
-      action: "member.created",
-      targetType: "member",
-      targetId: created.id,
-      after: { email: created.email, name: created.name, role: created.role, via: "sso" },
-    });
-    return created;
-  });
 }
 
 export async function createMember(ctx: ServiceContext, raw: CreateMemberInput) {
@@ -93,16 +55,25 @@ export async function createMember(ctx: ServiceContext, raw: CreateMemberInput) 
   }
 }
 
-async function lockedTarget(tx: Tx, userId: string) {
+/** Serializes, until the transaction ends, every change that could remove the last admin. */
+export async function lockMembers(tx: Tx) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${MEMBERS_LOCK}::bigint)`;
+}
+
+/** Active admins other than this member. */
+export function otherActiveAdmins(tx: Tx, userId: string) {
+  return tx.user.count({ where: { role: "admin", active: true, id: { not: userId } } });
+}
+
+async function lockedTarget(tx: Tx, userId: string) {
+  await lockMembers(tx);
   const user = await tx.user.findUnique({ where: { id: userId }, select: publicFields });
   if (!user) throw new NotFoundError("That member does not exist.");
   return user;
 }
 
 async function assertNotLastAdmin(tx: Tx, userId: string, what: string) {
-  const others = await tx.user.count({ where: { role: "admin", active: true, id: { not: userId } } });
-  if (others === 0) throw new ConflictError(`You cannot ${what} the last active admin. Make another member an admin first.`);
+  if ((await otherActiveAdmins(tx, userId)) === 0) throw new ConflictError(`You cannot ${what} the last active admin. Make another member an admin first.`);
 }
 
 export async function changeMemberRole(ctx: ServiceContext, raw: { userId: string; role: RoleName }) {
@@ -111,6 +82,12 @@ export async function changeMemberRole(ctx: ServiceContext, raw: { userId: strin
   return prisma.$transaction(async (tx) => {
     const user = await lockedTarget(tx, input.userId);
     if (user.role === input.role) return user;
+    const claim = env().sso.rolesClaim;
+    if (claim && (await tx.user.count({ where: { id: user.id, oidcSubject: { not: null } } })) > 0) {
+      throw new ConflictError(
+        `${user.name}'s role comes from the identity provider's "${claim}" claim at every sign-in (OIDC_ROLES_CLAIM). Change their groups there.`,
+      );
+    }
     if (user.role === "admin" && user.active) await assertNotLastAdmin(tx, user.id, "change the role of");
     const updated = await tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
     await appendAuditEvent(tx, {

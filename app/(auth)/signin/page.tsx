@@ -2,16 +2,10 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { getCurrentUser } from "@/lib/auth/session";
+import { signInErrorMessage } from "@/lib/auth/sign-in-errors";
 import { env } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };
-
-const ERRORS: Record<string, string> = {
-  deactivated: "This account is deactivated. Ask an admin to reactivate it.",
-  AccessDenied: "Access denied: your account may be deactivated.",
-  Configuration: "Single sign-on failed: the identity provider could not be reached or is misconfigured.",
-  OAuthCallbackError: "Single sign-on failed. Try again.",
-};
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const [{ callbackUrl, error }, user] = await Promise.all([searchParams, getCurrentUser()]);
@@ -29,7 +23,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
           <SignInForm
             callbackUrl={callbackUrl ?? "/"}
-            initialError={error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : undefined}
+            initialError={error ? signInErrorMessage(error) : undefined}
             sso={config.oidcEnabled ? { name: config.OIDC_NAME } : null}
           />
         </div>
