@@ -8,6 +8,8 @@ import { resolveDatabase } from "@/lib/db/database-url";
 async function main() {
   const db = await resolveDatabase({ log: (l) => console.log(`[worker] ${l}`) });
   process.env.DATABASE_URL = db.url;
+  const { setNyckelBudgetRole } = await import("@/lib/nyckel/budget/service");
+  setNyckelBudgetRole("worker"); // never serves proxy traffic: no serving floor for it
   const { startJobWorkers } = await import("@/lib/jobs/workers");
   const { stopBoss } = await import("@/lib/jobs/boss");
   const started = await startJobWorkers();
