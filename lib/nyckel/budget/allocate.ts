@@ -10,7 +10,7 @@
  *    even while batch work holds everything else.
  * 2. While serving was seen anywhere in the last second, the other classes
  *    (interactive, batch, shadow) hold at most ⌊(1 − reserve) × total⌋ together,
- *    and less when serving asks for more (its recent demand + 20 %): serving comes
+ *    and less when serving asks for more (its busiest recent second): serving comes
  *    first; with no serving anywhere, they may take everything but the floors.
  * 3. Within that cap, interactive demand is met before batch demand; what is left
  *    goes to batch (and shadow), in proportion to demand.
@@ -26,6 +26,8 @@ export interface ClassDemand {
   rate: number;
   inFlight: number;
   waiting: number;
+  /** The busiest second of the last few (starts and refusals): a steadier measure than `rate`. */
+  peak?: number;
 }
 
 export interface LeaseDemand {
@@ -96,7 +98,7 @@ export function waterfill(total: number, demands: number[]): number[] {
 type Resource = "rate" | "concurrency";
 
 function demandOf(d: ClassDemand, resource: Resource): number {
-  return Math.max(0, resource === "rate" ? d.rate + d.waiting : d.inFlight + d.waiting);
+  return Math.max(0, resource === "rate" ? Math.max(d.rate, d.peak ?? 0) + d.waiting : d.inFlight + d.waiting);
 }
 
 function servingSeen(lease: LeaseDemand): boolean {
@@ -104,8 +106,8 @@ function servingSeen(lease: LeaseDemand): boolean {
   return s.rate > 0 || s.inFlight > 0 || s.waiting > 0;
 }
 
-/** Serving is granted this much more than its recent demand (when there is room). */
-const SERVING_HEADROOM = 1.2;
+/** Serving is granted this much more than its busiest recent second (when there is room). */
+const SERVING_HEADROOM = 1;
 
 interface Split {
   total: number[];
@@ -124,8 +126,8 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const lower = leases.map((l) => demandOf(l.demand.batch, resource) + demandOf(l.demand.shadow, resource));
   const otherDemand = interactive.map((d, i) => d + lower[i]!);
   const anyOther = otherDemand.some((d) => d > 0);
-  // Serving before the rest: what serving asks for (with 20 % headroom, so its queue stays short)
-  // comes first even beyond the reserve; the others never hold more than 1 − reserve while it is active.
+  // Serving before the rest: what serving asks for (its busiest recent second, so that its share
+  // does not follow every dip of its traffic) comes first even beyond the reserve; the others never hold more than 1 − reserve while it is active.
   const servingDemand = leases.map((l) => demandOf(l.demand.serving, resource));
   const servingWant = servingDemand.reduce((a, d) => a + Math.ceil(d * SERVING_HEADROOM), 0);
   const servingFloors = floors.reduce((a, b) => a + b, 0);
