@@ -37,9 +37,8 @@
  * Every figure also shows the server's CPU time per request (from /proc), which depends far less
  * than throughput on other load on the machine.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
@@ -50,6 +49,7 @@ import { deployMigrations } from "@/lib/db/migrations";
 import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/lib/testing/free-port";
+import { ensureBuild, percentile, runBin } from "./bench-support";
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -77,62 +77,9 @@ const ENVIRONMENT = "bench";
 const INVOKE_TEXT = "I was charged twice for my invoice this month, please refund";
 const log = (line: string) => console.log(`[bench:api] ${line}`);
 
-// ---- build ---------------------------------------------------------------------------
+// ---- build (scripts/bench-support.ts) -------------------------------------------------
 
-const SOURCE_ROOTS = ["app", "components", "lib", "public"];
-const SOURCE_FILES = ["next.config.js", "postcss.config.mjs", "package-lock.json", "instrumentation.ts"];
-
-function newestSourceMtime(): number {
-  let newest = 0;
-  const visit = (p: string) => {
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const entry of readdirSync(p)) visit(path.join(p, entry));
-    } else if (/\.(tsx?|mts|css|js|mjs|json|wasm|png|svg|ico|woff2)$/.test(p)) {
-      newest = Math.max(newest, st.mtimeMs);
-    }
-  };
-  for (const root of SOURCE_ROOTS) if (existsSync(root)) visit(root);
-  for (const file of SOURCE_FILES) if (existsSync(file)) newest = Math.max(newest, statSync(file).mtimeMs);
-  return newest;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, capture = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.resolve("node_modules/.bin", cmd), args, { env, stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
-    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), stdout, stderr }));
-  });
-}
-
-async function ensureBuild(env: NodeJS.ProcessEnv): Promise<void> {
-  const buildId = path.join(DIST_DIR, "BUILD_ID");
-  if (argv.includes("--no-build")) {
-    if (!existsSync(buildId)) throw new Error(`--no-build, but there is no build in ${DIST_DIR}`);
-    log(`using the build in ${DIST_DIR} (--no-build)`);
-    return;
-  }
-  const reason = argv.includes("--rebuild")
-    ? "--rebuild"
-    : !existsSync(buildId)
-      ? `no build in ${DIST_DIR}`
-      : newestSourceMtime() > statSync(buildId).mtimeMs
-        ? `sources changed since the build in ${DIST_DIR}`
-        : null;
-  if (!reason) {
-    log(`reusing the production build in ${DIST_DIR} (up to date)`);
-    return;
-  }
-  log(`production build into ${DIST_DIR} (${reason}) …`);
-  const t = performance.now();
-  const { code } = await run("next", ["build"], { ...env, NEXT_DIST_DIR: DIST_DIR });
-  if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
-  log(`next build took ${((performance.now() - t) / 1000).toFixed(1)} s`);
-}
+const buildOptions = { distDir: DIST_DIR, log, rebuild: argv.includes("--rebuild"), noBuild: argv.includes("--no-build") };
 
 // ---- measurements --------------------------------------------------------------------
 
@@ -230,15 +177,6 @@ async function load(l: Load): Promise<LoadResult> {
   };
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
-}
-
 function describe(r: LoadResult): string {
   const codes = Object.entries(r.statuses)
     .map(([code, n]) => `${code}×${n}`)
@@ -289,7 +227,7 @@ async function main(): Promise<number> {
     // The emulator is this benchmark's Nyckel, whatever the shell says.
     for (const key of ["NYCKEL_CLIENT_ID", "NYCKEL_CLIENT_SECRET", "NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
 
-    await ensureBuild(baseEnv);
+    await ensureBuild(baseEnv, buildOptions);
 
     // ---- database
     const dir = path.resolve(".data/bench-api-postgres");
@@ -345,7 +283,7 @@ async function main(): Promise<number> {
     await disconnectPrisma();
     cleanups.pop();
 
-    const created = await run("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], {
+    const created = await runBin("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], {
       ...baseEnv,
       NODE_ENV: "development",
       DATABASE_URL: pg.url,

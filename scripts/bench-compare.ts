@@ -42,6 +42,7 @@ import { startEmulator, type EmulatorOptions } from "@/lib/nyckel/emulator/serve
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import type { EmulatorCounters, EmulatorFaults, InvokeLogEntry } from "@/lib/nyckel/emulator/state";
 import { freePort } from "@/lib/testing/free-port";
+import { sampleText } from "./bench-support";
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -116,11 +117,6 @@ async function serveEmulator(options: EmulatorOptions): Promise<void> {
   process.stdin.on("close", stop);
   process.on("SIGTERM", stop);
   process.stdin.resume();
-}
-
-const TOPICS = ["invoice", "password", "order", "screen", "refund", "login", "shipping", "crash", "upgrade", "receipt"];
-function sampleText(i: number): string {
-  return `bench ticket ${i}: my ${TOPICS[i % TOPICS.length]} ${i % 7 === 0 ? "keeps failing" : "is wrong"} (${(i * 7919) % 1000})`;
 }
 
 async function main(): Promise<number> {

@@ -12,6 +12,8 @@ async function main() {
   const log = (line: string) => console.log(`[worker] ${line}`);
   const db = await resolveDatabase({ log, ownProcessGroup: true });
   process.env.DATABASE_URL = db.url;
+  const { setNyckelBudgetRole } = await import("@/lib/nyckel/budget/service");
+  setNyckelBudgetRole("worker"); // never serves proxy traffic: no serving floor for it
   const { startJobWorkers } = await import("@/lib/jobs/workers");
   const { stopBoss } = await import("@/lib/jobs/boss");
   const { disconnectPrisma } = await import("@/lib/db/client");

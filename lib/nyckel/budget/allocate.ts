@@ -9,8 +9,9 @@
  *    (when the total has room for it), so a serving request can start at once
  *    even while batch work holds everything else.
  * 2. While serving was seen anywhere in the last second, the other classes
- *    (interactive, batch, shadow) hold at most ⌊(1 − reserve) × total⌋ together;
- *    with no serving anywhere, they may take everything but the floors.
+ *    (interactive, batch, shadow) hold at most ⌊(1 − reserve) × total⌋ together,
+ *    and less when serving asks for more (its busiest recent second): serving comes
+ *    first; with no serving anywhere, they may take everything but the floors.
  * 3. Within that cap, interactive demand is met before batch demand; what is left
  *    goes to batch (and shadow), in proportion to demand.
  * 4. The rest (the serving reserve, plus whatever the others did not ask for)
@@ -25,6 +26,8 @@ export interface ClassDemand {
   rate: number;
   inFlight: number;
   waiting: number;
+  /** The busiest second of the last few (starts and refusals): a steadier measure than `rate`. */
+  peak?: number;
 }
 
 export interface LeaseDemand {
@@ -95,13 +98,16 @@ export function waterfill(total: number, demands: number[]): number[] {
 type Resource = "rate" | "concurrency";
 
 function demandOf(d: ClassDemand, resource: Resource): number {
-  return Math.max(0, resource === "rate" ? d.rate + d.waiting : d.inFlight + d.waiting);
+  return Math.max(0, resource === "rate" ? Math.max(d.rate, d.peak ?? 0) + d.waiting : d.inFlight + d.waiting);
 }
 
 function servingSeen(lease: LeaseDemand): boolean {
   const s = lease.demand.serving;
   return s.rate > 0 || s.inFlight > 0 || s.waiting > 0;
 }
+
+/** Serving is granted this much more than its busiest recent second (when there is room). */
+const SERVING_HEADROOM = 1;
 
 interface Split {
   total: number[];
@@ -120,7 +126,12 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const lower = leases.map((l) => demandOf(l.demand.batch, resource) + demandOf(l.demand.shadow, resource));
   const otherDemand = interactive.map((d, i) => d + lower[i]!);
   const anyOther = otherDemand.some((d) => d > 0);
-  const otherCap = Math.min(avail, active ? Math.floor((1 - reserve) * T + 1e-9) : avail);
+  // Serving before the rest: what serving asks for (its busiest recent second, so that its share
+  // does not follow every dip of its traffic) comes first even beyond the reserve; the others never hold more than 1 − reserve while it is active.
+  const servingDemand = leases.map((l) => demandOf(l.demand.serving, resource));
+  const servingWant = servingDemand.reduce((a, d) => a + Math.ceil(d * SERVING_HEADROOM), 0);
+  const servingFloors = floors.reduce((a, b) => a + b, 0);
+  const otherCap = active ? Math.max(0, Math.min(avail, Math.floor((1 - reserve) * T + 1e-9), T - Math.max(servingWant, servingFloors))) : avail;
 
   // Non-serving: interactive first, the rest to batch and shadow (or back to interactive when they ask for nothing).
   let other = leases.map(() => 0);
@@ -134,7 +145,6 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const otherUsed = other.reduce((a, b) => a + b, 0);
 
   // Serving: its demand first, then what is left evenly to the processes that may serve.
-  const servingDemand = leases.map((l) => demandOf(l.demand.serving, resource));
   const pool = avail - otherUsed;
   const serve = waterfill(pool, servingDemand);
   const leftover = pool - serve.reduce((a, b) => a + b, 0);

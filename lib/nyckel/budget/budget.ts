@@ -43,6 +43,8 @@ export class BudgetExhaustedError extends Error {
 
 const PRIORITY: Record<BudgetClass, number> = { serving: 0, interactive: 1, batch: 2, shadow: 3 };
 const LATENCY_SAMPLES = 64;
+/** Demand remembers the busiest second of this many. */
+const PEAK_SECONDS = 5;
 
 interface StartRecord {
   cls: BudgetClass;
@@ -72,6 +74,8 @@ export class PermitGate {
   readonly #stats: Record<BudgetClass, BudgetClassStats>;
   /** Permit and refusal times of the last second, per class (for `rate` and demand). */
   readonly #recent: Record<BudgetClass, number[]> = { serving: [], interactive: [], batch: [], shadow: [] };
+  /** The largest one-second count seen in each of the last PEAK_SECONDS seconds, per class. */
+  readonly #peaks: Record<BudgetClass, Map<number, number>> = { serving: new Map(), interactive: new Map(), batch: new Map(), shadow: new Map() };
   #timer: ReturnType<typeof setTimeout> | null = null;
   #timerDueAt = 0;
   #immediate = false;
@@ -153,7 +157,12 @@ export class PermitGate {
     const now = this.#now();
     const out = {} as Record<BudgetClass, ClassDemand>;
     for (const cls of BUDGET_CLASSES) {
-      out[cls] = { rate: this.#recentCount(cls, now), inFlight: this.#inFlight[cls], waiting: this.#queue.filter((w) => w.cls === cls).length };
+      const rate = this.#recentCount(cls, now);
+      const peaks = this.#peaks[cls];
+      const second = Math.floor(now / 1000);
+      peaks.set(second, Math.max(peaks.get(second) ?? 0, rate));
+      for (const s of peaks.keys()) if (s <= second - PEAK_SECONDS) peaks.delete(s);
+      out[cls] = { rate, peak: Math.max(...peaks.values()), inFlight: this.#inFlight[cls], waiting: this.#queue.filter((w) => w.cls === cls).length };
     }
     return out;
   }

@@ -64,6 +64,7 @@ export class BudgetCoordinator {
   #history: Array<{ at: number; grant: Grant }> = [];
   #effective: Grant;
   #firstRenewal: Promise<void>;
+  #joinedAt = 0;
   #resolveFirst!: () => void;
 
   constructor(options: CoordinatorOptions) {
@@ -203,10 +204,9 @@ export class BudgetCoordinator {
       this.#log.info({}, `Nyckel budget back to the full ${this.#o.rate}/s`);
     }
     if (joining) {
-      // First lease, or back from the fallback: rise from what this process may have used so far
-      // (its fallback share, or what the others leave free), never at once.
-      const seed = this.#mode === "fallback" ? this.#effective : result.leases.length > 1 ? this.#room(result.leases, true) : null;
-      if (seed) this.#history.push({ at: performance.now(), grant: seed });
+      this.#joinedAt = performance.now();
+      // Back from the fallback: rise from the fallback share, never at once.
+      if (this.#mode === "fallback") this.#history.push({ at: this.#joinedAt, grant: this.#effective });
     }
     if (this.#mode === "fallback") this.#log.info({ processes: result.leases.length }, "Nyckel budget: database reachable again, back on leases");
     this.#mode = "leased";
@@ -218,22 +218,23 @@ export class BudgetCoordinator {
       leases: result.leases,
     });
     const grant = allocation.grants.get(this.processId) ?? this.#fallbackGrant(Math.max(1, this.#lastLiveCount));
-    this.#apply(grant, false, this.#room(result.leases, false));
+    this.#apply(grant, false, this.#room(result.leases, performance.now() - this.#joinedAt < this.riseDelayMs));
   }
 
   /**
    * What the others leave free by what they published as in use (their share, or their starts
-   * still in the window). For a process that is just joining, another newcomer (lease younger
-   * than riseDelayMs) may have taken everything it saw free before this row existed: no room.
+   * still in the window). While this process is new, another new process that has not yet
+   * published what it uses may have taken everything it saw free before this row existed
+   * (it joined alone): it counts as using the whole budget until it publishes.
    */
-  #room(leases: Array<BudgetLeaseInfo & { startedAt: Date }>, joining: boolean): Grant {
+  #room(leases: Array<BudgetLeaseInfo & { startedAt: Date }>, isNew: boolean): Grant {
     let rate = Math.floor(this.#o.rate * this.#factor);
     let concurrency = this.#o.concurrency;
     for (const lease of leases) {
       if (lease.processId === this.processId) continue;
-      const young = joining && lease.renewedAt.getTime() - lease.startedAt.getTime() < this.riseDelayMs;
-      rate -= young ? rate : lease.grantedRate;
-      concurrency -= young ? concurrency : lease.grantedConcurrency;
+      const unknown = isNew && lease.grantedRate === 0 && lease.renewedAt.getTime() - lease.startedAt.getTime() < this.riseDelayMs;
+      rate -= unknown ? rate : lease.grantedRate;
+      concurrency -= unknown ? concurrency : lease.grantedConcurrency;
     }
     rate = Math.max(0, rate);
     concurrency = Math.max(0, concurrency);

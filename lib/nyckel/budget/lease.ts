@@ -38,7 +38,7 @@ export interface RenewResult {
   decreased: boolean;
 }
 
-const demandSchema = z.object({ rate: z.number(), inFlight: z.number(), waiting: z.number() });
+const demandSchema = z.object({ rate: z.number(), inFlight: z.number(), waiting: z.number(), peak: z.number().optional() });
 const classSchema = z.object({ rate: z.number(), inFlight: z.number() });
 
 function parseDemand(raw: unknown): Record<BudgetClass, ClassDemand> {

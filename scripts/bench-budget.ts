@@ -1,0 +1,253 @@
+/**
+ * `npm run bench:budget` (tsx --conditions=react-server scripts/bench-budget.ts):
+ * one Nyckel budget shared by every process (docs/budget.md), under load.
+ *
+ * Starts, and stops at the end: a throw-away embedded PostgreSQL; the emulator with
+ * Nyckel's limits (25 requests per sliding second, 25 in flight) and an invoke latency
+ * (`--latency`, default 20-60 ms); TWO production servers (`next start`, MODELPIN_WORKERS=off,
+ * built when missing or stale into NEXT_DIST_DIR, default `.next-bench`; SKIP_BUILD=1 reuses
+ * any build there) and ONE `npm run worker`, all on that database. Then a comparison of
+ * `--samples` (1000) texts × 2 models runs in the worker while a client sends proxy traffic
+ * through both servers, alternating, at `--rate` (10) requests per second, open loop, for the
+ * whole run.
+ *
+ * Last line: `RESULT nyckel_429=<429s the emulator sent> serving_refused=<proxy answers that
+ * were not 2xx> total_rate_ratio=<invokes the emulator answered per second during the run ÷ 25>
+ * serving_p99_ms=<p99 of the proxy answers>`. Goals: 0, 0, ≥ 0.9.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
+import { repoRoot } from "@/lib/db/database-url";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { deployMigrations } from "@/lib/db/migrations";
+import { startEmulator } from "@/lib/nyckel/emulator/server";
+import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { freePort } from "@/lib/testing/free-port";
+import { ensureBuild, percentile, runBin, sampleText } from "./bench-support";
+
+const argv = process.argv.slice(2);
+function option(name: string, fallback: string): string {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+}
+const SAMPLES = Number(option("samples", "1000"));
+const RATE = Number(option("rate", "10"));
+const LATENCY = option("latency", "20-60");
+const LIMIT = 25;
+const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench";
+const RUN_TIMEOUT_MS = 6 * 60_000;
+const ENVIRONMENT = "bench";
+const log = (line: string) => console.log(`[bench:budget] ${line}`);
+
+async function main(): Promise<number> {
+  process.chdir(repoRoot());
+  const started = performance.now();
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => console.error(e));
+  };
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const baseEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      MODELPIN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      AUTH_TRUST_HOST: "true",
+      LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+      MODELPIN_WORKERS: "off",
+      NYCKEL_RATE_LIMIT_RPS: String(LIMIT),
+      NYCKEL_MAX_CONCURRENCY: String(LIMIT),
+    };
+    for (const key of ["NYCKEL_CLIENT_ID", "NYCKEL_CLIENT_SECRET", "NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
+    await ensureBuild(baseEnv, { distDir: DIST_DIR, log, noBuild: process.env.SKIP_BUILD === "1" && !argv.includes("--rebuild"), rebuild: argv.includes("--rebuild") });
+
+    // ---- database and emulator
+    const dir = path.resolve(".data/bench-budget-postgres");
+    rmSync(dir, { recursive: true, force: true });
+    const pg = await startEmbeddedPostgres({ dir, port: await freePort(), database: "modelpin_bench_budget", ephemeral: true, log: () => undefined });
+    cleanups.push(async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await deployMigrations(pg.url, { log: () => undefined });
+    const [lo, hi] = LATENCY.split("-").map(Number);
+    const emulator = await startEmulator({
+      port: 0,
+      quiet: true,
+      faults: { pathIncludes: "/invoke", latencyRangeMs: [lo!, hi ?? lo!] },
+      invokeLogSize: SAMPLES * 2 * 3 + 20_000,
+    });
+    cleanups.push(() => emulator.close());
+    log(`emulator ${emulator.url}: ${LIMIT}/s (sliding 1 s window), ${LIMIT} in flight, invoke latency ${LATENCY} ms`);
+
+    // ---- data, through the app's own services
+    process.env.DATABASE_URL = pg.url;
+    process.env.NYCKEL_EMULATOR_URL = emulator.url;
+    process.env.LOG_LEVEL ||= "warn";
+    const { prisma, disconnectPrisma } = await import("@/lib/db/client");
+    const { stopBoss } = await import("@/lib/jobs/boss");
+    const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
+    cleanups.push(disconnectPrisma, stopBoss, stopNyckelBudget);
+    const { systemContext, userContext } = await import("@/lib/context");
+    const { createEnvironment } = await import("@/lib/environments/service");
+    const { syncFunctions } = await import("@/lib/functions/service");
+    const { registerModel } = await import("@/lib/models/service");
+    const { setPin } = await import("@/lib/pins/service");
+    const { parseTextLines } = await import("@/lib/samples/parse");
+    const { createSampleSet } = await import("@/lib/samples/service");
+    const { startComparisonRun } = await import("@/lib/compare/service");
+    const sys = systemContext("system (bench:budget)");
+    const environment = await createEnvironment(sys, {
+      slug: ENVIRONMENT,
+      name: "Bench",
+      sortOrder: 5,
+      protected: false,
+      approvalsRequired: 0,
+      rejectionBlocks: true,
+      requestExpiryHours: null,
+      minAgreementPct: null,
+    });
+    await syncFunctions(sys);
+    const fn = seededFunction("support-triage");
+    const user = await prisma.user.create({ data: { email: `bench-${randomBytes(3).toString("hex")}@bench.local`, name: "Bench editor", role: "editor" } });
+    const ctx = userContext({ id: user.id, role: "editor", email: user.email }, "bench-budget");
+    const modelA = await registerModel(ctx, { functionId: fn.id, modelId: fn.modelIds[0]!, nickname: "bench A", notes: "" });
+    const modelB = await registerModel(ctx, { functionId: fn.id, modelId: fn.modelIds[1]!, nickname: "bench B", notes: "" });
+    await setPin(sys, { environmentId: environment.id, functionId: fn.id, modelRefId: modelA.id, expectedVersion: 0, reason: "bench:budget", kind: "pin" });
+    const parsed = parseTextLines(Array.from({ length: SAMPLES }, (_, i) => sampleText(i)).join("\n"), { inputKind: "text" });
+    const set = await createSampleSet(ctx, { functionId: fn.id, name: `bench ${SAMPLES}`, result: parsed });
+    // This process took permits for the sync; give its lease back so only the three servers hold one.
+    await stopNyckelBudget();
+    const created = await runBin("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], { ...baseEnv, NODE_ENV: "development", DATABASE_URL: pg.url }, true);
+    const token = created.stdout.trim().split(/\r?\n/).at(-1)?.trim() ?? "";
+    if (created.code !== 0 || !/^mp_\S+$/.test(token)) throw new Error(`npm run token:create failed (exit ${created.code}):\n${created.stdout}\n${created.stderr}`);
+
+    // ---- two servers and a worker
+    const appEnv = { ...baseEnv, DATABASE_URL: pg.url, NYCKEL_EMULATOR_URL: emulator.url };
+    const servers: NextServerHandle[] = [];
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const server = await startNextServer({ port, distDir: DIST_DIR, env: { ...appEnv, AUTH_URL: `http://127.0.0.1:${port}` } });
+      cleanups.push(() => server.stop());
+      servers.push(server);
+      log(`next start ${server.url} (pid ${server.pid})`);
+    }
+    const worker: ChildProcess = spawn(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
+      env: { ...appEnv, NODE_ENV: "development", MODELPIN_WORKERS: "on" },
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    });
+    const workerExited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    cleanups.push(async () => {
+      if (worker.exitCode === null) process.kill(-worker.pid!, "SIGTERM");
+      await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
+    });
+    await new Promise<void>((resolve, reject) => {
+      worker.stdout!.on("data", (c: Buffer) => (c.toString("utf8").includes("workers started") ? resolve() : undefined));
+      worker.once("exit", (code) => reject(new Error(`npm run worker exited (${code}) before it started`)));
+    });
+    log(`npm run worker (pid ${worker.pid})`);
+
+    // ---- warm up: one proxied call through each server (each takes its lease), then let the window empty
+    const invoke = async (i: number): Promise<{ status: number; ms: number }> => {
+      const server = servers[i % servers.length]!;
+      const t = performance.now();
+      try {
+        const res = await fetch(`${server.url}/v1/functions/${fn.id}/invoke?capture=false`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ data: sampleText(100_000 + i) }),
+        });
+        await res.arrayBuffer();
+        return { status: res.status, ms: performance.now() - t };
+      } catch {
+        return { status: 0, ms: performance.now() - t };
+      }
+    };
+    // (A process that joins right after another may refuse its first ~0.3 s of serving: retried here.)
+    for (let i = 0; i < servers.length; i++) {
+      let first = await invoke(i);
+      for (let tries = 0; first.status === 429 && tries < 20; tries++) {
+        await new Promise((r) => setTimeout(r, 200));
+        first = await invoke(i);
+      }
+      if (first.status !== 200) throw new Error(`the proxy of ${servers[i]!.url} answered ${first.status}`);
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    emulator.state.resetCounters();
+
+    // ---- the run, with proxy traffic for all of it
+    const answers: Array<Promise<{ status: number; ms: number }>> = [];
+    let sending = true;
+    const traffic = (async () => {
+      const t0 = performance.now();
+      for (let i = 0; sending; i++) {
+        answers.push(invoke(i));
+        const next = t0 + ((i + 1) * 1000) / RATE;
+        await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1_000)); // serving is active before batch starts
+    const runStart = Date.now();
+    const run = await startComparisonRun(ctx, {
+      functionId: fn.id,
+      sampleSetId: set.id,
+      modelA: { kind: "model", modelRefId: modelA.id },
+      modelB: { kind: "model", modelRefId: modelB.id },
+    });
+    let status = "queued";
+    const t0 = performance.now();
+    while (!["finished", "failed", "cancelled"].includes(status)) {
+      if (performance.now() - t0 > RUN_TIMEOUT_MS) throw new Error(`the run did not finish within ${RUN_TIMEOUT_MS / 1000} s (status ${status})`);
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status;
+    }
+    sending = false;
+    await traffic;
+    const served = await Promise.all(answers);
+    if (status !== "finished") throw new Error(`the run ended ${status}`);
+
+    // ---- figures
+    const counters = emulator.state.counters();
+    const log429 = counters.byStatus["429"] ?? 0;
+    const compared = emulator.state.recentInvokes(SAMPLES * 2 * 3 + 20_000);
+    const arrivals = compared.filter((e) => e.status !== 429).map((e) => Date.parse(e.receivedAt)).filter((t) => t >= runStart);
+    const batchArrivals = compared.filter((e) => e.modelIdParam === fn.modelIds[1]).map((e) => Date.parse(e.receivedAt));
+    const runFrom = Math.min(...batchArrivals);
+    const runTo = Math.max(...batchArrivals);
+    const inRun = arrivals.filter((t) => t >= runFrom && t <= runTo).length;
+    const ratio = inRun / ((runTo - runFrom) / 1000) / LIMIT;
+    const refused = served.filter((a) => a.status < 200 || a.status >= 300);
+    const byStatus = new Map<number, number>();
+    for (const a of served) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
+    const [agg] = await prisma.$queryRaw<Array<{ rows: bigint; failed: bigint }>>`
+      SELECT count(*) AS rows, count(*) FILTER (WHERE NOT ok) AS failed FROM comparison_results WHERE run_id = ${run.id}::uuid`;
+    log(`comparison: ${agg?.rows ?? 0} results (${agg?.failed ?? 0} failed) in ${((runTo - runFrom) / 1000).toFixed(1)} s of batch invokes`);
+    log(`proxy: ${served.length} requests at ${RATE}/s through ${servers.length} servers; statuses ${[...byStatus].map(([s, n]) => `${s}×${n}`).join(" ")}`);
+    log(`proxy latency ms: p50 ${percentile(served.map((a) => a.ms), 50).toFixed(1)} p99 ${percentile(served.map((a) => a.ms), 99).toFixed(1)} max ${Math.max(...served.map((a) => a.ms)).toFixed(1)}`);
+    log(`emulator: ${inRun} invokes in the run → ${(ratio * LIMIT).toFixed(1)}/s; 429s ${log429} (rate ${counters.rateLimited.rate}, concurrency ${counters.rateLimited.concurrency}); max starts in a 1 s window ${counters.maxStartsInWindow}, max in flight ${counters.maxInFlight}`);
+    log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `RESULT nyckel_429=${log429} serving_refused=${refused.length} total_rate_ratio=${ratio.toFixed(2)} serving_p99_ms=${percentile(served.map((a) => a.ms), 99).toFixed(0)}`,
+    );
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
