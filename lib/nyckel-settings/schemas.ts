@@ -21,6 +21,7 @@ export const nyckelSettingsSchema = z.object({
     .min(1, "Enter Nyckel's base URL.")
     .url("Enter a URL like https://www.nyckel.com.")
     .refine((v) => /^https?:\/\//i.test(v), BASE_URL_MESSAGES.https)
+    .refine((v) => !/^[a-z]+:\/\/[^/?#]*@/i.test(v), BASE_URL_MESSAGES.credentials)
     .transform((v) => normalizeBaseUrl(v)),
   clientId: z.string().trim().min(1, "Enter the client id.").max(200, "Client ids are at most 200 characters."),
   /** Empty = keep the saved secret (only with the saved base URL). */
