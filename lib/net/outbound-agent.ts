@@ -60,26 +60,27 @@ export function checkedLookup(options: OutboundOptions): net.LookupFunction {
   };
 }
 
-/** The refusal for an IP-literal connection target, or null when it may connect (names go through the lookup). */
-function literalRefusal(host: string | null | undefined, options: OutboundOptions): OutboundAddressError | null {
-  if (!host || !parseIpLiteral(host)) return null;
-  const verdict = classifyAddress(host, options);
-  return verdict.ok ? null : new OutboundAddressError(verdict.address, verdict.kind);
-}
-
 type ConnectionCallback = (err: Error | null, stream: Duplex) => void;
+
+/**
+ * For IP-literal targets, which Node connects to without a lookup: when the
+ * address is refused, calls back with the refusal and returns true.
+ */
+function refusedLiteral(target: { host?: string | null; hostname?: string | null }, rules: OutboundOptions, callback?: ConnectionCallback): boolean {
+  const host = target.host ?? target.hostname;
+  if (!host || !parseIpLiteral(host)) return false;
+  const verdict = classifyAddress(host, rules);
+  if (verdict.ok) return false;
+  callback?.(new OutboundAddressError(verdict.address, verdict.kind), undefined as unknown as Duplex);
+  return true;
+}
 
 class CheckedHttpAgent extends http.Agent {
   constructor(private readonly rules: OutboundOptions) {
     super({ keepAlive: true, timeout: 4_000, lookup: checkedLookup(rules) });
   }
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectionCallback) {
-    const refused = literalRefusal(options.host ?? options.hostname, this.rules);
-    if (refused) {
-      callback?.(refused, undefined as unknown as Duplex);
-      return undefined;
-    }
-    return super.createConnection(options, callback);
+    return refusedLiteral(options, this.rules, callback) ? undefined : super.createConnection(options, callback);
   }
 }
 
@@ -88,12 +89,7 @@ class CheckedHttpsAgent extends https.Agent {
     super({ keepAlive: true, timeout: 4_000, lookup: checkedLookup(rules) });
   }
   override createConnection(options: https.RequestOptions, callback?: ConnectionCallback) {
-    const refused = literalRefusal(options.host ?? options.hostname, this.rules);
-    if (refused) {
-      callback?.(refused, undefined as unknown as Duplex);
-      return undefined;
-    }
-    return super.createConnection(options, callback);
+    return refusedLiteral(options, this.rules, callback) ? undefined : super.createConnection(options, callback);
   }
 }
 
