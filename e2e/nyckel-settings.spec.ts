@@ -42,6 +42,7 @@ test("an admin saves Nyckel credentials, tests the connection, syncs and sees th
 });
 
 test("the saved secret is never sent to a new base URL, and internal addresses are refused", async ({ page }) => {
+  test.slow(); // about 15 steps with two server actions each way: more than the default timeout on a busy machine
   await signInAs(page, "admin");
   await page.goto("/settings/nyckel");
   await page.getByLabel("Base URL").fill(emulatorUrl!);
