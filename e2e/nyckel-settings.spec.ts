@@ -41,6 +41,33 @@ test("an admin saves Nyckel credentials, tests the connection, syncs and sees th
   await expect(page.getByTestId("current-model")).toContainText("Nyckel reports that “latest” is now");
 });
 
+test("the saved secret is never sent to a new base URL, and internal addresses are refused", async ({ page }) => {
+  test.slow(); // about 15 steps with two server actions each way: more than the default timeout on a busy machine
+  await signInAs(page, "admin");
+  await page.goto("/settings/nyckel");
+  await page.getByLabel("Base URL").fill(emulatorUrl!);
+  await page.getByLabel("Client id").fill("modelpin-emulator");
+  await page.getByLabel("Client secret").fill("modelpin-emulator-secret");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved. Modelpin now uses these credentials.")).toBeVisible();
+
+  // Another base URL with the secret field left empty: the saved secret is not sent there.
+  await page.getByLabel("Base URL").fill("http://127.0.0.1:9");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByText("Enter the client secret again: the saved secret is only ever sent to the saved base URL.").first()).toBeVisible();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Enter the client secret again: the saved secret is only ever sent to the saved base URL.").first()).toBeVisible();
+
+  // An address inside the network is refused whatever the secret.
+  await page.getByLabel("Base URL").fill("https://169.254.169.254");
+  await page.getByLabel("Client secret").fill("some-secret");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByText("That address is link-local (169.254.169.254); the Nyckel base URL must reach a public address.").first()).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByLabel("Base URL")).toHaveValue(emulatorUrl!.replace(/\/+$/, ""));
+});
+
 test("a viewer cannot open Settings → Nyckel", async ({ page }) => {
   await signInAs(page, "viewer");
   const res = await page.goto("/settings/nyckel");

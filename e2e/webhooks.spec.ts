@@ -44,6 +44,10 @@ test("an admin adds a webhook, sends a test, sees the 200 in the delivery log, a
     await expect(form.getByText("Plain http:// is allowed only for localhost, 127.0.0.1 or ::1")).toBeVisible();
     await expect(form.getByText("Choose at least one event.")).toBeVisible();
     await expect(form.getByLabel("URL", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    // An address inside the network (here the cloud metadata service) is refused too, naming the address.
+    await form.getByLabel("URL", { exact: true }).fill("https://169.254.169.254/latest/meta-data/");
+    await form.getByRole("button", { name: "Add webhook" }).click();
+    await expect(form.getByText("That address is link-local (169.254.169.254); webhooks must reach a public address.")).toBeVisible();
 
     await form.getByLabel("URL", { exact: true }).fill(`${receiver.url}/hook`);
     await form.getByLabel("Pin changed").check();

@@ -66,7 +66,7 @@ export function NyckelSettingsForm({ view }: { view: View }) {
           label="Client secret"
           name="clientSecret"
           errors={fieldErrors.clientSecret}
-          hint={view.saved?.secretSet ? "A secret is set. Leave empty to keep it, or type a new one to replace it." : undefined}
+          hint={view.saved?.secretSet ? "A secret is set. Leave empty to keep it (only with the saved base URL), or type a new one to replace it." : undefined}
         >
           {(p) => (
             <div className="flex items-center gap-2">

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "member.reactivated", label: "Member reactivated" },
   { action: "member.sso_linked", label: "SSO linked" },
   { action: "nyckel.credentials_changed", label: "Nyckel credentials changed" },
+  { action: "nyckel.connection_tested", label: "Nyckel connection tested" },
   { action: "comparison.started", label: "Comparison started" },
   { action: "comparison.finished", label: "Comparison finished" },
   { action: "comparison.cancelled", label: "Comparison cancelled" },

@@ -4,6 +4,7 @@ import { decodeKey, env } from "@/lib/env";
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import { prisma } from "@/lib/db/client";
 import { logger } from "@/lib/logger";
+import { outboundFetch } from "@/lib/net/outbound";
 import { nyckelBudgetPermits } from "@/lib/nyckel/budget/service";
 import { NyckelClient } from "@/lib/nyckel/client";
 
@@ -47,9 +48,14 @@ export async function getNyckelConnection(): Promise<NyckelConnection | null> {
 
 const clients = new Map<string, NyckelClient>();
 
-/** A client for these credentials; one per credential set per process, so tokens are shared (the budget is per process). */
-export function clientFor(conn: Omit<NyckelConnection, "source">): NyckelClient {
-  const key = createHash("sha256").update(`${conn.baseUrl}\n${conn.clientId}\n${conn.clientSecret}`).digest("hex");
+/**
+ * A client for these credentials; one per credential set per process, so tokens are shared (the budget is per process).
+ * A base URL saved in Settings (typed by an admin) connects only to public addresses, checked at connect time
+ * (lib/net); the environment's and the emulator's are the operator's and are used as they are.
+ */
+export function clientFor(conn: Omit<NyckelConnection, "source"> & { source?: ConnectionSource }): NyckelClient {
+  const checked = conn.source === "settings";
+  const key = createHash("sha256").update(`${conn.baseUrl}\n${conn.clientId}\n${conn.clientSecret}\n${checked}`).digest("hex");
   let client = clients.get(key);
   if (!client) {
     const config = env();
@@ -60,6 +66,7 @@ export function clientFor(conn: Omit<NyckelConnection, "source">): NyckelClient 
       timeoutMs: config.NYCKEL_TIMEOUT_MS,
       // Every request takes a permit from the deployment-wide Nyckel budget (docs/budget.md).
       permits: nyckelBudgetPermits,
+      ...(checked ? { fetch: outboundFetch() } : {}),
       logger: {
         warn: (f, m) => logger.warn({ nyckel: f }, m),
         info: (f, m) => logger.info({ nyckel: f }, m),

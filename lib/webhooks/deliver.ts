@@ -3,6 +3,8 @@ import { decryptSecret } from "@/lib/crypto/secret-box";
 import { prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { isOutboundAddressError } from "@/lib/net/outbound-agent";
+import { outboundFetch } from "@/lib/net/outbound";
 import { encryptionKey } from "@/lib/nyckel-settings/connection";
 import type { WebhookFormat } from "./event-types";
 import { renderWebhookBody, type WebhookEnvelope } from "./format";
@@ -11,8 +13,8 @@ import { webhookRequestHeaders } from "./sign";
 
 /** One attempt: POST with this timeout (connect, send and the whole response). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
-/** How much of a receiver's answer the delivery log keeps. */
-export const RESPONSE_EXCERPT_BYTES = 1024;
+/** How much of a receiver's answer the delivery log keeps (enough to recognise it, too little to read a page through it). */
+export const RESPONSE_EXCERPT_BYTES = 200;
 
 export type AttemptResult = {
   ok: boolean;
@@ -47,24 +49,31 @@ async function readExcerpt(res: Response, limit: number): Promise<string | null>
   return truncated ? `${text}…` : text;
 }
 
+/**
+ * What the delivery log says about a failed connection: a few fixed texts,
+ * never the raw error (it names the host and port, and its variety would turn
+ * the log into a port scanner).
+ */
+export const FAILURE_TEXT = {
+  addressRefused: "Address not allowed: webhooks must reach a public address.",
+  refused: "Connection refused.",
+  dns: "Host not found (DNS).",
+  reset: "The receiver closed the connection.",
+  tls: "TLS error: the receiver's certificate was not accepted.",
+  other: "The connection failed.",
+} as const;
+
 function describeFetchError(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; cause?: { code?: string } } | null;
   if (e?.name === "TimeoutError" || e?.name === "AbortError") return `No answer within ${timeoutMs / 1000} s (timed out).`;
-  const code = e?.cause?.code;
-  const byCode: Record<string, string> = {
-    ECONNREFUSED: "Connection refused: nothing listens at that address and port.",
-    ENOTFOUND: "Host not found (DNS).",
-    EAI_AGAIN: "Host name lookup failed temporarily (DNS).",
-    ECONNRESET: "The receiver closed the connection.",
-    ETIMEDOUT: "The connection timed out.",
-    EHOSTUNREACH: "Host unreachable.",
-    UND_ERR_SOCKET: "The receiver closed the connection.",
-    UND_ERR_CONNECT_TIMEOUT: "The connection timed out.",
-  };
-  if (code && byCode[code]) return byCode[code];
-  if (code && /CERT|SSL|TLS/i.test(code)) return `TLS error (${code}): the receiver's certificate was not accepted.`;
-  const detail = e?.cause?.message ?? e?.message ?? String(err);
-  return `Request failed: ${detail}`.slice(0, 500);
+  if (isOutboundAddressError(e?.cause)) return FAILURE_TEXT.addressRefused;
+  const code = e?.cause?.code ?? "";
+  if (code === "ECONNREFUSED") return FAILURE_TEXT.refused;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return FAILURE_TEXT.dns;
+  if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") return `No answer within ${timeoutMs / 1000} s (timed out).`;
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET") return FAILURE_TEXT.reset;
+  if (/CERT|SSL|TLS/i.test(code)) return FAILURE_TEXT.tls;
+  return FAILURE_TEXT.other;
 }
 
 /**
@@ -80,7 +89,8 @@ export async function postWebhook(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const res = await fetch(url, { method: "POST", body, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    // Connections go through the checked agents: every address is checked at connect time (DNS rebinding fails).
+    const res = await outboundFetch()(url, { method: "POST", body, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     const responseBody = await readExcerpt(res, RESPONSE_EXCERPT_BYTES).catch(() => null);
     const ok = res.status >= 200 && res.status < 300;
     let error: string | null = null;
@@ -92,7 +102,9 @@ export async function postWebhook(
     }
     return { ok, statusCode: res.status, error, durationMs: elapsed(), responseBody };
   } catch (err) {
-    return { ok: false, statusCode: null, error: describeFetchError(err, timeoutMs), durationMs: elapsed(), responseBody: null };
+    const error = describeFetchError(err, timeoutMs);
+    if (error === FAILURE_TEXT.other) logger.warn({ err }, "webhook connection failed");
+    return { ok: false, statusCode: null, error, durationMs: elapsed(), responseBody: null };
   }
 }
 

@@ -8,7 +8,7 @@ describe("webhook URL rule", () => {
   it("accepts https:// URLs (normalized)", () => {
     expect(checkWebhookUrl("https://hooks.example.com/modelpin?team=ml", strict)).toEqual({ ok: true, url: "https://hooks.example.com/modelpin?team=ml" });
     expect(checkWebhookUrl("  HTTPS://Hooks.Example.com  ", strict)).toEqual({ ok: true, url: "https://hooks.example.com/" });
-    expect(checkWebhookUrl("https://10.0.0.5:8443/hook", strict)).toEqual({ ok: true, url: "https://10.0.0.5:8443/hook" });
+    expect(checkWebhookUrl("https://93.184.216.34:8443/hook", strict)).toEqual({ ok: true, url: "https://93.184.216.34:8443/hook" });
   });
 
   it("refuses http:// without MODELPIN_ALLOW_INSECURE_WEBHOOKS, even for localhost", () => {
@@ -28,6 +28,27 @@ describe("webhook URL rule", () => {
     for (const url of ["http://example.com/hook", "http://10.0.0.5/hook", "http://localhost.example.com/", "http://127.0.0.2/"]) {
       expect(checkWebhookUrl(url, insecure)).toEqual({ ok: false, message: URL_MESSAGES.insecureHost });
     }
+  });
+
+  it.each([
+    ["https://169.254.169.254/latest/meta-data/", "link-local (169.254.169.254)"],
+    ["https://10.0.0.1/", "private (10.0.0.1)"],
+    ["https://[::ffff:127.0.0.1]/", "a loopback address (::ffff:7f00:1)"],
+    ["https://2130706433/", "a loopback address (127.0.0.1)"],
+    ["https://0x7f000001/", "a loopback address (127.0.0.1)"],
+    ["https://127.1/", "a loopback address (127.0.0.1)"],
+    ["https://0177.0.0.1/", "a loopback address (127.0.0.1)"],
+    ["https://localhost/hook", "a loopback address (localhost)"],
+    ["https://100.64.1.1/", "in the carrier-grade NAT range (100.64.1.1)"],
+    ["https://[fd00::1]/", "a unique-local (private) IPv6 address (fd00::1)"],
+    ["https://0.0.0.0/", "unspecified (0.0.0.0)"],
+  ])("refuses %s: the address is %s", (url, what) => {
+    expect(checkWebhookUrl(url, strict)).toEqual({ ok: false, message: `That address is ${what}; webhooks must reach a public address.` });
+  });
+
+  it("allows https:// to loopback, but no other private address, with the flag", () => {
+    expect(checkWebhookUrl("https://127.0.0.1:8443/hook", insecure)).toEqual({ ok: true, url: "https://127.0.0.1:8443/hook" });
+    expect(checkWebhookUrl("https://10.0.0.1/", insecure)).toEqual({ ok: false, message: "That address is private (10.0.0.1); webhooks must reach a public address." });
   });
 
   it("refuses garbage, other schemes and credentials", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { classifyUrlHost, refusalMessage } from "@/lib/net/address-rules";
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_FORMATS } from "./event-types";
 
 /**
@@ -29,8 +30,8 @@ export type UrlCheck = { ok: true; url: string } | { ok: false; message: string 
 
 /**
  * The one URL rule for webhooks: an absolute https:// URL without user
- * credentials; http:// only for a loopback host and only when the server
- * allows insecure webhooks. Returns the normalized URL (WHATWG serialization).
+ * credentials, whose host is not a non-public IP address or `localhost`;
+ * http:// and loopback only when the server allows insecure webhooks. Returns the normalized URL (WHATWG serialization).
  */
 export function checkWebhookUrl(input: string, options: { allowInsecure: boolean }): UrlCheck {
   const raw = input.trim();
@@ -52,6 +53,10 @@ export function checkWebhookUrl(input: string, options: { allowInsecure: boolean
     if (!options.allowInsecure) return { ok: false, message: URL_MESSAGES.insecure };
     if (!isLoopbackHost(url.hostname)) return { ok: false, message: URL_MESSAGES.insecureHost };
   }
+  // IP literals in any form the URL parser accepts (2130706433, 0x7f000001, 127.1, [::ffff:127.0.0.1]) are
+  // already dotted or bracketed here. Names are resolved and checked by the service and again at connect time.
+  const host = classifyUrlHost(url, { allowLoopback: options.allowInsecure });
+  if (host.ok === false) return { ok: false, message: refusalMessage(host, "webhooks") };
   const normalized = url.toString();
   if (normalized.length > URL_MAX) return { ok: false, message: URL_MESSAGES.tooLong };
   return { ok: true, url: normalized };

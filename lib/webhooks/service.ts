@@ -5,7 +5,8 @@ import { authorize, type ServiceContext } from "@/lib/context";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secret-box";
 import { prisma, type Tx } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { NotFoundError } from "@/lib/errors";
+import { InvalidInputError, NotFoundError } from "@/lib/errors";
+import { outboundUrlRefusal } from "@/lib/net/outbound";
 import { encryptionKey } from "@/lib/nyckel-settings/connection";
 import { parseInput } from "@/lib/validation";
 import { deliverOnce } from "./deliver";
@@ -25,6 +26,16 @@ const NOT_FOUND = "This webhook does not exist (it may have been deleted).";
 /** The schemas for this server's setting of MODELPIN_ALLOW_INSECURE_WEBHOOKS. */
 export function serverWebhookSchemas() {
   return webhookSchemas({ allowInsecure: env().MODELPIN_ALLOW_INSECURE_WEBHOOKS });
+}
+
+/**
+ * The save-time half of the address rule: the schema refuses IP literals;
+ * here a name is resolved and refused when any address is not public. (The
+ * connect-time check in lib/net refuses it again if DNS changes later.)
+ */
+async function assertPublicUrl(url: string): Promise<void> {
+  const refusal = await outboundUrlRefusal(url, "webhooks");
+  if (refusal) throw new InvalidInputError(refusal, { url: [refusal] });
 }
 
 const viewSelect = { id: true, name: true, url: true, events: true, format: true, active: true, createdAt: true, updatedAt: true } as const;
@@ -59,6 +70,7 @@ async function findForUpdate(tx: Tx, id: string) {
 export async function createWebhook(ctx: ServiceContext, raw: WebhookInput) {
   authorize(ctx, "webhooks:manage");
   const input = parseInput(serverWebhookSchemas().create, raw);
+  await assertPublicUrl(input.url);
   const secret = generateWebhookSecret();
   const webhook = await prisma.$transaction(async (tx) => {
     const created = await tx.webhook.create({
@@ -81,6 +93,7 @@ export async function createWebhook(ctx: ServiceContext, raw: WebhookInput) {
 export async function updateWebhook(ctx: ServiceContext, raw: WebhookUpdateInput) {
   authorize(ctx, "webhooks:manage");
   const { id, ...input } = parseInput(serverWebhookSchemas().update, raw);
+  await assertPublicUrl(input.url);
   return prisma.$transaction(async (tx) => {
     const before = await findForUpdate(tx, id);
     const after = await tx.webhook.update({ where: { id }, data: input, select: viewSelect });

@@ -329,17 +329,17 @@ describe("webhook deliveries (real PostgreSQL, real pg-boss worker)", () => {
     await new Promise((resolve) => closed.close(resolve));
     await updateWebhook(admin, { id: webhook.id, name: "Hook", url: `http://127.0.0.1:${deadPort}/x`, events: ["request.opened"], format: "json", active: false });
     const refused = await sendTestWebhook(admin, { id: webhook.id });
-    expect(refused).toMatchObject({ ok: false, statusCode: null, error: "Connection refused: nothing listens at that address and port." });
+    expect(refused).toMatchObject({ ok: false, statusCode: null, error: "Connection refused." });
     expect(await prisma.webhookDelivery.count({ where: { webhookId: webhook.id, eventId: null } })).toBe(3);
     await deleteWebhook(admin, { id: webhook.id });
   });
 });
 
 describe("one attempt (postWebhook)", () => {
-  it("keeps the first 1 KB of a long answer, times out a silent receiver, and does not follow redirects", async () => {
+  it("keeps the first 200 bytes of a long answer, times out a silent receiver, and does not follow redirects", async () => {
     const big = await postWebhook(`${base}/big`, "{}", { "Content-Type": "application/json" });
     expect(big).toMatchObject({ ok: true, statusCode: 200, error: null });
-    expect(big.responseBody).toBe(`${"é".repeat(512)}…`);
+    expect(big.responseBody).toBe(`${"é".repeat(100)}…`);
 
     const started = Date.now();
     const hung = await postWebhook(`${base}/hang`, "{}", {}, 300);
