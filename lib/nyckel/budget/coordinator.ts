@@ -105,7 +105,14 @@ export class BudgetCoordinator {
   /** A permit of `cls`. Serving gives up after servingMaxWaitMs (BudgetExhaustedError); shadow never waits. */
   async acquire(cls: BudgetClass, options: AcquireOptions = {}): Promise<Release> {
     if (this.#mode === "idle") await this.start();
-    const maxWaitMs = options.maxWaitMs ?? (cls === "serving" ? this.#o.servingMaxWaitMs : undefined);
+    let maxWaitMs = options.maxWaitMs ?? (cls === "serving" ? this.#o.servingMaxWaitMs : undefined);
+    if (cls === "serving" && options.maxWaitMs === undefined && maxWaitMs !== undefined) {
+      // A process that just joined may have no share until its rise delay has passed (rule 1 and 3 of
+      // docs/budget.md): serving waits for it instead of being refused, so a new instance's first
+      // requests are slower, never 429.
+      const joining = this.#joinedAt + this.riseDelayMs + this.#o.renewMs - performance.now();
+      if (joining > maxWaitMs) maxWaitMs = joining;
+    }
     return this.gate.acquire(cls, { ...options, maxWaitMs });
   }
 
