@@ -61,6 +61,9 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
+  // The previous test's processes are gone (rows deleted below), but their last starts are still in the
+  // emulator's one-second window, which the new processes cannot know of: let that window empty first.
+  await sleep(1_100);
   await admin.query("DELETE FROM nyckel_budget_leases");
   await admin.query("UPDATE nyckel_budget_state SET factor = 1, decreased_at = NULL");
   emulator.state.resetCounters();
