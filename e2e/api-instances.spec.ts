@@ -194,7 +194,8 @@ test("a warm instance keeps answering resolve and proxy for cached pins and toke
   try {
     expect(postgres.reused).toBe(false);
     await deployMigrations(postgres.url, { log: () => undefined });
-    await runSeed(postgres.url, { log: () => undefined });
+    // The development seed (its sign-ins), although this process runs with NODE_ENV=production.
+    await runSeed(postgres.url, { log: () => undefined, env: { NODE_ENV: "development" } });
     instance = await startInstance({ DATABASE_URL: postgres.url });
     const own = await setUpOwnDatabase(browser, instance.url, postgres.url);
 

@@ -250,7 +250,7 @@ export async function migrationStatus(databaseUrl: string, options: MigrationsOp
  */
 export async function runSeed(
   databaseUrl: string,
-  options: { seedPath?: string; log?: (line: string) => void } = {},
+  options: { seedPath?: string; log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<boolean> {
   const log = options.log ?? stdoutLog;
   const seedPath = path.resolve(options.seedPath ?? "prisma/seed.ts");
@@ -263,7 +263,7 @@ export async function runSeed(
   await new Promise<void>((resolve, reject) => {
     const child = spawn(tsx, ["--conditions=react-server", seedPath], {
       stdio: "inherit",
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      env: { ...process.env, ...options.env, DATABASE_URL: databaseUrl },
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
