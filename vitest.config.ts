@@ -30,6 +30,7 @@ export default defineConfig({
           include: ["lib/**/*.integration.test.ts", "scripts/**/*.integration.test.ts"],
           environment: "node",
           globalSetup: ["./lib/testing/integration-global-setup.ts"],
+          setupFiles: ["./lib/testing/integration-setup.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

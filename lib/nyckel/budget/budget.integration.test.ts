@@ -137,12 +137,18 @@ describe("the Nyckel budget across two processes", () => {
   it("gives a killed process's share back once its lease expires", async () => {
     const a = coordinator("worker", false);
     const b = coordinator("worker", false);
-    await Promise.all([a.start(), b.start()]);
+    // One after the other (two processes starting in the same instant are the first test's case,
+    // and have a known start-up race: docs/budget.md, "Known gaps").
+    await a.start();
+    await sleep(300);
+    await b.start();
     const stop = { done: false };
     const runA = flood(clientOf(a), "batch", 30, stop);
     const stopB = { done: false };
     const runB = flood(clientOf(b), "batch", 30, stopB);
-    await sleep(2_000);
+    // Both hold a share (two processes that start together rise to their shares over ~1.3 s).
+    const sharedBy = performance.now() + 6_000;
+    while (a.snapshot().grantedRate >= 25 && performance.now() < sharedBy) await sleep(50);
     expect(a.snapshot().grantedRate).toBeLessThan(25);
     expect(emulator.state.counters().rateLimited).toMatchObject({ total: 0 });
     // "Kill" b: it stops renewing and starting, and leaves its row behind.
