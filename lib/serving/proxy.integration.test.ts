@@ -15,6 +15,11 @@ import { modelConflictErrorSchema, proxyErrorSchema } from "./schemas";
 import { flushServingUsage } from "./usage";
 import { bearer, getPins, invoke, newEnvironment, newToken, pinTo, sys, until } from "./testing";
 
+// This file sends bursts of proxied calls right after its process budget joins, while its share is
+// still rising (docs/budget.md): serving waits for a permit here instead of answering 429 after
+// 250 ms. The refusal itself is tested in proxy-budget.integration.test.ts.
+process.env.NYCKEL_SERVING_MAX_WAIT_MS = "3000";
+
 const triage = seededFunction("support-triage");
 const pets = seededFunction("pets");
 const churn = seededFunction("churn-risk");
