@@ -168,7 +168,8 @@ async function main(): Promise<number> {
     // The app's modules read the configuration on first use: import them only now.
     const { prisma, disconnectPrisma } = await import("@/lib/db/client");
     const { stopBoss } = await import("@/lib/jobs/boss");
-    cleanups.push(stopBoss, disconnectPrisma);
+    const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
+    cleanups.push(stopNyckelBudget, stopBoss, disconnectPrisma);
     const { userContext } = await import("@/lib/context");
     const { registerModel } = await import("@/lib/models/service");
     const { parseTextLines } = await import("@/lib/samples/parse");

@@ -31,6 +31,7 @@ import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-e
 import pg from "pg";
 
 import { dbTimeouts, timeoutOptions, type TimeoutOptions } from "./timeouts";
+import { parseConfig } from "@/lib/env";
 import { databaseNameOf, ensureDatabase, quoteIdent, redactUrl, withClient, withDatabaseName } from "./pg-admin";
 
 export type MigrationsOptions = {
@@ -540,7 +541,8 @@ function describeDatabaseError(error: unknown): string | undefined {
 
 function migrationTimeouts(): TimeoutOptions {
   try {
-    return timeoutOptions("migrations", dbTimeouts());
+    // Parsed afresh, not env(): a script may set DATABASE_URL or Nyckel's settings after migrating.
+    return timeoutOptions("migrations", dbTimeouts(parseConfig(process.env)));
   } catch {
     return timeoutOptions("migrations", { connectMs: 2_000, statementMs: 2_500, lockMs: 2_000, idleInTransactionMs: 30_000, jobsStatementMs: 60_000, breakerOpenMs: 1_000 });
   }

@@ -22,7 +22,7 @@
  * Not "server-only": the migration tooling (scripts) uses it too.
  */
 import type pg from "pg";
-import { env } from "@/lib/env";
+import { env, type Config } from "@/lib/env";
 
 /** The longest wait for a pooled connection (the same as Prisma's transaction `maxWait`). */
 export const POOL_ACQUIRE_TIMEOUT_MS = 10_000;
@@ -40,8 +40,8 @@ export type DbTimeouts = {
   breakerOpenMs: number;
 };
 
-export function dbTimeouts(): DbTimeouts {
-  const c = env();
+/** From the process's cached configuration, or from `c` (tooling that must not freeze the cache: migrations). */
+export function dbTimeouts(c: Config = env()): DbTimeouts {
   return {
     connectMs: c.MODELPIN_DB_CONNECT_TIMEOUT_MS,
     statementMs: c.MODELPIN_DB_STATEMENT_TIMEOUT_MS,
