@@ -32,6 +32,11 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
+    /** The owner role's URL that migrations run as (README, Security: database roles); default DATABASE_URL. */
+    MIGRATION_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
     PORT: port.default(3000),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     AUTH_URL: z.url().optional(),

@@ -13,6 +13,11 @@ export async function onServerStart(): Promise<void> {
     throw e;
   }
   const config = env();
+  if (config.isProduction && config.DATABASE_URL) {
+    // One line when migrations run as the app's own role (README, Security); never delays start-up.
+    const { migrationRoleWarningAtStart } = await import("@/lib/db/role-check");
+    void migrationRoleWarningAtStart(config.DATABASE_URL, config.MIGRATION_DATABASE_URL).then((warning) => warning && console.warn(`Modelpin: ${warning}`));
+  }
   if (config.MODELPIN_MEMORY_SAMPLE_FILE) {
     const { startMemorySampleFile } = await import("@/lib/diagnostics/memory-sampler");
     startMemorySampleFile(config.MODELPIN_MEMORY_SAMPLE_FILE);

@@ -46,6 +46,7 @@ import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
 import { repoRoot } from "@/lib/db/database-url";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations } from "@/lib/db/migrations";
+import { appRoleFor } from "@/lib/db/roles";
 import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/lib/testing/free-port";
@@ -243,7 +244,8 @@ async function main(): Promise<number> {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
     });
-    await deployMigrations(pg.url, { log: () => undefined });
+    // Migrations as the owner (the superuser), the app as `modelpin_app`, which owns nothing (lib/db/roles.ts).
+    await deployMigrations(pg.url, { appRole: appRoleFor(pg.appUrl, pg.url), log: () => undefined });
 
     // ---- emulator: no limits, no latency
     const emulator: EmulatorHandle = await startEmulator({ port: 0, quiet: true, rateLimit: false, invokeLogSize: 50 });
@@ -251,7 +253,7 @@ async function main(): Promise<number> {
     log(`emulator ${emulator.url} (no rate limits, no injected latency)`);
 
     // ---- data, through the app's own services (they read DATABASE_URL and NYCKEL_EMULATOR_URL on first use)
-    process.env.DATABASE_URL = pg.url;
+    process.env.DATABASE_URL = pg.appUrl;
     process.env.NYCKEL_EMULATOR_URL = emulator.url;
     delete process.env.NYCKEL_CLIENT_ID;
     delete process.env.NYCKEL_CLIENT_SECRET;
@@ -286,7 +288,7 @@ async function main(): Promise<number> {
     const created = await runBin("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], {
       ...baseEnv,
       NODE_ENV: "development",
-      DATABASE_URL: pg.url,
+      DATABASE_URL: pg.appUrl,
     }, true);
     const token = created.stdout.trim().split(/\r?\n/).at(-1)?.trim() ?? "";
     if (created.code !== 0 || !/^mp_\S+$/.test(token)) {
@@ -301,7 +303,7 @@ async function main(): Promise<number> {
       distDir: DIST_DIR,
       env: {
         ...baseEnv,
-        DATABASE_URL: pg.url,
+        DATABASE_URL: pg.appUrl,
         NYCKEL_EMULATOR_URL: emulator.url,
         AUTH_URL: `http://127.0.0.1:${appPort}`,
         // The limiter stays in the path but never waits: the emulator has no limits here.

@@ -24,6 +24,7 @@ import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
 import { repoRoot } from "@/lib/db/database-url";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations } from "@/lib/db/migrations";
+import { appRoleFor } from "@/lib/db/roles";
 import { startEmulator } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/lib/testing/free-port";
@@ -77,7 +78,8 @@ async function main(): Promise<number> {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
     });
-    await deployMigrations(pg.url, { log: () => undefined });
+    // Migrations as the owner (the superuser), the app as `modelpin_app`, which owns nothing (lib/db/roles.ts).
+    await deployMigrations(pg.url, { appRole: appRoleFor(pg.appUrl, pg.url), log: () => undefined });
     const [lo, hi] = LATENCY.split("-").map(Number);
     const emulator = await startEmulator({
       port: 0,
@@ -89,7 +91,7 @@ async function main(): Promise<number> {
     log(`emulator ${emulator.url}: ${LIMIT}/s (sliding 1 s window), ${LIMIT} in flight, invoke latency ${LATENCY} ms`);
 
     // ---- data, through the app's own services
-    process.env.DATABASE_URL = pg.url;
+    process.env.DATABASE_URL = pg.appUrl;
     process.env.NYCKEL_EMULATOR_URL = emulator.url;
     process.env.LOG_LEVEL ||= "warn";
     const { prisma, disconnectPrisma } = await import("@/lib/db/client");
@@ -126,12 +128,12 @@ async function main(): Promise<number> {
     const set = await createSampleSet(ctx, { functionId: fn.id, name: `bench ${SAMPLES}`, result: parsed });
     // This process took permits for the sync; give its lease back so only the three servers hold one.
     await stopNyckelBudget();
-    const created = await runBin("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], { ...baseEnv, NODE_ENV: "development", DATABASE_URL: pg.url }, true);
+    const created = await runBin("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], { ...baseEnv, NODE_ENV: "development", DATABASE_URL: pg.appUrl }, true);
     const token = created.stdout.trim().split(/\r?\n/).at(-1)?.trim() ?? "";
     if (created.code !== 0 || !/^mp_\S+$/.test(token)) throw new Error(`npm run token:create failed (exit ${created.code}):\n${created.stdout}\n${created.stderr}`);
 
     // ---- two servers and a worker
-    const appEnv = { ...baseEnv, DATABASE_URL: pg.url, NYCKEL_EMULATOR_URL: emulator.url };
+    const appEnv = { ...baseEnv, DATABASE_URL: pg.appUrl, NYCKEL_EMULATOR_URL: emulator.url };
     const servers: NextServerHandle[] = [];
     for (let i = 0; i < 2; i++) {
       const port = await freePort();

@@ -13,11 +13,13 @@
  *
  * Database: DATABASE_URL if set, otherwise the embedded PostgreSQL (see
  * lib/db/database-url.ts), started for the command and stopped after it unless
- * it was already running.
+ * it was already running. deploy, migrate, reset, status and resolve run as the
+ * owner role (MIGRATION_DATABASE_URL, default DATABASE_URL) and then grant the
+ * app role (DATABASE_URL's user) what it needs (lib/db/roles.ts); seed runs as the app.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { resolveDatabase } from "@/lib/db/database-url";
+import { migrationRoleWarning, resolveDatabase, type ResolvedDatabase } from "@/lib/db/database-url";
 import { stopOnSignals } from "@/lib/db/embedded";
 import {
   closeMigrationConnections,
@@ -49,7 +51,8 @@ Options:
   --schema <path>          Prisma schema (default prisma/schema.prisma).
   --migrations <dir>       Migrations folder (default prisma/migrations).
 
-Uses DATABASE_URL when set; otherwise the embedded PostgreSQL (EMBEDDED_PG_DIR, EMBEDDED_PG_PORT).`;
+Uses DATABASE_URL when set (migrations as MIGRATION_DATABASE_URL, the owner role, when set);
+otherwise the embedded PostgreSQL (EMBEDDED_PG_DIR, EMBEDDED_PG_PORT).`;
 
 type Args = {
   command: string | undefined;
@@ -110,11 +113,11 @@ function parseArgs(argv: string[]): Args {
 
 class UsageError extends Error {}
 
-function deployInChild(databaseUrl: string, migrationsDir: string | undefined): void {
+function deployInChild(database: ResolvedDatabase, migrationsDir: string | undefined): void {
   const tsx = path.resolve("node_modules/.bin/tsx");
   const child = spawnSync(tsx, ["--conditions=react-server", __filename, "deploy", ...(migrationsDir ? ["--migrations", migrationsDir] : [])], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, DATABASE_URL: database.url, MIGRATION_DATABASE_URL: database.ownerUrl },
     encoding: "utf8",
   });
   for (const line of (child.stdout ?? "").split("\n")) if (line.startsWith("Applied")) console.log(line);
@@ -140,32 +143,35 @@ async function main(): Promise<number> {
   const database = await resolveDatabase();
   const removeSignalHandlers = stopOnSignals(database);
   console.log(describe(database.source, database.url));
+  const warning = migrationRoleWarning(database);
+  if (warning) console.log(warning);
 
-  const common = { migrationsDir: args.migrations, log: (line: string) => console.log(line) };
+  const common = { migrationsDir: args.migrations, log: (line: string) => console.log(line), appRole: database.appRole };
+  const owner = database.ownerUrl;
   try {
     switch (args.command) {
       case "deploy":
-        await deployMigrations(database.url, common);
+        await deployMigrations(owner, common);
         break;
       case "migrate":
         // The WASM engine fails to diff after applying pending migrations in the
         // same instance ("shadow DB must be provided through an external
         // factory"), so pending migrations are applied by a child process first.
-        deployInChild(database.url, args.migrations);
-        await createMigration(database.url, { ...common, name: args.name!, schemaPath: args.schema, createOnly: args.createOnly });
+        deployInChild(database, args.migrations);
+        await createMigration(owner, { ...common, name: args.name!, schemaPath: args.schema, createOnly: args.createOnly });
         break;
       case "reset":
-        await resetDatabase(database.url, common);
+        await resetDatabase(owner, common);
         if (!args.skipSeed) await runSeed(database.url, { log: common.log });
         break;
       case "seed":
         await runSeed(database.url, { log: common.log });
         break;
       case "status":
-        printStatus(await migrationStatus(database.url, common));
+        printStatus(await migrationStatus(owner, common));
         break;
       case "resolve":
-        await resolveMigration(database.url, {
+        await resolveMigration(owner, {
           ...common,
           migrationName: (args.rolledBack ?? args.applied)!,
           as: args.rolledBack ? "rolled-back" : "applied",
@@ -181,7 +187,7 @@ async function main(): Promise<number> {
 }
 
 function describe(source: "env" | "embedded" | "embedded-reused", url: string): string {
-  if (source === "env") return `Database: DATABASE_URL (${redactUrl(url)})`;
+  if (source === "env") return `Database: DATABASE_URL (${redactUrl(url)})${process.env.MIGRATION_DATABASE_URL ? ", migrations as MIGRATION_DATABASE_URL" : ""}`;
   const port = new URL(url).port;
   return source === "embedded"
     ? `Database: embedded PostgreSQL on port ${port} (started for this command)`

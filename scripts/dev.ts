@@ -3,7 +3,8 @@
  *
  * 1. PostgreSQL: DATABASE_URL if set, else the embedded server in
  *    EMBEDDED_PG_DIR on EMBEDDED_PG_PORT (reused if one already answers).
- * 2. Migrations (offline engine), then the idempotent seed.
+ * 2. Migrations (offline engine) as the owner role, which then grants the app
+ *    role its privileges (lib/db/roles.ts), then the idempotent seed as the app.
  * 3. The Nyckel emulator on NYCKEL_EMULATOR_PORT unless Nyckel credentials
  *    are set in the environment; functions are synced once when none are stored.
  * 4. `next dev` on PORT. Prints the URL and the seeded sign-ins.
@@ -97,7 +98,8 @@ async function main() {
   process.env.DATABASE_URL = db.url;
   log(`database: ${db.source === "env" ? "DATABASE_URL" : `embedded PostgreSQL (${db.source === "embedded" ? "started" : "already running"})`}`);
 
-  const { applied } = await deployMigrations(db.url, { log: () => undefined });
+  // Warnings (an app role that owns objects, …) are shown; progress lines are not.
+  const { applied } = await deployMigrations(db.ownerUrl, { appRole: db.appRole, log: (line) => line.startsWith("Warning") && log(line) });
   log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "migrations: up to date");
 
   const { seed } = await import("../prisma/seed");

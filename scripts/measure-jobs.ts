@@ -43,7 +43,8 @@ async function main() {
   process.chdir(repoRoot());
   const postgres = await scratchDatabase("measure-jobs", (line) => console.log(`[measure] ${line}`));
   stopOnSignals(postgres);
-  const boss = new PgBoss({ connectionString: postgres.url, schema: "pgboss", max: 10, ...timeoutOptions("jobs") });
+  // As the owner: it creates queues of its own (tables), which the app role may not.
+  const boss = new PgBoss({ connectionString: postgres.ownerUrl, schema: "pgboss", max: 10, ...timeoutOptions("jobs") });
   boss.on("error", () => undefined);
   try {
     await boss.start();

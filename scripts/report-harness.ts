@@ -11,6 +11,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "@playwright/test";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations } from "@/lib/db/migrations";
+import { appRoleFor } from "@/lib/db/roles";
 import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
 import { freePort } from "@/lib/testing/free-port";
 
@@ -20,15 +21,19 @@ export type Log = (line: string) => void;
  * A database with all migrations: a scratch database on DATABASE_URL's server
  * (dropped by stop), or a throw-away embedded PostgreSQL in `.data/<name>` on a
  * free port when DATABASE_URL is unset (stopped and removed by stop).
+ * `url` is the app role's (what the app connects with), `ownerUrl` the role
+ * that migrated it (MIGRATION_DATABASE_URL's, or the embedded superuser).
  */
-export async function scratchDatabase(name: string, log: Log): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function scratchDatabase(name: string, log: Log): Promise<{ url: string; ownerUrl: string; stop: () => Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL?.trim();
   if (serverUrl) {
-    const url = withDatabaseName(serverUrl, `modelpin_${name.replace(/\W/g, "_")}_${randomBytes(3).toString("hex")}`);
+    const database = `modelpin_${name.replace(/\W/g, "_")}_${randomBytes(3).toString("hex")}`;
+    const url = withDatabaseName(serverUrl, database);
+    const ownerUrl = withDatabaseName(process.env.MIGRATION_DATABASE_URL?.trim() || serverUrl, database);
     log(`scratch database on DATABASE_URL's server: ${redactUrl(url)}`);
-    await ensureDatabase(url);
-    await deployMigrations(url, { log: () => undefined });
-    return { url, stop: () => dropDatabase(url) };
+    await ensureDatabase(ownerUrl);
+    await deployMigrations(ownerUrl, { appRole: appRoleFor(url, ownerUrl), log: () => undefined });
+    return { url, ownerUrl, stop: () => dropDatabase(ownerUrl) };
   }
   const dir = path.resolve(".data", name);
   rmSync(dir, { recursive: true, force: true });
@@ -36,9 +41,10 @@ export async function scratchDatabase(name: string, log: Log): Promise<{ url: st
   log(`DATABASE_URL is unset: a throw-away PostgreSQL on port ${port} (${path.relative(process.cwd(), dir)})`);
   const pg = await startEmbeddedPostgres({ dir, port, database: "modelpin", ephemeral: true, log: () => undefined });
   if (pg.reused) throw new Error(`port ${port} was taken by another PostgreSQL`);
-  await deployMigrations(pg.url, { log: () => undefined });
+  await deployMigrations(pg.url, { appRole: appRoleFor(pg.appUrl, pg.url), log: () => undefined });
   return {
-    url: pg.url,
+    url: pg.appUrl,
+    ownerUrl: pg.url,
     stop: async () => {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });

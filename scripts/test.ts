@@ -19,6 +19,7 @@ import { repoRoot } from "@/lib/db/database-url";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations, runSeed } from "@/lib/db/migrations";
 import { ensureDatabase, withDatabaseName } from "@/lib/db/pg-admin";
+import { appRoleFor } from "@/lib/db/roles";
 import { freePort } from "@/lib/testing/free-port";
 
 const args = new Set(process.argv.slice(2));
@@ -63,15 +64,17 @@ async function main(): Promise<number> {
   }
   const cleanups: Array<() => Promise<void>> = [() => pg.stop()];
   try {
-    const integrationUrl = pg.url;
-    const e2eUrl = withDatabaseName(pg.url, "modelpin_e2e");
-    await ensureDatabase(e2eUrl);
-    await deployMigrations(integrationUrl, { log: () => undefined });
-    await deployMigrations(e2eUrl, { log: () => undefined });
+    // Migrations as the owner (the superuser); the app and the tests as `modelpin_app`, which owns nothing.
+    const appRole = appRoleFor(pg.appUrl, pg.url);
+    const [integrationOwnerUrl, integrationUrl] = [pg.url, pg.appUrl];
+    const [e2eOwnerUrl, e2eUrl] = [withDatabaseName(pg.url, "modelpin_e2e"), withDatabaseName(pg.appUrl, "modelpin_e2e")];
+    await ensureDatabase(e2eOwnerUrl);
+    await deployMigrations(integrationOwnerUrl, { appRole, log: () => undefined });
+    await deployMigrations(e2eOwnerUrl, { appRole, log: () => undefined });
 
     if (!args.has("--e2e-only")) {
       log("unit and integration tests (Vitest)");
-      const code = await run("vitest", ["run"], { ...baseEnv, NODE_ENV: "test", DATABASE_URL: integrationUrl });
+      const code = await run("vitest", ["run"], { ...baseEnv, NODE_ENV: "test", DATABASE_URL: integrationUrl, MIGRATION_DATABASE_URL: integrationOwnerUrl });
       results.push(["unit + integration", code]);
     }
 
@@ -90,6 +93,7 @@ async function main(): Promise<number> {
           ...baseEnv,
           NODE_ENV: "production",
           DATABASE_URL: e2eUrl,
+          MIGRATION_DATABASE_URL: e2eOwnerUrl,
           NYCKEL_EMULATOR_URL: emulator.url,
           E2E_PORT: String(appPort),
           // The public URL, as a production deployment sets it: Auth.js then builds

@@ -2,9 +2,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
+import { createOwnerPrisma } from "@/lib/testing/owner";
+
+// The triggers hold even for the owner role (the app role may not even try: lib/db/roles.integration.test.ts).
+const owner = createOwnerPrisma();
 
 afterAll(async () => {
   await disconnectPrisma();
+  await owner.$disconnect();
 });
 
 class Rollback extends Error {}
@@ -24,11 +29,11 @@ describe("audit log (real PostgreSQL)", () => {
 
   it("refuses UPDATE, DELETE and TRUNCATE by plain SQL", async () => {
     await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.guarded" }));
-    await expect(prisma.$executeRawUnsafe(`UPDATE audit_events SET reason = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(prisma.$executeRawUnsafe(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
-    await expect(prisma.$executeRawUnsafe(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    await expect(owner.$executeRawUnsafe(`UPDATE audit_events SET reason = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(owner.$executeRawUnsafe(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
+    await expect(owner.$executeRawUnsafe(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
     // Even a statement that matches no row is refused (statement-level trigger).
-    await expect(prisma.$executeRawUnsafe(`DELETE FROM audit_events WHERE id < 0`)).rejects.toThrow(/append-only/);
+    await expect(owner.$executeRawUnsafe(`DELETE FROM audit_events WHERE id < 0`)).rejects.toThrow(/append-only/);
     expect((await verifyAuditChain(prisma)).ok).toBe(true);
   });
 
@@ -38,7 +43,7 @@ describe("audit log (real PostgreSQL)", () => {
     );
     await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.after-tampered" }));
     let seen: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
-    await prisma
+    await owner
       .$transaction(async (tx) => {
         await tx.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER USER`);
         await tx.$executeRawUnsafe(`UPDATE audit_events SET reason = 'forged reason' WHERE id = ${id}`);
@@ -52,7 +57,7 @@ describe("audit log (real PostgreSQL)", () => {
     expect(seen && !seen.ok && seen.problem).toContain(`event ${id} (test.tampered) was changed`);
 
     let removed: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
-    await prisma
+    await owner
       .$transaction(async (tx) => {
         await tx.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER USER`);
         await tx.$executeRawUnsafe(`DELETE FROM audit_events WHERE id = ${id}`);

@@ -1,11 +1,13 @@
 /**
- * Which database do scripts use?
+ * Which database do scripts use, and as which roles?
  *
- * - DATABASE_URL set: that database; nothing is started.
+ * - DATABASE_URL set: that database; nothing is started. Migrations run as
+ *   MIGRATION_DATABASE_URL (the owner role), defaulting to DATABASE_URL.
  * - Otherwise: the embedded PostgreSQL in EMBEDDED_PG_DIR (default
  *   `<repo>/.data/postgres`) on EMBEDDED_PG_PORT (default 54329), started for the
  *   duration of the work and stopped afterwards — unless it was already running
- *   (e.g. under `npm run dev`), in which case it is left running.
+ *   (e.g. under `npm run dev`), in which case it is left running. Migrations
+ *   run as its superuser, the app as `modelpin_app` (lib/db/roles.ts).
  *
  * Not "server-only": scripts and tests import this.
  */
@@ -13,12 +15,13 @@ import fs from "node:fs";
 import path from "node:path";
 
 import { startEmbeddedPostgres } from "./embedded";
+import { appRoleFor, sameRoleWarning } from "./roles";
 
 export const DEFAULT_EMBEDDED_PG_PORT = 54329;
 export const DEFAULT_EMBEDDED_PG_DATABASE = "modelpin";
 
 /** The one place this module reads the environment (to be routed through the config module later). */
-function readEnv(name: "DATABASE_URL" | "EMBEDDED_PG_DIR" | "EMBEDDED_PG_PORT"): string | undefined {
+function readEnv(name: "DATABASE_URL" | "MIGRATION_DATABASE_URL" | "EMBEDDED_PG_DIR" | "EMBEDDED_PG_PORT" | "NODE_ENV"): string | undefined {
   const value = process.env[name];
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
@@ -49,7 +52,12 @@ export function embeddedSettings(): EmbeddedSettings {
 }
 
 export type ResolvedDatabase = {
+  /** What the app connects with (DATABASE_URL, or the embedded server's `modelpin_app`). */
   url: string;
+  /** What migrations run as: MIGRATION_DATABASE_URL (default: DATABASE_URL), or the embedded server's superuser. */
+  ownerUrl: string;
+  /** The role the migrate step grants to, or undefined when both URLs are one role. */
+  appRole: string | undefined;
   /** Stops the embedded server if this call started it; otherwise a no-op. */
   stop(): Promise<void>;
   /** "env": DATABASE_URL; "embedded": started here; "embedded-reused": was already running. */
@@ -60,11 +68,26 @@ export async function resolveDatabase(options: { log?: (line: string) => void; o
   const fromEnv = readEnv("DATABASE_URL");
   if (fromEnv) {
     validateUrl(fromEnv);
-    return { url: fromEnv, stop: async () => undefined, source: "env" };
+    const migrationUrl = readEnv("MIGRATION_DATABASE_URL");
+    if (migrationUrl) validateUrl(migrationUrl, "MIGRATION_DATABASE_URL");
+    const ownerUrl = migrationUrl ?? fromEnv;
+    return { url: fromEnv, ownerUrl, appRole: appRoleFor(fromEnv, ownerUrl), stop: async () => undefined, source: "env" };
   }
   const { dir, port } = embeddedSettings();
   const handle = await startEmbeddedPostgres({ dir, port, database: DEFAULT_EMBEDDED_PG_DATABASE, log: options.log, ownProcessGroup: options.ownProcessGroup });
-  return { url: handle.url, stop: handle.stop, source: handle.reused ? "embedded-reused" : "embedded" };
+  return {
+    url: handle.appUrl,
+    ownerUrl: handle.url,
+    appRole: appRoleFor(handle.appUrl, handle.url),
+    stop: handle.stop,
+    source: handle.reused ? "embedded-reused" : "embedded",
+  };
+}
+
+/** The migrate step's one-line warning in production when it runs as the app's own role (else undefined). */
+export function migrationRoleWarning(database: Pick<ResolvedDatabase, "url" | "source">): string | undefined {
+  if (readEnv("NODE_ENV") !== "production" || database.source !== "env") return undefined;
+  return sameRoleWarning(database.url, readEnv("MIGRATION_DATABASE_URL"));
 }
 
 /** Run `fn` against the resolved database, stopping an embedded server started for it afterwards. */
@@ -77,14 +100,14 @@ export async function withDatabase<T>(fn: (url: string) => Promise<T>, options: 
   }
 }
 
-function validateUrl(url: string): void {
+function validateUrl(url: string, name = "DATABASE_URL"): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error("DATABASE_URL is not a valid URL (expected postgresql://user:password@host:port/database).");
+    throw new Error(`${name} is not a valid URL (expected postgresql://user:password@host:port/database).`);
   }
   if (parsed.protocol !== "postgresql:" && parsed.protocol !== "postgres:") {
-    throw new Error(`DATABASE_URL must start with postgresql:// (got ${parsed.protocol}//).`);
+    throw new Error(`${name} must start with postgresql:// (got ${parsed.protocol}//).`);
   }
 }

@@ -32,6 +32,7 @@ import path from "node:path";
 import pg from "pg";
 
 import { ensureDatabase, probePostgres, type ProbeResult } from "./pg-admin";
+import { EMBEDDED_APP_PASSWORD, EMBEDDED_APP_ROLE, ensureEmbeddedAppRole, urlWithRole } from "./roles";
 
 export type EmbeddedPostgresOptions = {
   /** Absolute path of the data folder (created and initialised on first start). */
@@ -55,8 +56,10 @@ export type EmbeddedPostgresOptions = {
 };
 
 export type EmbeddedPostgresHandle = {
-  /** postgresql://postgres:postgres@127.0.0.1:<port>/<database> */
+  /** postgresql://postgres:postgres@127.0.0.1:<port>/<database>: the bootstrap superuser, the owner role (migrations, test set-up). */
   url: string;
+  /** The same database as the app role `modelpin_app`, which owns nothing (lib/db/roles.ts): what the app connects with. */
+  appUrl: string;
   /** Stops the server if this call started it (fast shutdown, waits for exit); no-op when reused. */
   stop(): Promise<void>;
   /** True when a server was already answering on the port. */
@@ -71,6 +74,11 @@ const STOP_TIMEOUT_MS = 30_000;
 
 export function embeddedUrl(port: number, database: string): string {
   return `postgresql://${EMBEDDED_PG_USER}:${EMBEDDED_PG_PASSWORD}@${HOST}:${port}/${encodeURIComponent(database)}`;
+}
+
+/** The embedded server's URL for the app role (`modelpin_app`), from its owner URL. */
+export function embeddedAppUrl(ownerUrl: string): string {
+  return urlWithRole(ownerUrl, EMBEDDED_APP_ROLE, EMBEDDED_APP_PASSWORD);
 }
 
 const defaultLog = (line: string) => {
@@ -194,6 +202,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   try {
     await ensureDatabase(url);
+    await ensureEmbeddedAppRole(adminUrl);
   } catch (error) {
     await stopChild(child);
     process.removeListener("exit", killOnExit);
@@ -203,6 +212,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   let stopping: Promise<void> | undefined;
   return {
     url,
+    appUrl: embeddedAppUrl(url),
     reused: false,
     stop: () => {
       stopping ??= waitForOtherUsers(adminUrl, log)
@@ -286,6 +296,8 @@ const USERS_WAIT_MS = 60_000;
 
 async function reuseServer(adminUrl: string, url: string): Promise<EmbeddedPostgresHandle> {
   await ensureDatabase(url);
+  await ensureEmbeddedAppRole(adminUrl);
+  const appUrl = embeddedAppUrl(url);
   const client = new pg.Client({ connectionString: adminUrl, application_name: "modelpin-embedded-user" });
   client.on("error", () => undefined); // the server may stop under us
   try {
@@ -293,11 +305,12 @@ async function reuseServer(adminUrl: string, url: string): Promise<EmbeddedPostg
     await client.query("SELECT pg_advisory_lock_shared($1)", [USERS_LOCK_KEY]);
   } catch {
     await client.end().catch(() => undefined);
-    return { url, reused: true, stop: async () => undefined };
+    return { url, appUrl, reused: true, stop: async () => undefined };
   }
   let released: Promise<void> | undefined;
   return {
     url,
+    appUrl,
     reused: true,
     stop: () => {
       released ??= client.end().catch(() => undefined);

@@ -48,7 +48,8 @@ const SCHEMA_V2 = SCHEMA_V1.replace("  beta\n", "  beta\n  gamma\n").replace(
 const quiet = { log: () => undefined };
 
 describe("offline migrations (schema-engine-wasm)", () => {
-  const url = inject("databaseUrl");
+  // Migrations, scratch databases and the migration history are the owner role's.
+  const url = inject("ownerDatabaseUrl");
   const suffix = randomBytes(4).toString("hex");
   const scratchUrl = withDatabaseName(url, `modelpin_mig_${suffix}`);
   const replayUrl = withDatabaseName(url, `modelpin_replay_${suffix}`);
@@ -71,9 +72,10 @@ describe("offline migrations (schema-engine-wasm)", () => {
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it("receives the database URL from the global setup", () => {
+  it("receives the database URLs from the global setup", () => {
     expect(url).toMatch(/^postgres(ql)?:\/\//);
-    expect(process.env.DATABASE_URL).toBe(url);
+    expect(process.env.MIGRATION_DATABASE_URL).toBe(url);
+    expect(process.env.DATABASE_URL).toBe(inject("databaseUrl"));
   });
 
   it("applied the project's migrations in the global setup", async () => {

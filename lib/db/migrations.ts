@@ -33,12 +33,19 @@ import pg from "pg";
 import { dbTimeouts, timeoutOptions, type TimeoutOptions } from "./timeouts";
 import { parseConfig } from "@/lib/env";
 import { databaseNameOf, ensureDatabase, quoteIdent, redactUrl, withClient, withDatabaseName } from "./pg-admin";
+import { prepareForApp } from "./roles";
 
 export type MigrationsOptions = {
   /** Absolute or cwd-relative path of the migrations folder. Default `prisma/migrations`. */
   migrationsDir?: string;
   /** Receives progress lines. Default: stdout. */
   log?: (line: string) => void;
+  /**
+   * The app role (DATABASE_URL's user) when it differs from the role of the URL
+   * migrating (the owner): after the migrations it gets its grants
+   * (lib/db/roles.ts). pg-boss's schema and queues are prepared either way.
+   */
+  appRole?: string;
 };
 
 export type CreateMigrationOptions = MigrationsOptions & {
@@ -96,6 +103,7 @@ export async function deployMigrations(databaseUrl: string, options: MigrationsO
     engine.applyMigrations({ migrationsList, filters: NO_FILTER }),
   );
   logApplied(log, appliedMigrationNames, migrationsList.migrationDirectories.length);
+  await prepareForApp(databaseUrl, options.appRole, log);
   return { applied: appliedMigrationNames };
 }
 
@@ -115,7 +123,7 @@ export async function createMigration(databaseUrl: string, options: CreateMigrat
   const schema = { files: [{ path: schemaPath, content: schemaContent }] };
   await createDatabaseIfMissing(databaseUrl, log);
 
-  return withEngine(databaseUrl, schema.files, async (engine) => {
+  const result = await withEngine(databaseUrl, schema.files, async (engine): Promise<CreateMigrationResult> => {
     let migrationsList = await listMigrations(migrationsDir);
 
     const diagnostic = await engine.devDiagnostic({ migrationsList, filters: NO_FILTER });
@@ -168,6 +176,9 @@ export async function createMigration(databaseUrl: string, options: CreateMigrat
     }
     return { created: output.generatedMigrationName, file, applied, warnings };
   });
+  // New tables need the app role's grants (a migration only written, not applied, changes nothing yet).
+  if (result.applied.length > 0) await prepareForApp(databaseUrl, options.appRole, log);
+  return result;
 }
 
 /**
@@ -198,6 +209,7 @@ export async function resetDatabase(databaseUrl: string, options: MigrationsOpti
     engine.applyMigrations({ migrationsList, filters: NO_FILTER }),
   );
   logApplied(log, appliedMigrationNames, migrationsList.migrationDirectories.length);
+  await prepareForApp(databaseUrl, options.appRole, log);
   return { applied: appliedMigrationNames };
 }
 

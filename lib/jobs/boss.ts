@@ -1,27 +1,29 @@
 import "server-only";
 import PgBoss from "pg-boss";
 import type pg from "pg";
+import { ALL_QUEUES, closeUnstartedBoss } from "@/lib/db/jobs-schema";
 import { trackPool, untrackPool } from "@/lib/db/pool-registry";
 import { timeoutOptions } from "@/lib/db/timeouts";
 import { requireDatabaseUrl } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { JOBS_SCHEMA } from "./queues";
 
 /**
  * The durable job queue (pg-boss on the same PostgreSQL). One instance per
- * process; queues are created on first start. Workers run in the web process
- * (lib/startup.ts) when MODELPIN_ROLE is all, or in `npm run worker`.
+ * process. Workers run in the web process (lib/startup.ts) when MODELPIN_ROLE
+ * is all, or in `npm run worker`.
+ *
+ * It connects as the app role (DATABASE_URL), which may not create anything:
+ * pg-boss's schema and the queues (lib/jobs/queues.ts) are created by the
+ * migrate step as the owner (lib/db/jobs-schema.ts), so this instance starts
+ * with `migrate: false` and only checks that they are there.
  *
  * Its pool has the jobs timeouts (lib/db/timeouts.ts: longer statements than
  * the app's). While the database is down or stalled pg-boss keeps retrying by
  * itself; its errors are logged as one line each, and not at all once
  * `stopBoss` has begun (the database may go away first at shutdown).
  */
-export const QUEUES = {
-  comparisonRun: "comparison-run",
-  webhookDelivery: "webhook-delivery",
-  promotionExpiry: "promotion-expiry",
-  webhookRetention: "webhook-retention",
-} as const;
+export { QUEUES } from "./queues";
 
 export const JOBS_POOL_MAX = 10;
 
@@ -36,26 +38,39 @@ export function describeJobQueueError(err: unknown): string {
   return String(err);
 }
 
+const RUN_THE_MIGRATE_STEP = "run the migrate step (npm run db:deploy) as the owner role, MIGRATION_DATABASE_URL";
+
 async function create(): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: requireDatabaseUrl(),
-    schema: "pgboss",
+    schema: JOBS_SCHEMA,
     application_name: "modelpin-jobs",
     max: JOBS_POOL_MAX,
+    migrate: false,
     ...timeoutOptions("jobs"),
   });
   boss.on("error", (err) => {
     if (globalForBoss.modelpinBossStopping) return;
     logger.error({ err: describeJobQueueError(err) }, "job queue error");
   });
-  await boss.start();
+  try {
+    await boss.start();
+  } catch (err) {
+    await closeUnstartedBoss(boss);
+    // pg-boss says "pg-boss is not installed" or "pg-boss database requires migrations".
+    if (err instanceof Error && /not installed|requires migrations/.test(err.message)) {
+      throw new Error(`The job queue's schema (${JOBS_SCHEMA}) is missing or out of date: ${RUN_THE_MIGRATE_STEP}.`, { cause: err });
+    }
+    throw err;
+  }
   const pool = (boss.getDb() as unknown as { pool?: pg.Pool }).pool;
   if (pool) trackPool("jobs", JOBS_POOL_MAX, () => pool);
-  for (const name of Object.values(QUEUES)) {
-    await boss.createQueue(name).catch((err: unknown) => {
-      // A concurrent start may have created it first.
-      if (!String(err).includes("already exists")) throw err;
-    });
+  const existing = new Set((await boss.getQueues()).map((queue) => queue.name));
+  const missing = ALL_QUEUES.filter((name) => !existing.has(name));
+  if (missing.length > 0) {
+    untrackPool("jobs");
+    await boss.stop({ graceful: false }).catch(() => undefined);
+    throw new Error(`The job queue${missing.length === 1 ? "" : "s"} ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist: ${RUN_THE_MIGRATE_STEP}.`);
   }
   return boss;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getMetrics } from "@/app/metrics/route";
+import { withOwnerBoss } from "@/lib/db/jobs-schema";
 import { closePgPool } from "@/lib/db/pool";
 import { resetConfigForTests } from "@/lib/env";
 import { syncFunctions } from "@/lib/functions/service";
@@ -9,6 +10,7 @@ import { closeServingCache } from "@/lib/serving/cache";
 import { flushServingUsage } from "@/lib/serving/usage";
 import { bearer, getPin, HOST, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/lib/serving/testing";
 import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { ownerDatabaseUrl } from "@/lib/testing/owner";
 
 /**
  * GET /metrics after real traffic: a proxied invoke and resolve calls through
@@ -101,7 +103,8 @@ describe("GET /metrics after serving traffic", () => {
   it("reports each job queue's depth and the age of its oldest waiting job", async () => {
     const boss = await getBoss();
     const queue = `metrics-test-${Date.now()}`;
-    await boss.createQueue(queue);
+    // Creating a queue creates a table: the owner's job (the app role may not).
+    await withOwnerBoss(ownerDatabaseUrl(), (owner) => owner.createQueue(queue));
     try {
       await boss.send(queue, { n: 1 });
       await boss.send(queue, { n: 2 });
@@ -112,7 +115,7 @@ describe("GET /metrics after serving traffic", () => {
       expect(sample(text, `modelpin_job_oldest_queued_seconds{queue="${queue}"}`)).toBeGreaterThan(0);
     } finally {
       await boss.purgeQueue(queue);
-      await boss.deleteQueue(queue);
+      await withOwnerBoss(ownerDatabaseUrl(), (owner) => owner.deleteQueue(queue));
     }
   });
 

@@ -1,11 +1,13 @@
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { deployMigrations, runSeed } from "@/lib/db/migrations";
 import { dropDatabase, ensureDatabase, withClient, withDatabaseName } from "@/lib/db/pg-admin";
+import { ownerDatabaseUrl } from "@/lib/testing/owner";
 import { DEV_USERS } from "./dev-users";
 
 /** `db:seed` in production creates no development sign-ins (their passwords are public), only the first admin when asked. */
 describe("db:seed (real PostgreSQL, a database of its own)", () => {
-  const url = withDatabaseName(inject("databaseUrl"), "modelpin_seed_production");
+  // Creating a database takes the owner role (the app role may not).
+  const url = withDatabaseName(ownerDatabaseUrl(), "modelpin_seed_production");
   afterAll(() => dropDatabase(url));
 
   it("in production: environments, no development sign-ins, the first admin from MODELPIN_ADMIN_EMAIL once", async () => {

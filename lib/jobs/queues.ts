@@ -1,0 +1,17 @@
+/**
+ * The job queues' names: the app's workers (lib/jobs/boss.ts) use them, and
+ * the migrate step creates them as the owner role (lib/db/jobs-schema.ts),
+ * since creating a pg-boss queue creates a table and the app role may not.
+ * A new queue only needs a line here.
+ *
+ * Not "server-only": the migration tooling (scripts, Playwright) imports this.
+ */
+export const QUEUES = {
+  comparisonRun: "comparison-run",
+  webhookDelivery: "webhook-delivery",
+  promotionExpiry: "promotion-expiry",
+  webhookRetention: "webhook-retention",
+} as const;
+
+/** pg-boss's schema in Modelpin's database. */
+export const JOBS_SCHEMA = "pgboss";
