@@ -11,6 +11,7 @@ import { withOwnerClient } from "@/lib/testing/owner";
 import { repoRoot } from "./database-url";
 import { deployMigrations } from "./migrations";
 import { withClient } from "./pg-admin";
+import { migrationRoleWarningAtStart } from "./role-check";
 import { APP_TABLE_EXCEPTIONS, appRoleFor, appRoleProblems } from "./roles";
 
 const appUrl = inject("databaseUrl");
@@ -100,6 +101,17 @@ describe.skipIf(appRole === undefined)("database roles (the app role, real Postg
     } finally {
       await withOwnerClient((c) => c.query(`DROP TABLE IF EXISTS ${table}`));
     }
+  });
+
+  it("the production start-up check warns in one line only when migrations run as the app's own role", async () => {
+    // Without MIGRATION_DATABASE_URL, the database is asked: the app role owns nothing, the owner (here a superuser) does.
+    expect(await migrationRoleWarningAtStart(appUrl, undefined)).toBeUndefined();
+    const asOwner = await migrationRoleWarningAtStart(ownerUrl, undefined);
+    expect(asOwner).toMatch(/^Warning: migrations run as DATABASE_URL's role .*MIGRATION_DATABASE_URL/);
+    expect(asOwner).not.toContain("\n");
+    // With it, the two URLs' roles are compared.
+    expect(await migrationRoleWarningAtStart(appUrl, ownerUrl)).toBeUndefined();
+    expect(await migrationRoleWarningAtStart(appUrl, appUrl)).toContain(appRole!);
   });
 
   it("the exceptions hold: audit_events is INSERT and SELECT only, the migration history is out of reach", async () => {
