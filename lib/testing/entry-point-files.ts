@@ -19,6 +19,7 @@ export const ROUTE_ALLOW = [
   /^app\/api\/openapi\.json\//, // the public API description
   /^app\/metrics\//, // metrics: its own bearer token
   /^app\/cli\.mjs\//, // the CLI download
+  /^app\/api\/\[\.\.\.path\]\//, // unknown API paths: a JSON 404, no data
 ];
 
 /** Server-action files that are not built with the action client: Auth.js sign-in and sign-out forms. */
