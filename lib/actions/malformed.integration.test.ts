@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { systemContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { createEnvironment } from "@/lib/environments/service";
+import { stopBoss } from "@/lib/jobs/boss";
 import { registerModel } from "@/lib/models/service";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
 import { createRequest } from "@/lib/promotions/service";
@@ -100,8 +101,9 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
+afterAll(async () => {
   session.user = null;
+  await stopBoss(); // started by the well-formed startComparisonRun at the end (its queue)
 });
 
 /** What a malformed call may answer: a validation error, or an expected error (its own code and message). */
