@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from "@/lib/audit/service";
 import { can } from "@/lib/auth/permissions";
 import { getRunReport } from "@/lib/compare/queries";
@@ -9,6 +10,7 @@ import { applyPinChange } from "@/lib/pins/service";
 import { parseInput } from "@/lib/validation";
 import { emitWebhookEvent, type WebhookEventType } from "@/lib/webhooks/emit";
 import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
+import { canonicalTexts, frozenHash, frozenMismatch, recordTampered, tamperedMessage, type FrozenFields } from "./frozen";
 import { evaluateGate, formatPct, gatePolicyOf, gateRules, type EvidenceRun } from "./gate";
 import {
   approveRequestSchema,
@@ -28,6 +30,9 @@ import {
  *
  * - A request is immutable once submitted: target, base pin version, frozen
  *   evidence (summary + SHA-256) and frozen policy. Decisions attach to it.
+ *   The database refuses changes to those columns (a trigger), and the
+ *   request's frozen hash (lib/promotions/frozen.ts) is recomputed at every
+ *   decision: a mismatch refuses it, with a `request.integrity_failed` event.
  * - Nobody decides their own request; each member decides once (unique per
  *   request and user); the approvals needed are the frozen policy's.
  * - Each decision locks the request row (SELECT … FOR UPDATE) first, so
@@ -71,26 +76,11 @@ export type RequestOutcome = {
   appliedVersion: number | null;
 };
 
-type LockedRequest = {
-  id: string;
-  number: number;
-  functionId: string;
-  environmentId: string;
-  targetModelRefId: string | null;
-  targetModelId: string | null;
-  baseVersion: number;
-  baseModelId: string | null;
-  reason: string;
-  evidenceRunId: string | null;
+type LockedRequest = FrozenFields & {
   evidenceSummary: unknown;
-  evidenceHash: string | null;
   policy: Policy;
-  approvalsRequired: number;
   status: RequestStatus;
-  requestedById: string | null;
-  requestedByLabel: string;
-  createdAt: Date;
-  expiresAt: Date | null;
+  requestHash: string;
 };
 
 type Names = { environment: { id: string; slug: string; name: string }; fn: { id: string; name: string }; target: string };
@@ -105,6 +95,7 @@ async function lockRequest(tx: Tx, id: string): Promise<LockedRequest> {
            target_model_ref_id::text AS "targetModelRefId", target_model_id AS "targetModelId",
            base_version AS "baseVersion", base_model_id AS "baseModelId", reason,
            evidence_run_id::text AS "evidenceRunId", evidence_summary AS "evidenceSummary", evidence_hash AS "evidenceHash",
+           evidence_summary::text AS "evidenceSummaryText", policy::text AS "policyText", request_hash AS "requestHash",
            policy, approvals_required AS "approvalsRequired", status, requested_by_id::text AS "requestedById",
            requested_by_label AS "requestedByLabel", created_at AS "createdAt", expires_at AS "expiresAt"
     FROM promotion_requests WHERE id = ${id}::uuid FOR UPDATE`;
@@ -202,6 +193,8 @@ async function markStale(tx: Tx, ctx: ServiceContext, r: LockedRequest, names: N
  * caller holds the request lock and has called lockPinForApply.
  */
 async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedRequest, names: Names, pinVersion: number, approvals: number): Promise<RequestOutcome> {
+  // The row as stored, hashed once more right before the pin moves (this transaction holds its lock).
+  if (tampering(await lockRequest(tx, r.id))) throw new ConflictError(tamperedMessage(r.number));
   if (pinVersion !== r.baseVersion) {
     const reason = staleReason(names, r.baseVersion, pinVersion);
     await markStale(tx, ctx, r, names, reason, pinVersion);
@@ -392,16 +385,45 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
       maxErrorPct: environment.maxErrorPct,
       gateLowerBound: environment.gateLowerBound,
     };
-    const created = await tx.promotionRequest.create({
+    // The whole request, as PostgreSQL will store it, and its frozen hash (lib/promotions/frozen.ts).
+    const [{ number }] = (await tx.$queryRaw<{ number: number }[]>`
+      SELECT nextval(pg_get_serial_sequence('promotion_requests', 'number'))::int AS number`) as [{ number: number }];
+    const texts = await canonicalTexts(tx, {
+      environmentId: environment.id,
+      targetModelRefId: target?.id ?? null,
+      evidenceRunId: summary ? evidence!.run.id : null,
+      requestedById: ctx.actor.id,
+      policy,
+      evidenceSummary: summary,
+    });
+    const frozen: FrozenFields = {
+      ...texts,
+      id: randomUUID(),
+      number,
+      functionId: fn.id,
+      targetModelId: target?.modelId ?? null,
+      baseVersion,
+      baseModelId: base?.modelId ?? null,
+      reason: input.reason,
+      evidenceHash: hash,
+      approvalsRequired: policy.approvalsRequired,
+      requestedByLabel: ctx.actor.label,
+      createdAt: now,
+      expiresAt: policy.requestExpiryHours ? new Date(now.getTime() + policy.requestExpiryHours * 3600_000) : null,
+    };
+    const requestHash = frozenHash(frozen);
+    await tx.promotionRequest.create({
       data: {
+        id: frozen.id,
+        number,
         functionId: fn.id,
         environmentId: environment.id,
         targetModelRefId: target?.id ?? null,
-        targetModelId: target?.modelId ?? null,
+        targetModelId: frozen.targetModelId,
         baseVersion,
-        baseModelId: base?.modelId ?? null,
+        baseModelId: frozen.baseModelId,
         reason: input.reason,
-        evidenceRunId: summary ? evidence!.run.id : null,
+        evidenceRunId: frozen.evidenceRunId,
         evidenceSummary: summary ?? undefined,
         evidenceHash: hash,
         policy,
@@ -410,31 +432,12 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         requestedById: ctx.actor.id,
         requestedByLabel: ctx.actor.label,
         createdAt: now,
-        expiresAt: policy.requestExpiryHours ? new Date(now.getTime() + policy.requestExpiryHours * 3600_000) : null,
+        expiresAt: frozen.expiresAt,
+        requestHash,
       },
-      select: { id: true, number: true, createdAt: true, expiresAt: true },
+      select: { id: true },
     });
-    const r: LockedRequest = {
-      id: created.id,
-      number: created.number,
-      functionId: fn.id,
-      environmentId: environment.id,
-      targetModelRefId: target?.id ?? null,
-      targetModelId: target?.modelId ?? null,
-      baseVersion,
-      baseModelId: base?.modelId ?? null,
-      reason: input.reason,
-      evidenceRunId: summary ? evidence!.run.id : null,
-      evidenceSummary: summary,
-      evidenceHash: hash,
-      policy,
-      approvalsRequired: policy.approvalsRequired,
-      status: "pending",
-      requestedById: ctx.actor.id,
-      requestedByLabel: ctx.actor.label,
-      createdAt: created.createdAt,
-      expiresAt: created.expiresAt,
-    };
+    const r: LockedRequest = { ...frozen, evidenceSummary: summary, policy, status: "pending", requestHash };
     const names: Names = { environment: { id: environment.id, slug: environment.slug, name: environment.name }, fn, target: targetText };
     await record(tx, ctx, r, names, {
       action: "request.opened",
@@ -445,7 +448,8 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         base: { version: baseVersion, modelId: base?.modelId ?? null, nickname: base?.nickname ?? null },
         evidence: summary ? { runId: summary.runId, agreement: summary.agreement.rate, n: summary.agreement.n, hash } : null,
         policy,
-        expiresAt: created.expiresAt?.toISOString() ?? null,
+        expiresAt: frozen.expiresAt?.toISOString() ?? null,
+        requestHash,
       },
       reason: input.reason,
     });
@@ -464,25 +468,36 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
 // ---------------------------------------------------------------------------
 // Decide
 
-type Decided = { kind: "done"; outcome: RequestOutcome } | { kind: "expired"; number: number; expiresAt: Date };
+/** How a decision's transaction ended; "expired" and "refused" commit their audit event, then throw. */
+type Decided = { kind: "done"; outcome: RequestOutcome } | { kind: "expired"; number: number; expiresAt: Date } | { kind: "refused"; message: string };
+
+/** The frozen hash and the evidence hash, recomputed from the locked row: null when both hold. */
+function tampering(r: LockedRequest): { stored: string; actual: string } | null {
+  const mismatch = frozenMismatch(r);
+  if (mismatch) return mismatch;
+  if (r.evidenceSummary !== null && evidenceHash(r.evidenceSummary) !== r.evidenceHash) {
+    return { stored: r.evidenceHash ?? "(none)", actual: evidenceHash(r.evidenceSummary) };
+  }
+  return null;
+}
 
 /** Shared start of approve and reject: lock, then the rules every decision obeys. */
-async function beginDecision(tx: Tx, ctx: ServiceContext, requestId: string, now: Date): Promise<{ r: LockedRequest; expired: boolean }> {
+async function beginDecision(tx: Tx, ctx: ServiceContext, requestId: string, now: Date, decision: "approve" | "reject"): Promise<{ r: LockedRequest; stop: Decided | null }> {
   const r = await lockRequest(tx, requestId);
   if (r.requestedById !== null && r.requestedById === ctx.actor.id) {
     throw new ForbiddenError("You made this request, so you cannot decide it: someone else must approve or reject it. You can cancel it.");
   }
   if (r.status !== "pending") throw new ConflictError(closedMessage(r));
+  // Before anything else is read from the row (its expiry included): a changed request is decided on nothing.
+  const mismatch = tampering(r);
+  if (mismatch) return { r, stop: { kind: "refused", message: await recordTampered(tx, ctx, r, decision, mismatch) } };
   if (isExpired(r, now)) {
     await markExpired(tx, { actor: SYSTEM_ACTOR, requestId: ctx.requestId }, r, now);
-    return { r, expired: true };
-  }
-  if (r.evidenceSummary !== null && evidenceHash(r.evidenceSummary) !== r.evidenceHash) {
-    throw new ConflictError(`The evidence of request #${r.number} no longer matches its recorded hash; it cannot be decided. Ask for a new request.`);
+    return { r, stop: { kind: "expired", number: r.number, expiresAt: r.expiresAt! } };
   }
   const mine = await tx.promotionDecision.findUnique({ where: { requestId_userId: { requestId: r.id, userId: ctx.actor.id! } }, select: { decision: true } });
   if (mine) throw new ConflictError(alreadyDecided(mine.decision));
-  return { r, expired: false };
+  return { r, stop: null };
 }
 
 function alreadyDecided(decision: string): string {
@@ -505,6 +520,7 @@ function requireMember(ctx: ServiceContext) {
 
 async function finishDecision(work: () => Promise<Decided>): Promise<RequestOutcome> {
   const result = await work();
+  if (result.kind === "refused") throw new ConflictError(result.message);
   if (result.kind === "expired") {
     throw new ConflictError(
       `Request #${result.number} expired at ${result.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC and can no longer be decided. It is now marked expired.`,
@@ -524,8 +540,8 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
   return finishDecision(() =>
     prisma.$transaction(async (tx): Promise<Decided> => {
       const now = new Date();
-      const { r, expired } = await beginDecision(tx, ctx, input.requestId, now);
-      if (expired) return { kind: "expired", number: r.number, expiresAt: r.expiresAt! };
+      const { r, stop } = await beginDecision(tx, ctx, input.requestId, now, "approve");
+      if (stop) return stop;
       await insertDecision(tx, ctx, r, "approve", input.comment);
       const approvals = await countApprovals(tx, r.id);
       const last = approvals >= r.approvalsRequired;
@@ -545,6 +561,7 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
           targetModelId: r.targetModelId,
           baseVersion: r.baseVersion,
           evidenceHash: r.evidenceHash,
+          requestHash: r.requestHash,
           comment: input.comment || null,
         },
         reason: input.comment || null,
@@ -573,8 +590,8 @@ export async function rejectRequest(ctx: ServiceContext, raw: RejectRequestInput
   return finishDecision(() =>
     prisma.$transaction(async (tx): Promise<Decided> => {
       const now = new Date();
-      const { r, expired } = await beginDecision(tx, ctx, input.requestId, now);
-      if (expired) return { kind: "expired", number: r.number, expiresAt: r.expiresAt! };
+      const { r, stop } = await beginDecision(tx, ctx, input.requestId, now, "reject");
+      if (stop) return stop;
       await insertDecision(tx, ctx, r, "reject", input.comment);
       const approvals = await countApprovals(tx, r.id);
       const names = await loadNames(tx, r);
@@ -619,6 +636,7 @@ export async function cancelRequest(ctx: ServiceContext, raw: CancelRequestInput
     await record(tx, ctx, r, names, { action: "request.cancelled", before: { status: "pending" }, after: { status: "cancelled", byRequester: own }, reason });
     return { kind: "done", outcome: outcome(r, "cancelled", await countApprovals(tx, r.id), `Cancelled request #${r.number}.`) };
   }, TX);
+  if (result.kind === "refused") throw new ConflictError(result.message);
   if (result.kind === "expired") throw new ConflictError(`Request #${result.number} had already expired; it is now marked expired.`);
   return result.outcome;
 }
