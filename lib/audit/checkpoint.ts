@@ -1,5 +1,6 @@
 import "server-only";
 import { prisma, type Tx } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
@@ -93,10 +94,10 @@ export async function runDueCheckpoint(now: Date = new Date(), intervalSeconds: 
  * the head is unsigned; sign it by appending `audit.anchored` (the append
  * signs the head it extends when that head is adoptable, lib/audit/head.ts).
  */
-export async function anchorUnsignedHead(): Promise<boolean> {
-  const head = await readHead(prisma);
+export async function anchorUnsignedHead(db: PrismaClient = prisma): Promise<boolean> {
+  const head = await readHead(db);
   if (!head || head.hmac !== null) return false;
-  return prisma.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     const locked = await lockHead(tx);
     if (locked.hmac !== null) return false;
     if (!(await unsignedHeadAdoptable(tx, locked))) {
