@@ -5,7 +5,7 @@ import { env } from "@/lib/env";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
-import { headSignatureOk, latestCheckpoint, lockHead, readHead, unsignedHeadAdoptable, type ChainHead } from "./head";
+import { headSignatureOk, latestCheckpoint, lockHead, readHead, signHead, unsignedHeadAdoptable, writeHead, type ChainHead } from "./head";
 import { SYSTEM_ACTOR, appendAuditEvent } from "./service";
 
 /**
@@ -73,7 +73,7 @@ export async function recordCheckpoint(tx: Tx, kind: CheckpointKind, reason: str
 
 /**
  * The scheduled step: signs a head a migration built (first start after an
- * upgrade, with an `audit.anchored` event), then records a checkpoint when
+ * upgrade, with an `audit.anchored` event; silently for a new, empty log), then records a checkpoint when
  * the latest one is older than the interval (or there is none).
  */
 export async function runDueCheckpoint(now: Date = new Date(), intervalSeconds: number = env().MODELPIN_AUDIT_CHECKPOINT_SECONDS): Promise<CheckpointPayload | null> {
@@ -100,6 +100,11 @@ export async function anchorUnsignedHead(db: PrismaClient = prisma): Promise<boo
   return db.$transaction(async (tx) => {
     const locked = await lockHead(tx);
     if (locked.hmac !== null) return false;
+    if (locked.count === 0n && (await unsignedHeadAdoptable(tx, locked))) {
+      // A new installation: nothing to anchor yet, so no event; just sign the empty head.
+      await writeHead(tx, locked, signHead(locked));
+      return true;
+    }
     if (!(await unsignedHeadAdoptable(tx, locked))) {
       logger.error("the audit head is unsigned and does not match the chain (or checkpoints exist): not signed; run npm run audit:verify");
       return false;
