@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { withDatabase } from "@/lib/db/database-url";
+import { outsideCheckpointSchema } from "@/lib/audit/schemas";
 import { UsageError, parseOptions } from "./audit-args";
 
 const USAGE = `Usage: npm run audit:verify [-- --checkpoint <file.json>]
@@ -15,20 +16,28 @@ Checks the audit log: every event's hash and link, the signed head, the latest
 recorded checkpoint, and (with --checkpoint) a checkpoint kept outside Modelpin:
 the JSON body of an audit.checkpoint webhook, or its "data".`;
 
+function readCheckpointFile(file: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`Cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const parsed = outsideCheckpointSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new UsageError(`${file} is not an audit.checkpoint body: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"} ${i.message}`).join("; ")}`);
+  }
+  return parsed.data;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2), ["--checkpoint"]);
   if (options === "help") {
     console.log(USAGE);
     return 0;
   }
-  const { outsideCheckpointSchema } = await import("@/lib/audit/schemas");
   const file = options["--checkpoint"];
-  let outside;
-  if (file) {
-    const parsed = outsideCheckpointSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-    if (!parsed.success) throw new UsageError(`${file} is not an audit.checkpoint body: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
-    outside = parsed.data;
-  }
+  const outside = file ? readCheckpointFile(file) : undefined;
   return withDatabase(async (url) => {
     process.env.DATABASE_URL = url;
     const { disconnectPrisma } = await import("@/lib/db/client");
@@ -55,5 +64,5 @@ main()
   .then((code) => process.exit(code))
   .catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
-    process.exit(e instanceof UsageError || e instanceof SyntaxError ? 1 : 2);
+    process.exit(e instanceof UsageError ? 1 : 2);
   });
