@@ -10,7 +10,7 @@ export function parseOptions(argv: string[], allowed: readonly string[]): Record
     const eq = raw.indexOf("=");
     const flag = eq === -1 ? raw : raw.slice(0, eq);
     if (!allowed.includes(flag)) throw new UsageError(`Unknown option "${flag}".`);
-    let value = eq === -1 ? argv[i + 1] : raw.slice(eq + 1);
+    const value = eq === -1 ? argv[i + 1] : raw.slice(eq + 1);
     if (eq === -1) {
       if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
       i++;
