@@ -1,4 +1,4 @@
-/** The options of `audit:verify` and `audit:reanchor`: `--name value` or `--name=value`, each at most once. */
+/** What `audit:verify` and `audit:reanchor` share: options (`--name value` or `--name=value`, each at most once), the database, the exit code. */
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[], allowed: readonly string[]): Record<string, string> | "help" {
@@ -19,4 +19,31 @@ export function parseOptions(argv: string[], allowed: readonly string[]): Record
     values[flag] = value!;
   }
   return values;
+}
+
+/**
+ * Runs `fn` against DATABASE_URL (or the embedded development database) with
+ * the app's Prisma client, disconnecting afterwards.
+ */
+export async function withAppDatabase(fn: () => Promise<number>): Promise<number> {
+  const { withDatabase } = await import("@/lib/db/database-url");
+  return withDatabase(async (url) => {
+    process.env.DATABASE_URL = url;
+    const { disconnectPrisma } = await import("@/lib/db/client");
+    try {
+      return await fn();
+    } finally {
+      await disconnectPrisma();
+    }
+  });
+}
+
+/** Exits with main's code; a UsageError prints its message and exits 1, anything else 2. */
+export function exitWith(main: () => Promise<number>): void {
+  main()
+    .then((code) => process.exit(code))
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(e instanceof UsageError ? 1 : 2);
+    });
 }

@@ -6,8 +6,7 @@
  * `reanchor` checkpoint to webhooks. Exit 0 done; 1 refused; 2 unexpected.
  */
 import { userInfo } from "node:os";
-import { withDatabase } from "@/lib/db/database-url";
-import { UsageError, parseOptions } from "./audit-args";
+import { UsageError, exitWith, parseOptions, withAppDatabase } from "./audit-args";
 
 const USAGE = `Usage: npm run audit:reanchor -- --reason "<why>"
 
@@ -22,9 +21,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!options["--reason"]) throw new UsageError(`--reason is required.\n\n${USAGE}`);
-  return withDatabase(async (url) => {
-    process.env.DATABASE_URL = url;
-    const { disconnectPrisma } = await import("@/lib/db/client");
+  return withAppDatabase(async () => {
     const { systemContext } = await import("@/lib/context");
     const { reanchorAuditChain } = await import("@/lib/audit/reanchor");
     const { isExpectedError } = await import("@/lib/errors");
@@ -38,15 +35,8 @@ async function main(): Promise<number> {
       if (!isExpectedError(e)) throw e;
       console.log(`refused: ${e.message}`);
       return 1;
-    } finally {
-      await disconnectPrisma();
     }
   });
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(e instanceof UsageError ? 1 : 2);
-  });
+exitWith(main);

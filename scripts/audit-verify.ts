@@ -6,9 +6,8 @@
  * the problem (exit 1); 2 for anything unexpected.
  */
 import { readFileSync } from "node:fs";
-import { withDatabase } from "@/lib/db/database-url";
 import { outsideCheckpointSchema } from "@/lib/audit/schemas";
-import { UsageError, parseOptions } from "./audit-args";
+import { UsageError, exitWith, parseOptions, withAppDatabase } from "./audit-args";
 
 const USAGE = `Usage: npm run audit:verify [-- --checkpoint <file.json>]
 
@@ -38,31 +37,20 @@ async function main(): Promise<number> {
   }
   const file = options["--checkpoint"];
   const outside = file ? readCheckpointFile(file) : undefined;
-  return withDatabase(async (url) => {
-    process.env.DATABASE_URL = url;
-    const { disconnectPrisma } = await import("@/lib/db/client");
+  return withAppDatabase(async () => {
     const { verifyAuditLog } = await import("@/lib/audit/verify");
-    try {
-      const result = await verifyAuditLog({ outside });
-      if (result.ok) {
-        const checkpoint = result.checkpoint ? `; latest checkpoint ${result.checkpoint.at} (${result.checkpoint.count} events)` : "; no checkpoint recorded yet";
-        const given = result.outside ? `; the checkpoint given (${result.outside.at}, ${result.outside.count} events) matches` : "";
-        console.log(`ok ${result.count} events${checkpoint}${given}`);
-        if (result.note) console.log(result.note);
-        return 0;
-      }
-      const where = result.brokenAt ? ` at event ${result.brokenAt}` : "";
-      console.log(`broken${where} (after ${result.count} good events): ${result.problem}`);
-      return 1;
-    } finally {
-      await disconnectPrisma();
+    const result = await verifyAuditLog({ outside });
+    if (result.ok) {
+      const checkpoint = result.checkpoint ? `; latest checkpoint ${result.checkpoint.at} (${result.checkpoint.count} events)` : "; no checkpoint recorded yet";
+      const given = result.outside ? `; the checkpoint given (${result.outside.at}, ${result.outside.count} events) matches` : "";
+      console.log(`ok ${result.count} events${checkpoint}${given}`);
+      if (result.note) console.log(result.note);
+      return 0;
     }
+    const where = result.brokenAt ? ` at event ${result.brokenAt}` : "";
+    console.log(`broken${where} (after ${result.count} good events): ${result.problem}`);
+    return 1;
   });
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(e instanceof UsageError ? 1 : 2);
-  });
+exitWith(main);
