@@ -12,18 +12,19 @@ export type ChainWalk =
 export const shortHash = (hash: string) => `${hash.slice(0, 12)}…`;
 
 /**
- * Walks the whole chain in id order, checking each link: the event hashes to
- * what it stores and names the previous event's hash. Returns the chain's end,
- * and the event at each of `positions` (event counts) the walk passed, or the
- * first broken link.
+ * Walks the whole chain in id order (or on from `from`, an end an earlier walk
+ * checked), checking each link: the event hashes to what it stores and names
+ * the previous event's hash. Returns the chain's end, and the event at each of
+ * `positions` (event counts) the walk passed, or the first broken link.
  */
-export async function walkChain(db: ChainDb, positions: readonly bigint[] = [], batchSize = 5000): Promise<ChainWalk> {
+export async function walkChain(db: ChainDb, positions: readonly bigint[] = [], batchSize = 5000, from: ChainHead | null = null): Promise<ChainWalk> {
   const atPosition = new Map<bigint, { id: bigint; hash: string }>();
   const wanted = new Set(positions);
-  let prev = GENESIS_HASH;
-  let count = 0n;
-  let lastId: bigint | null = null;
-  let cursor: bigint | undefined;
+  // From the start, or on from an end an earlier walk checked.
+  let prev = from?.lastHash ?? GENESIS_HASH;
+  let count = from?.count ?? 0n;
+  let lastId: bigint | null = from?.lastId ?? null;
+  let cursor: bigint | undefined = lastId ?? undefined;
   for (;;) {
     const rows = await db.auditEvent.findMany({ where: cursor === undefined ? {} : { id: { gt: cursor } }, orderBy: { id: "asc" }, take: batchSize });
     for (const row of rows) {
