@@ -34,12 +34,15 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "request.applied", label: "Promotion applied" },
   { action: "request.stale", label: "Promotion stale (pin moved)" },
   { action: "request.expired", label: "Promotion expired" },
+  { action: "request.integrity_failed", label: "Promotion refused: request changed outside Modelpin" },
   { action: "webhook.created", label: "Webhook added" },
   { action: "webhook.updated", label: "Webhook edited" },
   { action: "webhook.deleted", label: "Webhook deleted" },
   { action: "webhook.secret_revealed", label: "Webhook secret revealed" },
   { action: "token.created", label: "API token created" },
   { action: "token.revoked", label: "API token revoked" },
+  { action: "audit.anchored", label: "Audit chain anchored (head signed)" },
+  { action: "audit.reanchored", label: "Audit chain re-anchored" },
 ];
 
 export function actionLabel(action: string): string {

@@ -21,6 +21,7 @@ export const QUEUES = {
   webhookDelivery: "webhook-delivery",
   promotionExpiry: "promotion-expiry",
   webhookRetention: "webhook-retention",
+  auditCheckpoint: "audit-checkpoint",
 } as const;
 
 export const JOBS_POOL_MAX = 10;
