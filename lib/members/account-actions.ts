@@ -1,0 +1,37 @@
+"use server";
+
+import { actionClient } from "@/lib/actions/safe-action";
+import { unstable_update } from "@/lib/auth/auth";
+import { deviceKey, rememberDevice } from "@/lib/auth/known-device";
+import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "@/lib/auth/request-context";
+import { getSignedInMember } from "@/lib/auth/session";
+import { userContext } from "@/lib/context";
+import { env } from "@/lib/env";
+import { UnauthorizedError } from "@/lib/errors";
+import { changeOwnPassword } from "./passwords";
+import { changePasswordSchema } from "./schemas";
+
+/**
+ * The account page's client: like `authedActionClient`, but it also serves a
+ * member who must still replace a one-time password (every other action
+ * refuses them until they have).
+ */
+const accountActionClient = actionClient.use(async ({ next, ctx }) => {
+  const member = await getSignedInMember();
+  if (!member) throw new UnauthorizedError("Your session has ended. Sign in again.");
+  return next({ ctx: { member, service: userContext(member, ctx.requestId) } });
+});
+
+/**
+ * The account page's password change. Every other session of the member ends
+ * (new epoch); this one moves to the new epoch and stays signed in, and this
+ * browser stays a known device for the sign-in throttle.
+ */
+export const changeOwnPasswordAction = accountActionClient.inputSchema(changePasswordSchema).action(async ({ parsedInput, ctx }) => {
+  const address = await requestClientAddress();
+  const { sessionEpoch } = await changeOwnPassword(ctx.service, parsedInput, { address });
+  await unstable_update({ epoch: sessionEpoch });
+  const member = { id: ctx.member.id, sessionEpoch };
+  await writeKnownDeviceCookie(rememberDevice(await readKnownDeviceCookie(), member, deviceKey(env().AUTH_SECRET)));
+  return { changed: true, wasOneTime: ctx.member.mustChangePassword };
+});
