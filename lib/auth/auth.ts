@@ -1,9 +1,10 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { env } from "@/lib/env";
-import { getMemberSessionBySubject, getSessionEpoch } from "@/lib/members/queries";
+import { getMemberSessionBySubject } from "@/lib/members/queries";
 import { signInWithSso } from "@/lib/members/sso";
 import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "./request-context";
 import { signInWithPassword } from "./sign-in";
@@ -16,6 +17,8 @@ declare module "next-auth" {
   interface Session {
     /** The epoch this session was issued under; a password change or reset replaces the member's. */
     epoch?: string;
+    /** A random id per sign-in: the session that changes its own password is kept by it. */
+    sid?: string;
   }
 }
 
@@ -87,27 +90,24 @@ function buildConfig(): NextAuthConfig {
         const result = await signInWithSso({ ...(profile ?? {}), sub: account.providerAccountId });
         return result.status === "ok" ? true : `/signin?error=${result.reason}`;
       },
-      async jwt({ token, user, account, trigger, session }) {
+      async jwt({ token, user, account }) {
+        // At sign-in only: the member, the epoch the session starts under (lib/auth/session.ts) and a fresh session id.
         if (account?.provider === "oidc") {
           const member = await getMemberSessionBySubject(account.providerAccountId);
-          if (member) Object.assign(token, { uid: member.id, epoch: member.sessionEpoch });
+          if (member) Object.assign(token, { uid: member.id, epoch: member.sessionEpoch, sid: randomUUID() });
         } else if (user?.id) {
-          Object.assign(token, { uid: user.id, epoch: user.sessionEpoch });
-        } else if (trigger === "update" && typeof token.uid === "string") {
-          // After its own password change a session moves to the new epoch (lib/members/account-actions.ts).
-          // The new epoch is random and only that action knows it: other sessions cannot follow.
-          const epoch = (session as { epoch?: unknown } | undefined)?.epoch;
-          if (typeof epoch === "string" && epoch === (await getSessionEpoch(token.uid))) token.epoch = epoch;
+          Object.assign(token, { uid: user.id, epoch: user.sessionEpoch, sid: randomUUID() });
         }
         return token;
       },
       session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
         if (typeof token.epoch === "string") session.epoch = token.epoch;
+        if (typeof token.sid === "string") session.sid = token.sid;
         return session;
       },
     },
   };
 }
 
-export const { handlers, auth, signIn, signOut, unstable_update } = NextAuth(() => buildConfig());
+export const { handlers, auth, signIn, signOut } = NextAuth(() => buildConfig());

@@ -9,16 +9,17 @@ export type SessionUser = { id: string; email: string; name: string; role: RoleN
 
 /**
  * The member of this request's session, or null: the session must carry the
- * member's current epoch (a password change or reset ends the others) and the
- * member must be active. Reads the database once per request. Includes members
+ * member's current epoch, or be the one that changed its own password (a
+ * password change or reset ends the others), and the member must be active. Reads the database once per request. Includes members
  * who still have to replace a one-time password; only the account page serves them.
  */
 export const getSignedInMember = cache(async (): Promise<SignedInMember | null> => {
   const session = await auth();
   const id = session?.user?.id;
   const epoch = session?.epoch;
-  if (!id || !epoch) return null;
-  return getActiveUserById(id, epoch);
+  const sid = session?.sid;
+  if (!id || !epoch || !sid) return null;
+  return getActiveUserById(id, { epoch, sid });
 });
 
 function toSessionUser(m: SignedInMember): SessionUser {

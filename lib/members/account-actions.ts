@@ -1,7 +1,6 @@
 "use server";
 
 import { actionClient } from "@/lib/actions/safe-action";
-import { unstable_update } from "@/lib/auth/auth";
 import { deviceKey, rememberDevice } from "@/lib/auth/known-device";
 import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "@/lib/auth/request-context";
 import { getSignedInMember } from "@/lib/auth/session";
@@ -24,13 +23,12 @@ const accountActionClient = actionClient.use(async ({ next, ctx }) => {
 
 /**
  * The account page's password change. Every other session of the member ends
- * (new epoch); this one moves to the new epoch and stays signed in, and this
- * browser stays a known device for the sign-in throttle.
+ * (new epoch); this one is kept and stays signed in, and this browser stays a
+ * known device for the sign-in throttle.
  */
 export const changeOwnPasswordAction = accountActionClient.inputSchema(changePasswordSchema).action(async ({ parsedInput, ctx }) => {
   const address = await requestClientAddress();
-  const { sessionEpoch } = await changeOwnPassword(ctx.service, parsedInput, { address });
-  await unstable_update({ epoch: sessionEpoch });
+  const { sessionEpoch } = await changeOwnPassword(ctx.service, parsedInput, { address, sessionId: ctx.member.sessionId });
   const member = { id: ctx.member.id, sessionEpoch };
   await writeKnownDeviceCookie(rememberDevice(await readKnownDeviceCookie(), member, deviceKey(env().AUTH_SECRET)));
   return { changed: true, wasOneTime: ctx.member.mustChangePassword };

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { signInWithPassword, type SignInDeps } from "@/lib/auth/sign-in";
 import { verifyPassword } from "@/lib/auth/password";
@@ -29,8 +30,10 @@ async function member(prefix: string, role: Role = "editor") {
   return { ...m, email: e, role, sessionEpoch };
 }
 const signIn = (e: string, password: string) => signInWithPassword({ email: e, password, address: `203.0.113.${Math.floor(Math.random() * 250) + 1}` }, deps);
-const change = (u: { id: string; role: Role; email: string }, input: { currentPassword: string; newPassword: string; confirmPassword: string }) =>
-  changeOwnPassword(as(u), input, here);
+type Input = { currentPassword: string; newPassword: string; confirmPassword: string };
+const change = (u: { id: string; role: Role; email: string }, input: Input, sessionId?: string) => changeOwnPassword(as(u), input, { ...here, sessionId });
+/** What lib/auth/session.ts asks for a session: its member, epoch and session id. */
+const session = (id: string, epoch: string, sid: string) => getActiveUserById(id, { epoch, sid });
 
 afterAll(async () => {
   await disconnectPrisma();
@@ -51,13 +54,16 @@ describe("password changes (real PostgreSQL)", () => {
     expect((await signIn(m.email, OLD)).status).toBe("ok");
   });
 
-  it("a change ends the member's other sessions (new epoch), and only the new password signs in", async () => {
+  it("a change ends the member's other sessions (new epoch) but keeps its own, and only the new password signs in", async () => {
     const m = await member("change");
-    expect(await getActiveUserById(m.id, m.sessionEpoch)).toMatchObject({ id: m.id, mustChangePassword: false });
-    const { sessionEpoch } = await change(m, { currentPassword: OLD, newPassword: NEW, confirmPassword: NEW });
+    const [mine, other] = [randomUUID(), randomUUID()];
+    expect(await session(m.id, m.sessionEpoch, mine)).toMatchObject({ id: m.id, mustChangePassword: false, sessionId: mine });
+    expect(await session(m.id, m.sessionEpoch, other)).toMatchObject({ id: m.id });
+    const { sessionEpoch } = await change(m, { currentPassword: OLD, newPassword: NEW, confirmPassword: NEW }, mine);
     expect(sessionEpoch).not.toBe(m.sessionEpoch);
-    expect(await getActiveUserById(m.id, m.sessionEpoch)).toBeNull(); // every session issued before
-    expect(await getActiveUserById(m.id, sessionEpoch)).toMatchObject({ id: m.id }); // the session that changed it moves here
+    expect(await session(m.id, m.sessionEpoch, other)).toBeNull(); // every other session issued before
+    expect(await session(m.id, m.sessionEpoch, mine)).toMatchObject({ id: m.id }); // the one that changed it stays
+    expect(await session(m.id, sessionEpoch, randomUUID())).toMatchObject({ id: m.id }); // sign-ins from now on
     expect((await signIn(m.email, OLD)).status).toBe("wrong");
     expect(await signIn(m.email, NEW)).toMatchObject({ status: "ok", user: { id: m.id, sessionEpoch } });
     const event = await prisma.auditEvent.findFirst({ where: { targetId: m.id, action: "member.password_changed" } });
@@ -82,17 +88,21 @@ describe("one-time passwords (real PostgreSQL)", () => {
   it("an admin sets one: old password and sessions end, the member signs in with it and must change it", async () => {
     const admin = await member("admin", "admin");
     const m = await member("forgot");
+    const kept = randomUUID();
+    const { sessionEpoch: changedEpoch } = await change(m, { currentPassword: OLD, newPassword: NEW, confirmPassword: NEW }, kept);
     const { password, email: shownFor } = await setOneTimePassword(as(admin), { userId: m.id });
     expect(shownFor).toBe(m.email);
     expect(password).toMatch(/^[A-Za-z2-9]{4}(-[A-Za-z2-9]{4}){3}$/);
-    expect(await getActiveUserById(m.id, m.sessionEpoch)).toBeNull();
-    expect((await signIn(m.email, OLD)).status).toBe("wrong");
+    expect(await session(m.id, m.sessionEpoch, kept)).toBeNull(); // even the session kept by the member's own change
+    expect(await session(m.id, changedEpoch, randomUUID())).toBeNull();
+    expect((await signIn(m.email, NEW)).status).toBe("wrong");
     const signedIn = await signIn(m.email, password);
     if (signedIn.status !== "ok") throw new Error("expected a sign-in with the one-time password");
-    expect(await getActiveUserById(m.id, signedIn.user.sessionEpoch)).toMatchObject({ mustChangePassword: true });
+    const sid = randomUUID();
+    expect(await session(m.id, signedIn.user.sessionEpoch, sid)).toMatchObject({ mustChangePassword: true });
 
-    const { sessionEpoch } = await change(m, { currentPassword: password, newPassword: NEW, confirmPassword: NEW });
-    expect(await getActiveUserById(m.id, sessionEpoch)).toMatchObject({ mustChangePassword: false });
+    await change(m, { currentPassword: password, newPassword: `${NEW}-2`, confirmPassword: `${NEW}-2` }, sid);
+    expect(await session(m.id, signedIn.user.sessionEpoch, sid)).toMatchObject({ mustChangePassword: false });
     const event = await prisma.auditEvent.findFirst({ where: { targetId: m.id, action: "member.password_reset" } });
     expect(event).toMatchObject({ actorId: admin.id, after: { oneTimePassword: true, mustChangePassword: true, otherSessionsEnded: true } });
     expect(JSON.stringify([event?.before, event?.after, event?.reason])).not.toContain(password);

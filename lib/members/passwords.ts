@@ -14,8 +14,8 @@ import type { PasswordCheck } from "./service";
 /**
  * Password changes (the account page) and one-time passwords (admins, on the
  * Members page). Both replace the member's session epoch, which ends every
- * session issued under the old one (lib/auth/session.ts); the action that
- * changed its own password moves its session to the new epoch.
+ * session issued under the old one (lib/auth/session.ts); a member's own change
+ * keeps the session that made it (by its session id).
  */
 
 export const SSO_ONLY_MESSAGE =
@@ -25,7 +25,7 @@ export const SSO_ONLY_MESSAGE =
 export async function changeOwnPassword(
   ctx: ServiceContext,
   raw: ChangePasswordInput,
-  options: { address: string; check?: PasswordCheck },
+  options: { address: string; sessionId?: string; check?: PasswordCheck },
 ): Promise<{ sessionEpoch: string }> {
   const input = parseInput(changePasswordSchema, raw);
   const userId = ctx.actor.id;
@@ -51,7 +51,10 @@ export async function changeOwnPassword(
   const passwordHash = await hashPassword(input.newPassword);
   const sessionEpoch = randomUUID();
   await prisma.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionEpoch, mustChangePassword: false } });
+    await tx.user.update({
+      where: { id: user.id },
+      data: { passwordHash, sessionEpoch, keptSessionId: options.sessionId ?? null, mustChangePassword: false },
+    });
     await appendAuditEvent(tx, {
       actor: ctx.actor,
       action: "member.password_changed",
@@ -81,7 +84,7 @@ export async function setOneTimePassword(ctx: ServiceContext, raw: { userId: str
     if (!target.passwordHash) {
       throw new ConflictError(`${target.name} signs in with single sign-on and has no Modelpin password to reset.`);
     }
-    await tx.user.update({ where: { id: target.id }, data: { passwordHash, mustChangePassword: true, sessionEpoch: randomUUID() } });
+    await tx.user.update({ where: { id: target.id }, data: { passwordHash, mustChangePassword: true, sessionEpoch: randomUUID(), keptSessionId: null } });
     await appendAuditEvent(tx, {
       actor: ctx.actor,
       action: "member.password_reset",

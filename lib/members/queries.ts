@@ -26,26 +26,26 @@ export type SignedInMember = {
   active: true;
   /** An admin set a one-time password: pages send the member to /account until they choose their own. */
   mustChangePassword: boolean;
+  /** This session's id (lib/auth/auth.ts). */
+  sessionId: string;
 };
 
 const UUID = /^[0-9a-f-]{36}$/i;
 
-/** The member of a session: active, and the session issued under their current epoch (a password change replaces it). */
-export async function getActiveUserById(id: string, sessionEpoch: string): Promise<SignedInMember | null> {
-  if (!UUID.test(id) || !UUID.test(sessionEpoch)) return null;
+/**
+ * The member of a session: active, and the session issued under their current
+ * epoch, or the one session that changed its own password since (kept by its id).
+ * A password change or reset replaces the epoch, which ends every other session.
+ */
+export async function getActiveUserById(id: string, session: { epoch: string; sid: string }): Promise<SignedInMember | null> {
+  if (!UUID.test(id) || !UUID.test(session.epoch) || !UUID.test(session.sid)) return null;
   const u = await prisma.user.findUnique({
     where: { id },
-    select: { id: true, email: true, name: true, role: true, active: true, sessionEpoch: true, mustChangePassword: true },
+    select: { id: true, email: true, name: true, role: true, active: true, sessionEpoch: true, keptSessionId: true, mustChangePassword: true },
   });
-  if (!u || !u.active || !isRole(u.role) || u.sessionEpoch !== sessionEpoch) return null;
-  return { id: u.id, email: u.email, name: u.name, role: u.role, active: true as const, mustChangePassword: u.mustChangePassword };
-}
-
-/** The member's current session epoch (null for unknown ids). */
-export async function getSessionEpoch(id: string): Promise<string | null> {
-  if (!UUID.test(id)) return null;
-  const u = await prisma.user.findUnique({ where: { id }, select: { sessionEpoch: true } });
-  return u?.sessionEpoch ?? null;
+  if (!u || !u.active || !isRole(u.role)) return null;
+  if (u.sessionEpoch !== session.epoch && u.keptSessionId !== session.sid) return null;
+  return { id: u.id, email: u.email, name: u.name, role: u.role, active: true as const, mustChangePassword: u.mustChangePassword, sessionId: session.sid };
 }
 
 /** What the account page shows about the member's own sign-in. */

@@ -1,9 +1,11 @@
 -- Sign-in throttling and password changes (issue 13, item 2).
 
 -- Every session carries its member's epoch; a password change or reset replaces it, ending the other sessions.
+-- The session that changed its own password is kept (by its random session id).
 ALTER TABLE "users"
   ADD COLUMN "session_epoch" UUID NOT NULL DEFAULT gen_random_uuid(),
-  ADD COLUMN "must_change_password" BOOLEAN NOT NULL DEFAULT false;
+  ADD COLUMN "must_change_password" BOOLEAN NOT NULL DEFAULT false,
+  ADD COLUMN "kept_session_id" UUID;
 
 -- Failures per rule within a 15-minute window, shared by every instance (lib/auth/throttle.ts).
 CREATE TABLE "sign_in_throttle" (
