@@ -1,7 +1,6 @@
-import http from "node:http";
-import net from "node:net";
 import { expect, test } from "./fixtures/test";
 import { bearer, setUpApiWorld, type ApiWorld } from "./fixtures/api";
+import { HOST, PORT, agent, pool, prng, send, type Case, type Outcome } from "./fixtures/malformed";
 
 /**
  * 1,000 malformed requests against the resolve API and the invoke proxy — bad
@@ -20,40 +19,6 @@ import { bearer, setUpApiWorld, type ApiWorld } from "./fixtures/api";
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
 
 const TOTAL = 1000;
-const HOST = "127.0.0.1";
-const PORT = Number(process.env.E2E_PORT || 3100);
-
-type Case = {
-  category: string;
-  method: string;
-  path: string;
-  headers?: Record<string, string | string[]>;
-  body?: Buffer | string;
-  /** Bytes written to a socket as they are (instead of an HTTP request). */
-  raw?: Buffer;
-  /** The proxy sends it on to Nyckel (paced). */
-  forwards?: boolean;
-};
-
-type Outcome = {
-  status: number | "closed" | "timeout" | "client-error";
-  detail?: string;
-  /** For 5xx answers: the start of the body and whether the proxy identified an environment (Nyckel's answer passed through). */
-  body?: string;
-  environment?: string;
-};
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function buildCases(world: ApiWorld): Case[] {
   const slug = world.slug;
@@ -237,93 +202,6 @@ function buildCases(world: ApiWorld): Case[] {
     else add({ category: "fuzz/query", method: "GET", path: `${one}?${safe}=${safe}`, headers: good });
   }
   return cases.slice(0, TOTAL);
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
-
-function sendHttp(c: Case): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let req: http.ClientRequest;
-    try {
-      req = http.request({ host: HOST, port: PORT, method: c.method, path: c.path, headers: c.headers, agent, timeout: 60_000 }, (res) => {
-        const status = res.statusCode ?? 0;
-        let body = "";
-        res.on("data", (chunk: Buffer) => {
-          if (status >= 500 && body.length < 500) body += chunk.toString("utf8");
-        });
-        const done = () => resolve(status >= 500 ? { status, body: body.slice(0, 500), environment: String(res.headers["x-modelpin-environment"] ?? "") } : { status });
-        res.on("end", done);
-        res.on("error", done);
-      });
-    } catch (e) {
-      // node:http refuses to send it (e.g. an invalid header character): not a server answer.
-      resolve({ status: "client-error", detail: e instanceof Error ? e.message : String(e) });
-      return;
-    }
-    req.on("timeout", () => {
-      req.destroy();
-      resolve({ status: "timeout" });
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ status: "closed", detail: e.code ?? e.message }));
-    if (c.body !== undefined) req.end(c.body);
-    else req.end();
-  });
-}
-
-function sendRaw(bytes: Buffer): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const socket = net.connect(PORT, HOST);
-    let data = "";
-    let done = false;
-    const finish = (o: Outcome) => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve(o);
-    };
-    const timer = setTimeout(() => finish(parse() ?? { status: "timeout" }), 8_000);
-    const parse = (): Outcome | null => {
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(data);
-      return m ? { status: Number(m[1]) } : null;
-    };
-    socket.on("connect", () => {
-      socket.write(bytes);
-      // Half-close: the server sees the end of what we send (e.g. a body shorter than announced).
-      socket.end();
-    });
-    socket.on("data", (chunk: Buffer) => {
-      data += chunk.toString("latin1");
-      const p = parse();
-      if (p) {
-        clearTimeout(timer);
-        finish(p);
-      }
-    });
-    socket.on("close", () => {
-      clearTimeout(timer);
-      finish(parse() ?? { status: "closed" });
-    });
-    socket.on("error", () => undefined);
-  });
-}
-
-async function send(c: Case): Promise<Outcome> {
-  return c.raw ? sendRaw(c.raw) : sendHttp(c);
-}
-
-/** Runs `fn` over `items` with `limit` in flight. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 test("1,000 malformed requests: no 5xx, and the server keeps serving", async ({ browser, request }) => {

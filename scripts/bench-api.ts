@@ -37,19 +37,17 @@
  * Every figure also shows the server's CPU time per request (from /proc), which depends far less
  * than throughput on other load on the machine.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
 import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
 import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/lib/testing/free-port";
-import { ensureBuild, percentile, runBin } from "./bench-support";
+import { ensureBuild, percentile, runBin, seedBenchEnvironment } from "./bench-support";
+import { appEnv, scratchDatabase } from "./report-harness";
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -214,36 +212,15 @@ async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   try {
-    const baseEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      MODELPIN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      AUTH_TRUST_HOST: "true",
-      LOG_LEVEL: process.env.LOG_LEVEL || "warn",
-      MODELPIN_WORKERS: "off",
-    };
+    const baseEnv = appEnv({ MODELPIN_WORKERS: "off" });
     // The emulator is this benchmark's Nyckel, whatever the shell says.
-    for (const key of ["NYCKEL_CLIENT_ID", "NYCKEL_CLIENT_SECRET", "NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
+    for (const key of ["NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
 
     await ensureBuild(baseEnv, buildOptions);
 
     // ---- database
-    const dir = path.resolve(".data/bench-api-postgres");
-    rmSync(dir, { recursive: true, force: true });
-    const pgPort = await freePort();
-    log(`starting a throw-away PostgreSQL on port ${pgPort} (${path.relative(process.cwd(), dir)})`);
-    const pg = await startEmbeddedPostgres({ dir, port: pgPort, database: "modelpin_bench_api", ephemeral: true, log: () => undefined });
-    if (pg.reused) {
-      await pg.stop();
-      throw new Error(`port ${pgPort} is already taken by another PostgreSQL`);
-    }
-    cleanups.push(async () => {
-      await pg.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await deployMigrations(pg.url, { log: () => undefined });
+    const pg = await scratchDatabase("bench-api-postgres", log);
+    cleanups.push(pg.stop);
 
     // ---- emulator: no limits, no latency
     const emulator: EmulatorHandle = await startEmulator({ port: 0, quiet: true, rateLimit: false, invokeLogSize: 50 });
@@ -258,23 +235,9 @@ async function main(): Promise<number> {
     process.env.LOG_LEVEL ||= "warn";
     const { disconnectPrisma, prisma } = await import("@/lib/db/client");
     cleanups.push(disconnectPrisma);
-    const { systemContext } = await import("@/lib/context");
-    const { createEnvironment } = await import("@/lib/environments/service");
-    const { syncFunctions } = await import("@/lib/functions/service");
     const { registerModel } = await import("@/lib/models/service");
     const { setPin } = await import("@/lib/pins/service");
-    const ctx = systemContext("system (bench:api)");
-    const environment = await createEnvironment(ctx, {
-      slug: ENVIRONMENT,
-      name: "Bench",
-      sortOrder: 5,
-      protected: false,
-      approvalsRequired: 0,
-      rejectionBlocks: true,
-      requestExpiryHours: null,
-      minAgreementPct: null,
-    });
-    await syncFunctions(ctx);
+    const { sys: ctx, environment } = await seedBenchEnvironment(ENVIRONMENT, "system (bench:api)");
     const fn = seededFunction("support-triage");
     const pinnedModelId = fn.modelIds[0]!;
     const model = await registerModel(ctx, { functionId: fn.id, modelId: pinnedModelId, nickname: "bench pinned", notes: "" });

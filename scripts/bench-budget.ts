@@ -13,21 +13,20 @@
  *
  * Last line: `RESULT nyckel_429=<429s the emulator sent> serving_refused=<proxy answers that
  * were not 2xx> total_rate_ratio=<invokes the emulator answered per second during the run ÷ 25>
- * serving_p99_ms=<p99 of the proxy answers>`. Goals: 0, 0, ≥ 0.9.
+ * serving_p99_ms=<p99 of the proxy answers>`. Goals: 0, 0, ≥ 0.9. `--debug` prints each
+ * process's published use and demand every 500 ms, and when the refused requests were sent.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
 import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
 import { startEmulator } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/lib/testing/free-port";
-import { ensureBuild, percentile, runBin, sampleText } from "./bench-support";
+import { ensureBuild, percentile, runBin, runComparisonToEnd, sampleText, seedBenchEnvironment } from "./bench-support";
+import { appEnv, scratchDatabase } from "./report-harness";
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -54,30 +53,13 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const baseEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      MODELPIN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      AUTH_TRUST_HOST: "true",
-      LOG_LEVEL: process.env.LOG_LEVEL || "warn",
-      MODELPIN_WORKERS: "off",
-      NYCKEL_RATE_LIMIT_RPS: String(LIMIT),
-      NYCKEL_MAX_CONCURRENCY: String(LIMIT),
-    };
-    for (const key of ["NYCKEL_CLIENT_ID", "NYCKEL_CLIENT_SECRET", "NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
+    const baseEnv = appEnv({ MODELPIN_WORKERS: "off", NYCKEL_RATE_LIMIT_RPS: String(LIMIT), NYCKEL_MAX_CONCURRENCY: String(LIMIT) });
+    for (const key of ["NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
     await ensureBuild(baseEnv, { distDir: DIST_DIR, log, noBuild: process.env.SKIP_BUILD === "1" && !argv.includes("--rebuild"), rebuild: argv.includes("--rebuild") });
 
     // ---- database and emulator
-    const dir = path.resolve(".data/bench-budget-postgres");
-    rmSync(dir, { recursive: true, force: true });
-    const pg = await startEmbeddedPostgres({ dir, port: await freePort(), database: "modelpin_bench_budget", ephemeral: true, log: () => undefined });
-    cleanups.push(async () => {
-      await pg.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await deployMigrations(pg.url, { log: () => undefined });
+    const pg = await scratchDatabase("bench-budget-postgres", log);
+    cleanups.push(pg.stop);
     const [lo, hi] = LATENCY.split("-").map(Number);
     const emulator = await startEmulator({
       port: 0,
@@ -96,26 +78,12 @@ async function main(): Promise<number> {
     const { stopBoss } = await import("@/lib/jobs/boss");
     const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
     cleanups.push(disconnectPrisma, stopBoss, stopNyckelBudget);
-    const { systemContext, userContext } = await import("@/lib/context");
-    const { createEnvironment } = await import("@/lib/environments/service");
-    const { syncFunctions } = await import("@/lib/functions/service");
+    const { userContext } = await import("@/lib/context");
     const { registerModel } = await import("@/lib/models/service");
     const { setPin } = await import("@/lib/pins/service");
     const { parseTextLines } = await import("@/lib/samples/parse");
     const { createSampleSet } = await import("@/lib/samples/service");
-    const { startComparisonRun } = await import("@/lib/compare/service");
-    const sys = systemContext("system (bench:budget)");
-    const environment = await createEnvironment(sys, {
-      slug: ENVIRONMENT,
-      name: "Bench",
-      sortOrder: 5,
-      protected: false,
-      approvalsRequired: 0,
-      rejectionBlocks: true,
-      requestExpiryHours: null,
-      minAgreementPct: null,
-    });
-    await syncFunctions(sys);
+    const { sys, environment } = await seedBenchEnvironment(ENVIRONMENT, "system (bench:budget)");
     const fn = seededFunction("support-triage");
     const user = await prisma.user.create({ data: { email: `bench-${randomBytes(3).toString("hex")}@bench.local`, name: "Bench editor", role: "editor" } });
     const ctx = userContext({ id: user.id, role: "editor", email: user.email }, "bench-budget");
@@ -131,17 +99,17 @@ async function main(): Promise<number> {
     if (created.code !== 0 || !/^mp_\S+$/.test(token)) throw new Error(`npm run token:create failed (exit ${created.code}):\n${created.stdout}\n${created.stderr}`);
 
     // ---- two servers and a worker
-    const appEnv = { ...baseEnv, DATABASE_URL: pg.url, NYCKEL_EMULATOR_URL: emulator.url };
+    const serverEnv = { ...baseEnv, DATABASE_URL: pg.url, NYCKEL_EMULATOR_URL: emulator.url };
     const servers: NextServerHandle[] = [];
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      const server = await startNextServer({ port, distDir: DIST_DIR, env: { ...appEnv, AUTH_URL: `http://127.0.0.1:${port}` } });
+      const server = await startNextServer({ port, distDir: DIST_DIR, env: { ...serverEnv, AUTH_URL: `http://127.0.0.1:${port}` } });
       cleanups.push(() => server.stop());
       servers.push(server);
       log(`next start ${server.url} (pid ${server.pid})`);
     }
     const worker: ChildProcess = spawn(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
-      env: { ...appEnv, NODE_ENV: "development", MODELPIN_WORKERS: "on" },
+      env: { ...serverEnv, NODE_ENV: "development", MODELPIN_WORKERS: "on" },
       stdio: ["ignore", "pipe", "inherit"],
       detached: true,
     });
@@ -187,6 +155,21 @@ async function main(): Promise<number> {
     // ---- the run, with proxy traffic for all of it
     const answers: Array<Promise<{ status: number; ms: number }>> = [];
     let sending = true;
+    // --debug: every 500 ms, each process's published use and demand (the lease rows), for a timeline.
+    const timeline: string[] = [];
+    const sampling = argv.includes("--debug")
+      ? (async () => {
+          const t0 = performance.now();
+          while (sending) {
+            const rows = await prisma.$queryRaw<Array<{ role: string; pid: number; granted_rate: number; demand: Record<string, { rate: number; peak?: number; waiting: number }> }>>`
+              SELECT role, pid, granted_rate, demand FROM nyckel_budget_leases ORDER BY role, pid`;
+            const at = ((performance.now() - t0) / 1000).toFixed(1);
+            const cells = rows.map((r) => `${r.role}/${r.pid} use ${r.granted_rate} s ${r.demand.serving?.rate ?? 0}/${r.demand.serving?.peak ?? 0}+${r.demand.serving?.waiting ?? 0} b ${r.demand.batch?.rate ?? 0}+${r.demand.batch?.waiting ?? 0}`);
+            timeline.push(`t=${at}s ${cells.join(" | ")}`);
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        })()
+      : Promise.resolve();
     const traffic = (async () => {
       const t0 = performance.now();
       for (let i = 0; sending; i++) {
@@ -197,21 +180,11 @@ async function main(): Promise<number> {
     })();
     await new Promise((r) => setTimeout(r, 1_000)); // serving is active before batch starts
     const runStart = Date.now();
-    const run = await startComparisonRun(ctx, {
-      functionId: fn.id,
-      sampleSetId: set.id,
-      modelA: { kind: "model", modelRefId: modelA.id },
-      modelB: { kind: "model", modelRefId: modelB.id },
-    });
-    let status = "queued";
-    const t0 = performance.now();
-    while (!["finished", "failed", "cancelled"].includes(status)) {
-      if (performance.now() - t0 > RUN_TIMEOUT_MS) throw new Error(`the run did not finish within ${RUN_TIMEOUT_MS / 1000} s (status ${status})`);
-      await new Promise((r) => setTimeout(r, 250));
-      status = (await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status;
-    }
+    const run = await runComparisonToEnd({ ctx, functionId: fn.id, sampleSetId: set.id, modelRefIds: [modelA.id, modelB.id] }, RUN_TIMEOUT_MS);
+    const status = run.status;
     sending = false;
     await traffic;
+    await sampling;
     const served = await Promise.all(answers);
     if (status !== "finished") throw new Error(`the run ended ${status}`);
 
@@ -234,6 +207,11 @@ async function main(): Promise<number> {
     log(`proxy: ${served.length} requests at ${RATE}/s through ${servers.length} servers; statuses ${[...byStatus].map(([s, n]) => `${s}×${n}`).join(" ")}`);
     log(`proxy latency ms: p50 ${percentile(served.map((a) => a.ms), 50).toFixed(1)} p99 ${percentile(served.map((a) => a.ms), 99).toFixed(1)} max ${Math.max(...served.map((a) => a.ms)).toFixed(1)}`);
     log(`emulator: ${inRun} invokes in the run → ${(ratio * LIMIT).toFixed(1)}/s; 429s ${log429} (rate ${counters.rateLimited.rate}, concurrency ${counters.rateLimited.concurrency}); max starts in a 1 s window ${counters.maxStartsInWindow}, max in flight ${counters.maxInFlight}`);
+    if (timeline.length) {
+      const refusedAt = served.map((a, i) => ({ ...a, i })).filter((a) => a.status !== 200).map((a) => `${(a.i / RATE).toFixed(1)}s`);
+      log(`timeline (role/pid use <published> s <serving rate>/<peak>+<waiting> b <batch rate>+<waiting>):\n${timeline.join("\n")}`);
+      log(`refused proxy requests, by send time: ${refusedAt.join(" ") || "none"}`);
+    }
     log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     console.log(
       `RESULT nyckel_429=${log429} serving_refused=${refused.length} total_rate_ratio=${ratio.toFixed(2)} serving_p99_ms=${percentile(served.map((a) => a.ms), 99).toFixed(0)}`,

@@ -31,18 +31,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
-import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
 import { startEmulator, type EmulatorOptions } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import type { EmulatorCounters, EmulatorFaults, InvokeLogEntry } from "@/lib/nyckel/emulator/state";
-import { freePort } from "@/lib/testing/free-port";
-import { sampleText } from "./bench-support";
+import { runComparisonToEnd, sampleText } from "./bench-support";
+import { scratchDatabase } from "./report-harness";
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -123,33 +118,14 @@ async function main(): Promise<number> {
   const started = performance.now();
   process.chdir(repoRoot());
 
-  // ---- database: a scratch database on DATABASE_URL's server, or a throw-away embedded server
-  const serverUrl = process.env.DATABASE_URL?.trim();
-  let url: string;
-  let stopDb: () => Promise<void>;
-  if (serverUrl) {
-    url = withDatabaseName(serverUrl, `modelpin_bench_compare_${randomBytes(3).toString("hex")}`);
-    log(`using DATABASE_URL's server: scratch database ${redactUrl(url)} (dropped at the end)`);
-    await ensureDatabase(url);
-    stopDb = () => dropDatabase(url);
-  } else {
-    const dir = path.resolve(".data/bench-compare-postgres");
-    rmSync(dir, { recursive: true, force: true });
-    const port = await freePort();
-    log(`DATABASE_URL is unset: starting a throw-away PostgreSQL on port ${port} (${path.relative(process.cwd(), dir)})`);
-    const server = await startEmbeddedPostgres({ dir, port, database: "modelpin_bench", ephemeral: true, log: () => undefined });
-    url = server.url;
-    stopDb = async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    };
-  }
+  // ---- database: a scratch database on DATABASE_URL's server, or a throw-away embedded server (migrated)
+  const db = await scratchDatabase("bench-compare-postgres", log);
+  const url = db.url;
+  const stopDb = db.stop;
 
   let emulator: RemoteEmulator | undefined;
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    await deployMigrations(url, { log: () => undefined });
-
     // ---- the emulator, and the app's configuration pointing at it (read by lib/env.ts on first use)
     emulator = await startEmulatorProcess({
       rateLimit: { perSecond: LIMIT, concurrency: CONCURRENCY },
@@ -174,7 +150,6 @@ async function main(): Promise<number> {
     const { registerModel } = await import("@/lib/models/service");
     const { parseTextLines } = await import("@/lib/samples/parse");
     const { createSampleSet } = await import("@/lib/samples/service");
-    const { startComparisonRun } = await import("@/lib/compare/service");
     const { startComparisonWorker } = await import("@/lib/compare/worker");
 
     // ---- its own function, models, user and sample set
@@ -200,18 +175,8 @@ async function main(): Promise<number> {
     // ---- the run, through the real job path
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const run = await startComparisonRun(ctx, {
-      functionId: fn.id,
-      sampleSetId: set.id,
-      modelA: { kind: "model", modelRefId: modelA.id },
-      modelB: { kind: "model", modelRefId: modelB.id },
-    });
-    let status = "queued";
-    while (!["finished", "failed", "cancelled"].includes(status)) {
-      if (performance.now() - t0 > RUN_TIMEOUT_MS) throw new Error(`the run did not finish within ${RUN_TIMEOUT_MS / 1000} s (status ${status})`);
-      await new Promise((r) => setTimeout(r, 250));
-      status = (await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status;
-    }
+    const run = await runComparisonToEnd({ ctx, functionId: fn.id, sampleSetId: set.id, modelRefIds: [modelA.id, modelB.id] }, RUN_TIMEOUT_MS);
+    const status = run.status;
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (status !== "finished") throw new Error(`the run ended ${status}`);

@@ -90,3 +90,54 @@ export function percentile(values: number[], p: number): number {
   const hi = Math.ceil(rank);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
+
+/**
+ * The serving world of bench:api and bench:budget: an unprotected environment `slug`
+ * (no approvals) and the emulator's functions synced. The app's modules are imported
+ * here, after the caller has set DATABASE_URL and the Nyckel settings.
+ */
+export async function seedBenchEnvironment(slug: string, actor: string) {
+  const { systemContext } = await import("@/lib/context");
+  const { createEnvironment } = await import("@/lib/environments/service");
+  const { syncFunctions } = await import("@/lib/functions/service");
+  const sys = systemContext(actor);
+  const environment = await createEnvironment(sys, {
+    slug,
+    name: "Bench",
+    sortOrder: 5,
+    protected: false,
+    approvalsRequired: 0,
+    rejectionBlocks: true,
+    requestExpiryHours: null,
+    minAgreementPct: null,
+  });
+  await syncFunctions(sys);
+  return { sys, environment };
+}
+
+type ComparisonStart = {
+  ctx: import("@/lib/context").ServiceContext;
+  functionId: string;
+  sampleSetId: string;
+  modelRefIds: [string, string];
+};
+
+/** Starts a comparison of two registered models through the real job path and polls until it ends. */
+export async function runComparisonToEnd(start: ComparisonStart, timeoutMs: number): Promise<{ id: string; status: string }> {
+  const { startComparisonRun } = await import("@/lib/compare/service");
+  const { prisma } = await import("@/lib/db/client");
+  const t0 = performance.now();
+  const run = await startComparisonRun(start.ctx, {
+    functionId: start.functionId,
+    sampleSetId: start.sampleSetId,
+    modelA: { kind: "model", modelRefId: start.modelRefIds[0] },
+    modelB: { kind: "model", modelRefId: start.modelRefIds[1] },
+  });
+  let status = "queued";
+  while (!["finished", "failed", "cancelled"].includes(status)) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the run did not finish within ${timeoutMs / 1000} s (status ${status})`);
+    await new Promise((r) => setTimeout(r, 250));
+    status = (await prisma.comparisonRun.findUniqueOrThrow({ where: { id: run.id }, select: { status: true } })).status;
+  }
+  return { id: run.id, status };
+}

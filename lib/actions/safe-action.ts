@@ -3,8 +3,9 @@ import { createSafeActionClient } from "next-safe-action";
 import { requirePermission, type Permission } from "@/lib/auth/permissions";
 import { getCurrentUser } from "@/lib/auth/session";
 import { newRequestId, userContext } from "@/lib/context";
-import { UnauthorizedError, isExpectedError } from "@/lib/errors";
+import { InvalidInputError, UnauthorizedError, isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { NUL_MESSAGE, containsNul } from "@/lib/validation";
 
 /** What a failed action returns to the browser as `serverError`. */
 export type ActionError = {
@@ -35,10 +36,15 @@ export const actionClient = createSafeActionClient({
   },
 }).use(async ({ next }) => next({ ctx: { requestId: newRequestId() } }));
 
-/** Actions that need a signed-in, active member: puts the user and a service context in ctx. */
-export const authedActionClient = actionClient.use(async ({ next, ctx }) => {
+/**
+ * Actions that need a signed-in, active member: puts the user and a service context in ctx.
+ * Input with a NUL character anywhere is refused here, for every action: PostgreSQL cannot
+ * store or even compare U+0000 in text, so it would otherwise fail deep in a query.
+ */
+export const authedActionClient = actionClient.use(async ({ next, ctx, clientInput }) => {
   const user = await getCurrentUser();
   if (!user) throw new UnauthorizedError("Your session has ended. Sign in again.");
+  if (containsNul(clientInput)) throw new InvalidInputError(NUL_MESSAGE);
   return next({ ctx: { user, service: userContext(user, ctx.requestId) } });
 });
 

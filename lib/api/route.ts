@@ -8,6 +8,7 @@ import { newRequestId, userContext, type ServiceContext } from "@/lib/context";
 import { isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { isDatabaseUnavailable } from "@/lib/serving/unavailable";
+import { NUL_MESSAGE, containsNul } from "@/lib/validation";
 import { checkSameOrigin } from "./same-origin";
 
 /**
@@ -94,9 +95,15 @@ export function route<P = Record<string, never>, Q = Record<string, never>>(
       if (!user) return routeError(401, "unauthorized", "Your session has ended. Sign in again.", requestId);
       if (!can(user.role, options.permission)) return routeError(403, "forbidden", "Your role does not allow this.", requestId);
 
+      // PostgreSQL cannot compare text with U+0000: a NUL in the path is not found, in the query a 400.
+      const rawParams = await segment.params;
+      if (containsNul(rawParams)) return routeError(404, "not_found", options.notFound ?? "Not found.", requestId);
+      if ([...new URL(request.url).searchParams].some(([k, v]) => containsNul(k) || containsNul(v))) {
+        return routeError(400, "invalid_input", NUL_MESSAGE, requestId);
+      }
       let params = {} as P;
       if (options.params) {
-        const parsed = options.params.safeParse(await segment.params);
+        const parsed = options.params.safeParse(rawParams);
         if (!parsed.success) return routeError(404, "not_found", options.notFound ?? "Not found.", requestId);
         params = parsed.data;
       }

@@ -6,7 +6,8 @@ import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } f
 import { getSignedInMember } from "@/lib/auth/session";
 import { userContext } from "@/lib/context";
 import { env } from "@/lib/env";
-import { UnauthorizedError } from "@/lib/errors";
+import { InvalidInputError, UnauthorizedError } from "@/lib/errors";
+import { NUL_MESSAGE, containsNul } from "@/lib/validation";
 import { changeOwnPassword } from "./passwords";
 import { changePasswordSchema } from "./schemas";
 
@@ -15,9 +16,10 @@ import { changePasswordSchema } from "./schemas";
  * member who must still replace a one-time password (every other action
  * refuses them until they have).
  */
-const accountActionClient = actionClient.use(async ({ next, ctx }) => {
+const accountActionClient = actionClient.use(async ({ next, ctx, clientInput }) => {
   const member = await getSignedInMember();
   if (!member) throw new UnauthorizedError("Your session has ended. Sign in again.");
+  if (containsNul(clientInput)) throw new InvalidInputError(NUL_MESSAGE);
   return next({ ctx: { member, service: userContext(member, ctx.requestId) } });
 });
 
@@ -27,8 +29,7 @@ const accountActionClient = actionClient.use(async ({ next, ctx }) => {
  * known device for the sign-in throttle.
  */
 export const changeOwnPasswordAction = accountActionClient.inputSchema(changePasswordSchema).action(async ({ parsedInput, ctx }) => {
-  const address = await requestClientAddress();
-  const { sessionEpoch } = await changeOwnPassword(ctx.service, parsedInput, { address, sessionId: ctx.member.sessionId });
+  const { sessionEpoch } = await changeOwnPassword(ctx.service, parsedInput, { address: requestClientAddress, sessionId: ctx.member.sessionId });
   const member = { id: ctx.member.id, sessionEpoch };
   await writeKnownDeviceCookie(rememberDevice(await readKnownDeviceCookie(), member, deviceKey(env().AUTH_SECRET)));
   return { changed: true, wasOneTime: ctx.member.mustChangePassword };

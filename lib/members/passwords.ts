@@ -25,7 +25,8 @@ export const SSO_ONLY_MESSAGE =
 export async function changeOwnPassword(
   ctx: ServiceContext,
   raw: ChangePasswordInput,
-  options: { address: string; sessionId?: string; check?: PasswordCheck },
+  /** `address`: the client address, or how to get it (read only when a password is actually checked). */
+  options: { address: string | (() => Promise<string>); sessionId?: string; check?: PasswordCheck },
 ): Promise<{ sessionEpoch: string }> {
   const input = parseInput(changePasswordSchema, raw);
   const userId = ctx.actor.id;
@@ -36,7 +37,7 @@ export async function changeOwnPassword(
   if (!user.passwordHash) throw new ConflictError(SSO_ONLY_MESSAGE);
 
   // The current password is a password guess too: a stolen session must not get unlimited tries at it.
-  const keys = { email: user.email, address: options.address };
+  const keys = { email: user.email, address: typeof options.address === "string" ? options.address : await options.address() };
   const decision = decideThrottle(await readThrottle(keys), true);
   if (decision.kind === "refused") throw new ConflictError(refusalMessage(decision.scope, decision.retryAfterMs));
   if (!(await (options.check ?? verifyPassword)(input.currentPassword, user.passwordHash))) {

@@ -2,7 +2,7 @@ import "server-only";
 import dns from "node:dns";
 import { env } from "@/lib/env";
 import { classifyAddress, classifyUrlHost, refusalMessage } from "./address-rules";
-import { createOutboundFetch, type OutboundOptions } from "./outbound-agent";
+import { createOutboundAgents, createOutboundFetch, type OutboundAgents, type OutboundOptions } from "./outbound-agent";
 
 /**
  * This server's outbound rules: loopback is allowed only with
@@ -13,11 +13,13 @@ type Resolver = NonNullable<OutboundOptions["resolve"]>;
 
 let resolverOverride: Resolver | null = null;
 let cached: { key: string; fetch: typeof fetch } | null = null;
+let cachedAgents: { key: string; agents: OutboundAgents } | null = null;
 
 /** Tests: answer DNS lookups of the outbound checks with this stub (null: the system resolver). */
 export function setOutboundResolverForTests(resolve: Resolver | null): void {
   resolverOverride = resolve;
   cached = null;
+  cachedAgents = null;
 }
 
 export function outboundOptions(): OutboundOptions {
@@ -30,6 +32,14 @@ export function outboundFetch(): typeof fetch {
   const key = String(options.allowLoopback);
   if (!cached || cached.key !== key) cached = { key, fetch: createOutboundFetch(options) };
   return cached.fetch;
+}
+
+/** Keep-alive agents whose connections may only reach public addresses (the invoke proxy's pass-through). */
+export function outboundAgents(): OutboundAgents {
+  const options = outboundOptions();
+  const key = String(options.allowLoopback);
+  if (!cachedAgents || cachedAgents.key !== key) cachedAgents = { key, agents: createOutboundAgents(options) };
+  return cachedAgents.agents;
 }
 
 const SAVE_TIME_LOOKUP_MS = 3_000;

@@ -4,7 +4,7 @@ import { decodeKey, env } from "@/lib/env";
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import { prisma } from "@/lib/db/client";
 import { logger } from "@/lib/logger";
-import { outboundFetch } from "@/lib/net/outbound";
+import { outboundAgents, outboundFetch } from "@/lib/net/outbound";
 import { nyckelBudgetPermits } from "@/lib/nyckel/budget/service";
 import { NyckelClient } from "@/lib/nyckel/client";
 
@@ -66,7 +66,7 @@ export function clientFor(conn: Omit<NyckelConnection, "source"> & { source?: Co
       timeoutMs: config.NYCKEL_TIMEOUT_MS,
       // Every request takes a permit from the deployment-wide Nyckel budget (docs/budget.md).
       permits: nyckelBudgetPermits,
-      ...(checked ? { fetch: outboundFetch() } : {}),
+      ...(checked ? { fetch: outboundFetch(), passthroughAgents: outboundAgents() } : {}),
       logger: {
         warn: (f, m) => logger.warn({ nyckel: f }, m),
         info: (f, m) => logger.info({ nyckel: f }, m),

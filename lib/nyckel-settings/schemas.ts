@@ -19,6 +19,7 @@ export const nyckelSettingsSchema = z.object({
     .string()
     .trim()
     .min(1, "Enter Nyckel's base URL.")
+    .max(2048, "URLs are at most 2,048 characters.")
     .url("Enter a URL like https://www.nyckel.com.")
     .refine((v) => /^https?:\/\//i.test(v), BASE_URL_MESSAGES.https)
     .refine((v) => !/^[a-z]+:\/\/[^/?#]*@/i.test(v), BASE_URL_MESSAGES.credentials)

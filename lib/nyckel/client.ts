@@ -64,10 +64,15 @@ export interface NyckelClientOptions {
   /** Take permits here instead of any limiter (the app's Nyckel budget). */
   permits?: NyckelPermits;
   fetch?: typeof fetch;
+  /** Connections for pass-through requests (passthrough.ts), e.g. agents that check every address; default: plain keep-alive agents. */
+  passthroughAgents?: PassthroughAgents;
   logger?: NyckelLogger;
   /** Wall clock used for token expiry. Default `Date.now`. */
   now?: () => number;
 }
+
+/** Agents for pass-through requests, by protocol. */
+export type PassthroughAgents = { http: import("node:http").Agent; https: import("node:https").Agent };
 
 export type InvokeInput =
   | { kind: "text"; text: string }
@@ -378,6 +383,7 @@ export class NyckelClient {
   readonly #limiter: RateLimiter | null;
   readonly #permits: NyckelPermits | null;
   readonly #fetch: typeof fetch;
+  readonly passthroughAgents: PassthroughAgents | null;
   readonly #logger: NyckelLogger | undefined;
   readonly #now: () => number;
   #token: { value: string; refreshAt: number } | null = null;
@@ -404,6 +410,7 @@ export class NyckelClient {
     this.#retryMaxDelayMs = options.retryMaxDelayMs ?? DEFAULTS.retryMaxDelayMs;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.passthroughAgents = options.passthroughAgents ?? null;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#permits = options.permits ?? null;

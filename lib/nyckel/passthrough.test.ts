@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NyckelClient } from "./client";
+import { createOutboundAgents, isOutboundAddressError, type OutboundOptions } from "@/lib/net/outbound-agent";
 import { isNyckelError } from "./errors";
 import { closePassthroughConnections, passthrough, SMALL_ANSWER_MAX_BYTES, type PassthroughRequest } from "./passthrough";
 
@@ -184,5 +185,25 @@ describe("passthrough", () => {
     const { response } = await call(client, request());
     expect(await response.text()).toBe("ok");
     expect(seen).toHaveLength(2);
+  });
+
+  it("with checked agents (a base URL typed in Settings) refuses private addresses, by IP literal and by name, before sending", async () => {
+    handler = (_req, res) => res.end("ok");
+    const port = new URL(baseUrl).port;
+    const toLoopback: OutboundOptions["resolve"] = (_name, _options, callback) => callback(null, [{ address: "127.0.0.1", family: 4 }]);
+    for (const [target, rules] of [
+      [baseUrl, { allowLoopback: false }],
+      [`http://nyckel.example:${port}`, { allowLoopback: false, resolve: toLoopback }],
+    ] as const) {
+      const client = { ...fakeClient(), baseUrl: target, passthroughAgents: createOutboundAgents(rules) } as unknown as NyckelClient;
+      const refused = await call(client, request()).catch((e: unknown) => e);
+      expect(isNyckelError(refused) && refused.code).toBe("network");
+      expect(isOutboundAddressError((refused as { cause?: unknown }).cause)).toBe(true);
+    }
+    expect(seen).toHaveLength(0);
+    // Loopback allowed (development): the same checked agents connect.
+    const allowed = { ...fakeClient(), baseUrl: `http://nyckel.example:${port}`, passthroughAgents: createOutboundAgents({ allowLoopback: true, resolve: toLoopback }) } as unknown as NyckelClient;
+    const { response } = await call(allowed, request());
+    expect(await response.text()).toBe("ok");
   });
 });

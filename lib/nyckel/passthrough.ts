@@ -23,12 +23,15 @@
  * - a kept-alive connection the server closed while idle (ECONNRESET/EPIPE on
  *   a reused socket) is retried once on a new one when the body is replayable.
  *
+ * A client made with `passthroughAgents` (a base URL an admin typed in Settings) connects
+ * through those agents instead, which check every address they connect to (lib/net).
+ *
  * Reads no environment variables.
  */
 import http from "node:http";
 import https from "node:https";
 import { Readable, pipeline } from "node:stream";
-import type { NyckelClient } from "./client";
+import type { NyckelClient, PassthroughAgents } from "./client";
 import { NyckelError } from "./errors";
 
 export type PassthroughRequest = {
@@ -93,7 +96,7 @@ type Attempt =
   | { kind: "aborted"; reason: unknown }
   | { kind: "failed"; error: Error; staleConnection: boolean };
 
-function send(url: URL, request: PassthroughRequest, headers: http.OutgoingHttpHeaders): Promise<Attempt> {
+function send(url: URL, request: PassthroughRequest, headers: http.OutgoingHttpHeaders, agents: PassthroughAgents | null): Promise<Attempt> {
   return new Promise<Attempt>((resolve) => {
     const signal = request.signal;
     if (signal?.aborted) {
@@ -106,7 +109,7 @@ function send(url: URL, request: PassthroughRequest, headers: http.OutgoingHttpH
       port: url.port || undefined,
       path: `${url.pathname}${url.search}`,
       headers,
-      agent: agentFor(url),
+      agent: agents ? (url.protocol === "https:" ? agents.https : agents.http) : agentFor(url),
     };
     const req = (url.protocol === "https:" ? https : http).request(options);
     let settled = false;
@@ -208,7 +211,7 @@ export async function passthrough(client: NyckelClient, request: PassthroughRequ
   let reconnected = false;
   for (let attempt = 1; ; attempt++) {
     const token = await client.accessToken();
-    const result = await send(url, request, outgoingHeaders(request.headers, token, request.body));
+    const result = await send(url, request, outgoingHeaders(request.headers, token, request.body), client.passthroughAgents);
     const details = { method: request.method, path: request.path, attempts: attempt };
     if (result.kind === "timeout") {
       throw new NyckelError("timeout", `Nyckel did not answer within ${request.timeoutMs} ms (${request.method} ${request.path})`, details);

@@ -106,8 +106,13 @@ function servingSeen(lease: LeaseDemand): boolean {
   return s.rate > 0 || s.inFlight > 0 || s.waiting > 0;
 }
 
-/** Serving is granted this much more than its busiest recent second (when there is room). */
-const SERVING_HEADROOM = 1;
+/**
+ * Serving's rate is granted one more than its last second, or its busiest recent second when
+ * that is more (when there is room): a start holds its place in the gate's window for the
+ * window plus its round trip, so a steady N per second needs N + 1 places or its queue grows
+ * without end.
+ */
+const SERVING_RATE_HEADROOM = 1;
 
 interface Split {
   total: number[];
@@ -128,8 +133,13 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const anyOther = otherDemand.some((d) => d > 0);
   // Serving before the rest: what serving asks for (its busiest recent second, so that its share
   // does not follow every dip of its traffic) comes first even beyond the reserve; the others never hold more than 1 − reserve while it is active.
-  const servingDemand = leases.map((l) => demandOf(l.demand.serving, resource));
-  const servingWant = servingDemand.reduce((a, d) => a + Math.ceil(d * SERVING_HEADROOM), 0);
+  const servingDemand = leases.map((l) => {
+    const d = l.demand.serving;
+    if (resource !== "rate" || (d.rate === 0 && !d.peak && d.waiting === 0)) return Math.ceil(demandOf(d, resource));
+    // The busiest recent second already holds its jitter; the last second gets the headroom.
+    return Math.ceil(Math.max(d.rate + SERVING_RATE_HEADROOM, d.peak ?? 0) + d.waiting);
+  });
+  const servingWant = servingDemand.reduce((a, d) => a + d, 0);
   const servingFloors = floors.reduce((a, b) => a + b, 0);
   const otherCap = active ? Math.max(0, Math.min(avail, Math.floor((1 - reserve) * T + 1e-9), T - Math.max(servingWant, servingFloors))) : avail;
 

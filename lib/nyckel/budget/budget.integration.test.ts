@@ -38,13 +38,18 @@ function clientOf(c: BudgetCoordinator): NyckelClient {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `workers` loops invoking as fast as the budget lets them, until `stop` is set. */
-function flood(client: NyckelClient, cls: BudgetClass, workers: number, stop: { done: boolean }): Promise<{ ok: number; failed: string[] }> {
+function flood(
+  client: NyckelClient,
+  cls: BudgetClass,
+  workers: number,
+  stop: { done: boolean; signal?: AbortSignal },
+): Promise<{ ok: number; failed: string[] }> {
   flags.push(stop);
   const result = { ok: 0, failed: [] as string[] };
   const loop = async (w: number) => {
     for (let i = 0; !stop.done; i++) {
       try {
-        await client.invoke(fn.id, { kind: "text", text: `flood ${w} ${i}` }, { capture: false, budgetClass: cls });
+        await client.invoke(fn.id, { kind: "text", text: `flood ${w} ${i}` }, { capture: false, budgetClass: cls, signal: stop.signal });
         result.ok++;
       } catch (error) {
         if (!stop.done) result.failed.push(error instanceof Error ? error.message : String(error));
@@ -137,22 +142,25 @@ describe("the Nyckel budget across two processes", () => {
   it("gives a killed process's share back once its lease expires", async () => {
     const a = coordinator("worker", false);
     const b = coordinator("worker", false);
-    // One after the other (two processes starting in the same instant are the first test's case,
-    // and have a known start-up race: docs/budget.md, "Known gaps").
-    await a.start();
-    await sleep(300);
-    await b.start();
+    // In the same instant: each rises from its fallback share, so neither takes the whole budget
+    // before it sees the other's row.
+    await Promise.all([a.start(), b.start()]);
     const stop = { done: false };
     const runA = flood(clientOf(a), "batch", 30, stop);
-    const stopB = { done: false };
+    // A real kill ends the process's requests with it: none of b's can reach Nyckel afterwards.
+    const killB = new AbortController();
+    const stopB = { done: false, signal: killB.signal };
     const runB = flood(clientOf(b), "batch", 30, stopB);
-    // Both hold a share (two processes that start together rise to their shares over ~1.3 s).
+    // Both hold a share once they have risen from their start-up shares (~1.3 s).
     const sharedBy = performance.now() + 6_000;
+    await sleep(1_500);
     while (a.snapshot().grantedRate >= 25 && performance.now() < sharedBy) await sleep(50);
     expect(a.snapshot().grantedRate).toBeLessThan(25);
+    expect(b.snapshot().grantedRate).toBeGreaterThan(0);
     expect(emulator.state.counters().rateLimited).toMatchObject({ total: 0 });
-    // "Kill" b: it stops renewing and starting, and leaves its row behind.
+    // "Kill" b: it stops renewing and starting, its requests in flight end, and its row stays behind.
     stopB.done = true;
+    killB.abort(new Error("killed"));
     await b.stop({ release: false });
     const killedAt = performance.now();
     let back: number | null = null;
@@ -173,6 +181,35 @@ describe("the Nyckel budget across two processes", () => {
     expect(back!).toBeLessThan(5_000);
     console.log(`killed process's share back after ${Math.round(back!)} ms`);
     expect(emulator.state.counters().rateLimited).toMatchObject({ total: 0 });
+  });
+
+  it("a process that starts right after another's clean stop does not overrun the stopped one's last starts", async () => {
+    const a = coordinator("worker", false);
+    await a.start();
+    const stopA = { done: false };
+    const runA = flood(clientOf(a), "batch", 30, stopA);
+    // a alone: it rises from its start-up share to the whole budget.
+    const risenBy = performance.now() + 5_000;
+    while (a.snapshot().grantedRate < 25 && performance.now() < risenBy) await sleep(50);
+    expect(a.snapshot().grantedRate).toBe(25);
+    await sleep(1_200); // a's starts fill Nyckel's window
+    stopA.done = true;
+    await a.stop();
+    const left = await admin.query<{ granted_rate: number }>("SELECT granted_rate FROM nyckel_budget_leases WHERE process_id = $1", [a.processId]);
+    // Its row stays for a window, with its starts as its use.
+    expect(left.rows[0]?.granted_rate ?? 0).toBeGreaterThan(0);
+    const b = coordinator("worker", false);
+    await b.start();
+    const stopB = { done: false };
+    const runB = flood(clientOf(b), "batch", 30, stopB);
+    await sleep(2_500);
+    stopB.done = true;
+    const [ra, rb] = await Promise.all([runA, runB]);
+    expect(emulator.state.counters().rateLimited).toMatchObject({ total: 0 });
+    expect([...ra.failed, ...rb.failed]).toEqual([]);
+    expect(rb.ok).toBeGreaterThan(10);
+    const gone = await admin.query("SELECT 1 FROM nyckel_budget_leases WHERE process_id = $1", [a.processId]);
+    expect(gone.rowCount).toBe(0);
   });
 
   it("backs every process off after a Nyckel 429 and recovers", async () => {

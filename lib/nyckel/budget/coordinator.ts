@@ -151,16 +151,19 @@ export class BudgetCoordinator {
   }
 
   /**
-   * Stops renewing. `release` (default) deletes the lease so the others take its share at
-   * once; without it the row stays until it expires (what a killed process leaves).
+   * Stops renewing. `release` (default) gives the lease back: the row goes once this
+   * process's last starts have left Nyckel's window (at once when there are none), so the
+   * others take its share then; without it the row stays until it expires (what a killed
+   * process leaves).
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#resolveFirst();
+    const usage = this.gate.usage();
     this.gate.close(new BudgetExhaustedError("batch", 0));
-    if (options.release !== false) await this.#store.release().catch(() => undefined);
+    if (options.release !== false) await this.#store.release({ ...usage, windowMs: this.#o.windowMs + 10 }).catch(() => undefined);
     await this.#store.close();
     this.#mode = "idle";
   }
@@ -212,8 +215,11 @@ export class BudgetCoordinator {
     }
     if (joining) {
       this.#joinedAt = performance.now();
-      // Back from the fallback: rise from the fallback share, never at once.
-      if (this.#mode === "fallback") this.#history.push({ at: this.#joinedAt, grant: this.#effective });
+      // New, or back from the fallback: rise from the fallback share, never at once. A process
+      // that finds itself alone may not be: another may be renewing its first lease in the same
+      // instant (neither sees the other's row yet), and both taking the whole budget would
+      // overrun Nyckel's window.
+      this.#history.push({ at: this.#joinedAt, grant: this.#effective });
     }
     if (this.#mode === "fallback") this.#log.info({ processes: result.leases.length }, "Nyckel budget: database reachable again, back on leases");
     this.#mode = "leased";

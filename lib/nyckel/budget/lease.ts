@@ -219,9 +219,23 @@ export class LeaseStore {
     });
   }
 
-  /** Gives the lease back (clean stop): the others take its share at their next renewal. */
-  async release(): Promise<void> {
-    await this.#pool.query("DELETE FROM nyckel_budget_leases WHERE process_id = $1", [this.#identity.processId]);
+  /**
+   * Gives the lease back (clean stop). With no starts left in Nyckel's window the row is
+   * deleted and the others take its share at their next renewal; otherwise the row stays,
+   * with no demand and those starts (and requests still in flight) as its use, until they have left the window
+   * (`windowMs`), so a process that joins meanwhile does not overrun them.
+   */
+  async release(inUse: { windowStarts: number; inFlight: number; windowMs: number } = { windowStarts: 0, inFlight: 0, windowMs: 0 }): Promise<void> {
+    if (inUse.windowStarts <= 0 && inUse.inFlight <= 0) {
+      await this.#pool.query("DELETE FROM nyckel_budget_leases WHERE process_id = $1", [this.#identity.processId]);
+      return;
+    }
+    await this.#pool.query(
+      `UPDATE nyckel_budget_leases SET demand = '{}'::jsonb, granted_rate = $2, granted_concurrency = $4, classes = '{}'::jsonb,
+         renewed_at = now(), expires_at = now() + make_interval(secs => $3::double precision / 1000)
+       WHERE process_id = $1`,
+      [this.#identity.processId, inUse.windowStarts, inUse.windowMs, inUse.inFlight],
+    );
   }
 
   async close(): Promise<void> {
