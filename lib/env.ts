@@ -36,6 +36,8 @@ const schema = z
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     AUTH_URL: z.url().optional(),
     AUTH_TRUST_HOST: bool.optional(),
+    /** The sign-in throttle takes the client address from X-Forwarded-For's first entry (set it only behind a proxy that sets that header). */
+    MODELPIN_TRUST_PROXY: bool.default(false),
     MODELPIN_ENCRYPTION_KEY: encryptionKey.optional(),
     OIDC_ISSUER: z.url().optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
