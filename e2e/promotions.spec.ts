@@ -116,6 +116,13 @@ test("an editor requests production with evidence; the requester and a viewer ca
   await expect(page.getByRole("button", { name: "Reject…" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Cancel request…" })).toBeVisible();
 
+  // The open request shows where the pin is: the function page's pins table and the overview link to it.
+  await page.goto(fnPath);
+  await expect(production.getByTestId("pending-requests")).toContainText(`Request #${number} pending → ${modelId}`);
+  await page.goto("/");
+  await page.getByTestId(`matrix-${fn.id}`).getByTestId("cell-production").getByRole("link", { name: `Request #${number} pending` }).click();
+  await expect(page).toHaveURL(new RegExp(`${requestPath}$`));
+
   // Approver 1: the request waits for them; they approve (with a confirmation).
   const first = await newSession(browser, "approver");
   await expect(first.getByTestId("waiting-count")).toBeVisible();
@@ -168,6 +175,16 @@ test("an editor requests production with evidence; the requester and a viewer ca
   await expect(production).toHaveAttribute("data-version", String(prodVersion + 1));
   await expect(production.getByTestId("pin-reason")).toHaveText(`Promotion #${number}: ${reason}`);
   await expect(production).toContainText("Bea Approver");
+
+  // An editor cannot roll a protected environment back directly: the history offers a request back instead.
+  const history = page.getByTestId("timeline-production");
+  await expect(history.getByTestId("rollback-hint")).toContainText("Production is protected: roll back with a promotion request");
+  await expect(history.getByRole("button", { name: "Roll back to this" })).toHaveCount(0);
+  await history.getByRole("link", { name: "Request rollback" }).first().click();
+  await expect(page).toHaveURL(/requestEnvironment=.*#request$/);
+  const back = page.getByRole("form", { name: "Request a promotion" });
+  await expect(back.getByLabel("Environment")).toHaveValue(prodId);
+  await expect(back.getByLabel("Reason")).toHaveValue(/^Roll back Production to v\d+$/);
 
   // The audit log, filtered to this function and production: the whole chain, newest first.
   await page.goto(`/audit?function=${encodeURIComponent(fn.id)}&environment=${prodId}`);

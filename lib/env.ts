@@ -41,6 +41,8 @@ const schema = z
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     AUTH_URL: z.url().optional(),
     AUTH_TRUST_HOST: bool.optional(),
+    /** The sign-in throttle takes the client address from X-Forwarded-For's first entry (set it only behind a proxy that sets that header). */
+    MODELPIN_TRUST_PROXY: bool.default(false),
     MODELPIN_ENCRYPTION_KEY: encryptionKey.optional(),
     OIDC_ISSUER: z.url().optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -76,6 +78,8 @@ const schema = z
     MODELPIN_WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
     /** Delivery log rows and dispatched webhook events older than this many days are deleted once a day. */
     MODELPIN_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** How often the audit chain's signed head goes out as an `audit.checkpoint` webhook event (docs/audit.md). */
+    MODELPIN_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(604_800).default(3600),
     /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     /**

@@ -1,8 +1,11 @@
 import { ConfigError, env } from "@/lib/env";
 import { runsJobWorkers } from "@/lib/deployment/role";
+import { stampSocketAddresses } from "@/lib/auth/client-address";
 
 /** Called once per server instance from instrumentation.ts. */
 export async function onServerStart(): Promise<void> {
+  // First: the sign-in throttle needs every request's socket address (lib/auth/client-address.ts).
+  stampSocketAddresses();
   try {
     env();
   } catch (e) {

@@ -13,6 +13,7 @@
  * latest) from the form, waits for the job to finish against the emulator,
  * and captures the report at 1400 px wide. Stops everything it started.
  */
+import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "@/lib/db/database-url";
@@ -55,10 +56,12 @@ async function main(): Promise<number> {
   return withCleanup(async (defer) => {
     const db = await scratchDatabase("screenshot-report", log);
     defer(db.stop);
-    await runSeed(db.url, { log: () => undefined });
+    // One key for the seed and the server: the seed signs the audit chain's head (docs/audit.md).
+    const encryptionKey = randomBytes(32).toString("base64");
+    await runSeed(db.url, { log: () => undefined, env: { ...process.env, MODELPIN_ENCRYPTION_KEY: encryptionKey } });
     const emulator = await startEmulator({ port: 0, quiet: true });
     defer(() => emulator.close());
-    const env = appEnv({ DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_WORKERS: "on" });
+    const env = appEnv({ DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_WORKERS: "on", MODELPIN_ENCRYPTION_KEY: encryptionKey });
     await buildIfNeeded(DIST_DIR, env, log);
     const server = await startNext(DIST_DIR, env, log);
     defer(server.stop);

@@ -84,7 +84,8 @@ async function main(): Promise<number> {
         console.error(`\n[test] Chromium was not found at ${chromium}. Install it once with:\n\n    apt-get install -y chromium\n`);
         results.push(["browser", 1]);
       } else {
-        await runSeed(e2eUrl, { log: () => undefined });
+        // The seed signs the audit chain's head (docs/audit.md): with the key the server will verify it with.
+        await runSeed(e2eUrl, { log: () => undefined, env: { ...process.env, MODELPIN_ENCRYPTION_KEY: baseEnv.MODELPIN_ENCRYPTION_KEY } });
         const { startEmulator } = await import("@/lib/nyckel/emulator/server");
         const emulator = await startEmulator({ port: 0, quiet: true });
         cleanups.push(() => emulator.close());

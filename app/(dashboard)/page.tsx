@@ -7,13 +7,14 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePagePermission } from "@/lib/auth/session";
 import { getPinOverview } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/pins/schemas";
+import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ at?: string | string[] }> }) {
   const query = await searchParams;
   await requirePagePermission("pins:read");
   const atRaw = typeof query.at === "string" ? query.at : "";
   const at = atRaw ? parsePointInTime(atRaw) : null;
-  const overview = await getPinOverview({ at: at ?? undefined });
+  const [overview, pending] = await Promise.all([getPinOverview({ at: at ?? undefined }), at ? Promise.resolve([]) : listPendingRequests()]);
   return (
     <>
       <PageHeader title="Overview" description="Which model serves each function in each environment." />
@@ -35,7 +36,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           {atRaw && !at ? (
             <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone. Showing the pins now.</Alert>
           ) : null}
-          <PointInTimeTable overview={overview} at={at} />
+          <PointInTimeTable overview={overview} at={at} pending={pendingByCell(pending)} />
         </>
       )}
     </>

@@ -4,7 +4,7 @@ import { routeErrorMessage } from "@/lib/api/error-body";
 import { useAction } from "next-safe-action/hooks";
 import { useEffect, useMemo, useState } from "react";
 import { useDropzone } from "react-dropzone";
-import { ModelSelect, type Option } from "@/components/compare/start-run-form";
+import { defaultSides, ModelSelect, SameModelHint, type Option } from "@/components/compare/start-run-form";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -25,8 +25,8 @@ const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
  */
 export function QuickCompare({ functionId, inputType, models, environments }: { functionId: string; inputType: string; models: Option[]; environments: Option[] }) {
   const kind = inputType.toLowerCase() === "image" ? "image" : inputType.toLowerCase() === "tabular" ? "tabular" : "text";
-  const [a, setA] = useState(models[0] ? `model:${models[0].id}` : "latest");
-  const [b, setB] = useState("latest");
+  const [a, setA] = useState(() => defaultSides(models).a);
+  const [b, setB] = useState(() => defaultSides(models).b);
   const [text, setText] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [result, setResult] = useState<QuickCompareResult | null>(null);
@@ -161,6 +161,7 @@ export function QuickCompare({ functionId, inputType, models, environments }: { 
           </div>
         </div>
       </form>
+      <SameModelHint models={models} functionId={functionId} />
       {message ? (
         <Alert className="mt-4">
           <span data-testid="quick-error">{message}</span>

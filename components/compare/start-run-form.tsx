@@ -35,14 +35,38 @@ export function ModelSelect({ name, label, value, onChange, models, environments
   );
 }
 
+/**
+ * The pickers' first choice: never one model against itself. Two or more registered models
+ * (newest first): the second newest as A, the newest as B. One: it against "latest" (which may
+ * be the same model: `SameModelHint` says so). None: "latest" on both sides, with the hint.
+ */
+export function defaultSides(models: Option[]): { a: string; b: string } {
+  if (models.length >= 2) return { a: `model:${models[1]!.id}`, b: `model:${models[0]!.id}` };
+  return { a: models[0] ? `model:${models[0].id}` : "latest", b: "latest" };
+}
+
+/** Shown while fewer than two models are registered: a comparison may pit a model against itself. */
+export function SameModelHint({ models, functionId }: { models: Option[]; functionId: string }) {
+  if (models.length >= 2) return null;
+  return (
+    <p className="mt-2 text-sm text-amber-800 dark:text-amber-300" data-testid="same-model-hint">
+      {models.length === 0 ? "No model is registered for this function yet, so both sides can only be Nyckel's latest model. " : "Only one model is registered: \"latest\" may be that same model. "}
+      <a href={`/functions/${encodeURIComponent(functionId)}#register-model`} className="underline">
+        Register another model
+      </a>{" "}
+      to compare two versions.
+    </p>
+  );
+}
+
 /** Starts a comparison run of two models on a sample set, then opens its page. */
 export function StartRunForm({ functionId, sampleSets, models, environments }: { functionId: string; sampleSets: Option[]; models: Option[]; environments: Option[] }) {
   const router = useRouter();
   const [chosenSet, setSampleSetId] = useState(sampleSets[0]?.id ?? "");
   // The list can grow after an upload (router.refresh): fall back to the newest set.
   const sampleSetId = sampleSets.some((s) => s.id === chosenSet) ? chosenSet : (sampleSets[0]?.id ?? "");
-  const [a, setA] = useState(models[0] ? `model:${models[0].id}` : "latest");
-  const [b, setB] = useState("latest");
+  const [a, setA] = useState(() => defaultSides(models).a);
+  const [b, setB] = useState(() => defaultSides(models).b);
   const { execute, result, isPending } = useAction(startComparisonRunAction, {
     onSuccess: ({ data }) => data && router.push(`/comparisons/${data.id}`),
   });
@@ -72,6 +96,7 @@ export function StartRunForm({ functionId, sampleSets, models, environments }: {
           <Button type="submit" pending={isPending} className="w-full">Start comparison</Button>
         </div>
       </form>
+      <SameModelHint models={models} functionId={functionId} />
       {message ? <Alert className="mt-3">{message}</Alert> : null}
     </section>
   );

@@ -9,8 +9,9 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
-import { changeMemberRoleAction, createMemberAction, setMemberActiveAction } from "@/lib/members/actions";
+import { changeMemberRoleAction, createMemberAction, setMemberActiveAction, setOneTimePasswordAction } from "@/lib/members/actions";
 
 type Member = {
   id: string;
@@ -19,6 +20,7 @@ type Member = {
   role: RoleName;
   active: boolean;
   sso: boolean;
+  hasPassword: boolean;
   roleClaim: string | null;
   lastSignInAt: string | null;
   createdAt: string;
@@ -46,6 +48,19 @@ export function MembersClient({ members, meId }: { members: Member[]; meId: stri
 function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
   const [status, setStatus] = useState<{ tone: "error" | "success"; text: string } | null>(null);
   const [confirm, setConfirm] = useState<Member | null>(null);
+  const [reset, setReset] = useState<Member | null>(null);
+  const [issued, setIssued] = useState<{ email: string; password: string } | null>(null);
+  const otpAction = useAction(setOneTimePasswordAction, {
+    onSuccess: ({ data }) => {
+      setReset(null);
+      setStatus(null);
+      if (data) setIssued({ email: data.email, password: data.password });
+    },
+    onError: ({ error }) => {
+      setReset(null);
+      setStatus({ tone: "error", text: actionErrors(error).message ?? "Could not set a one-time password." });
+    },
+  });
   const roleAction = useAction(changeMemberRoleAction, {
     onSuccess: ({ data }) => setStatus({ tone: "success", text: `Role changed to ${data ? ROLE_LABELS[data.role] : "?"}.` }),
     onError: ({ error }) => setStatus({ tone: "error", text: actionErrors(error).message ?? "Could not change the role." }),
@@ -63,6 +78,7 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
   return (
     <>
       {status ? <Alert tone={status.tone} className="mb-3">{status.text}</Alert> : null}
+      {issued ? <IssuedPassword {...issued} onDone={() => setIssued(null)} /> : null}
       <TableFrame>
         <Table>
           <THead>
@@ -105,6 +121,9 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
                 <Td>{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</Td>
                 <Td className="text-zinc-500">{m.lastSignInAt ? new Date(m.lastSignInAt).toLocaleString() : "never"}</Td>
                 <Td align="right">
+                  {m.hasPassword && m.id !== meId ? (
+                    <Button variant="ghost" onClick={() => setReset(m)}>Set one-time password</Button>
+                  ) : null}
                   {m.active ? (
                     <Button variant="ghost" onClick={() => setConfirm(m)}>Deactivate</Button>
                   ) : (
@@ -128,7 +147,31 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
       >
         {confirm?.email} will be signed out and can no longer sign in. Their history stays. You can reactivate them later.
       </ConfirmDialog>
+      <ConfirmDialog
+        open={reset !== null}
+        title={`Set a one-time password for ${reset?.name ?? ""}?`}
+        confirmLabel="Set one-time password"
+        pending={otpAction.isPending}
+        onCancel={() => setReset(null)}
+        onConfirm={() => reset && otpAction.execute({ userId: reset.id })}
+      >
+        {reset?.email}&apos;s current password stops working and all their sessions end. You get a generated password to hand
+        over privately; at their next sign-in they must choose their own.
+      </ConfirmDialog>
     </>
+  );
+}
+
+/** The generated one-time password, shown once. */
+function IssuedPassword({ email, password, onDone }: { email: string; password: string; onDone: () => void }) {
+  return (
+    <Alert tone="success" className="mb-3">
+      <p>
+        One-time password for {email}: <code data-testid="one-time-password" className="font-mono font-semibold select-all">{password}</code>
+      </p>
+      <p className="mt-1">Hand it over privately; it is shown only now. They must choose their own password when they sign in with it.</p>
+      <Button variant="ghost" className="mt-1" onClick={onDone}>Done</Button>
+    </Alert>
   );
 }
 
@@ -190,7 +233,7 @@ function AddMemberForm() {
             </select>
           )}
         </Field>
-        <Field label="Initial password" name="password" errors={fieldErrors.password} hint="At least 10 characters.">
+        <Field label="Initial password" name="password" errors={fieldErrors.password} hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}>
           {(p) => <input {...p} type="password" autoComplete="new-password" className={inputClass} />}
         </Field>
       </div>

@@ -149,6 +149,7 @@ function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone:
   return (
     <form
       ref={formRef}
+      id="register-model"
       noValidate
       aria-label="Register a model"
       className="space-y-4 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"

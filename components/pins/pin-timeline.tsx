@@ -5,7 +5,7 @@ import { useAction } from "next-safe-action/hooks";
 import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
+import { Button, buttonClass } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
@@ -25,12 +25,15 @@ export function PinTimeline({
   current,
   revisions,
   canRollBack,
+  canRequest = false,
 }: {
   functionId: string;
   environment: EnvironmentView;
   current: PinView | null;
   revisions: RevisionView[];
   canRollBack: boolean;
+  /** May open a promotion request: where a direct rollback is not allowed (protected), offer a request back instead. */
+  canRequest?: boolean;
 }) {
   const [target, setTarget] = useState<Target | null>(null);
   const [reason, setReason] = useState("");
@@ -50,11 +53,25 @@ export function PinTimeline({
     setReason("");
     setTarget(t);
   };
+  const eligible = (t: Target) => t.version < currentVersion && !t.model?.retired && (t.model?.id ?? null) !== (current?.model?.id ?? null);
+  // In a protected environment an editor cannot roll back directly: a promotion request back to that model goes through the policy.
+  const requestsInstead = !canRollBack && canRequest && environment.protected;
   const rollbackButton = (t: Target) =>
-    canRollBack && t.version < currentVersion && !t.model?.retired && (t.model?.id ?? null) !== (current?.model?.id ?? null) ? (
+    !eligible(t) ? null : canRollBack ? (
       <Button variant="ghost" onClick={() => open(t)}>
         Roll back to this
       </Button>
+    ) : requestsInstead ? (
+      <Link
+        href={`/functions/${encodeURIComponent(functionId)}?${new URLSearchParams({
+          requestEnvironment: environment.id,
+          requestTarget: t.model?.id ?? "latest",
+          requestReason: `Roll back ${environment.name} to v${t.version}`,
+        })}#request`}
+        className={buttonClass("ghost")}
+      >
+        Request rollback
+      </Link>
     ) : null;
 
   return (
@@ -68,6 +85,12 @@ export function PinTimeline({
         </Link>
       </p>
       {done ? <Alert tone="success" className="mb-2">{done}</Alert> : null}
+      {requestsInstead && revisions.length > 0 ? (
+        <p className="mb-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="rollback-hint">
+          {environment.name} is protected: roll back with a promotion request back to an earlier version (others approve it), or ask an admin,
+          who can break glass and roll back at once.
+        </p>
+      ) : null}
       {revisions.length === 0 ? (
         <p className="text-sm text-zinc-500">Never pinned: {environment.name} has always used latest.</p>
       ) : (

@@ -11,6 +11,7 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { setPinAction } from "@/lib/pins/actions";
+import { PendingLinks } from "@/components/promotions/pending-links";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
 import { modelLabel, type ModelOption, type PinRowView } from "./types";
 
@@ -47,7 +48,7 @@ export function PinsPanel({
             </tr>
           </THead>
           <TBody>
-            {rows.map(({ environment: env, pin }) => {
+            {rows.map(({ environment: env, pin, pending }) => {
               const mayChange = canWrite && (!env.protected || canBreakGlass);
               return (
                 <tr key={env.id} data-testid={`pin-row-${env.slug}`} data-environment-id={env.id} data-version={pin?.version ?? 0} className="align-top">
@@ -62,6 +63,7 @@ export function PinsPanel({
                       {pin?.kind === "rollback" ? ` · rollback to v${pin.restoredVersion}` : ""}
                     </div>
                     {pin?.breakGlass ? <BreakGlassBadge /> : null}
+                    <PendingLinks requests={pending} />
                   </Td>
                   <Td density="relaxed" className="text-zinc-600 dark:text-zinc-400">
                     {pin ? (

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { PendingLinks, type PendingLink } from "@/components/promotions/pending-links";
 import { buttonClass } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
@@ -36,7 +37,7 @@ export function PointInTimeForm({ action, value, anchor }: { action: string; val
 }
 
 /** Functions × environments: the pinned model in each cell (now, or as of `at`). */
-export function PointInTimeTable({ overview, at }: { overview: PinOverview; at: Date | null }) {
+export function PointInTimeTable({ overview, at, pending }: { overview: PinOverview; at: Date | null; pending?: Map<string, PendingLink[]> }) {
   return (
     <TableFrame className="mt-3">
       <Table data-testid="pin-matrix">
@@ -83,6 +84,7 @@ export function PointInTimeTable({ overview, at }: { overview: PinOverview; at: 
                       ) : null}
                     </div>
                     {c.breakGlass ? <BreakGlassBadge /> : null}
+                    {at ? null : <PendingLinks requests={pending?.get(`${f.id} ${env.id}`)} />}
                   </Td>
                 );
               })}

@@ -15,7 +15,9 @@ export type PinView = {
   restoredVersion: number | null;
 };
 
-export type PinRowView = { environment: EnvironmentView; pin: PinView | null };
+export type PendingView = { id: string; number: number; targetModelId: string | null; requestedBy: string };
+
+export type PinRowView = { environment: EnvironmentView; pin: PinView | null; pending?: PendingView[] };
 
 export type RevisionView = {
   id: string;

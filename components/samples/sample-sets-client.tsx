@@ -12,6 +12,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
+import { Time } from "@/components/ui/time";
 import { deleteSampleSetAction, renameSampleSetAction } from "@/lib/samples/actions";
 import type { SampleSetPreview } from "@/lib/samples/preview";
 
@@ -105,6 +106,9 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
       <div className="mt-4 grid gap-4 md:grid-cols-2">
         <div
           {...getRootProps({
+            // react-dropzone's default role (presentation) on a tab stop hides it from screen readers.
+            role: "button",
+            "aria-label": "Choose sample files, or drop them here",
             className: `flex min-h-36 cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed p-4 text-center text-sm ${
               isDragActive ? "border-indigo-500 bg-indigo-50 dark:bg-indigo-950" : "border-zinc-300 dark:border-zinc-700"
             }`,
@@ -169,6 +173,12 @@ function PreviewView({ preview }: { preview: SampleSetPreview }) {
         <strong>{n(c.duplicates)}</strong> duplicates dropped, <strong>{n(c.rejected)}</strong> rejected.
       </p>
       {preview.first.length ? (
+        <>
+        {c.samples > preview.first.length ? (
+          <p className="text-xs text-zinc-500" data-testid="preview-shown">
+            Showing the first {n(preview.first.length)} of {n(c.samples)} samples.
+          </p>
+        ) : null}
         <div className="overflow-x-auto rounded ring-1 ring-zinc-200 dark:ring-zinc-800">
           <table className="min-w-full text-sm">
             <caption className="sr-only">First samples</caption>
@@ -187,6 +197,7 @@ function PreviewView({ preview }: { preview: SampleSetPreview }) {
             </tbody>
           </table>
         </div>
+        </>
       ) : null}
       {preview.rejected.length ? (
         <div>
@@ -246,7 +257,7 @@ function SetList({ sets, canWrite }: { sets: SetRow[]; canWrite: boolean }) {
                 <div className="font-medium">{s.name}</div>
                 <div className="text-xs text-zinc-500">
                   {s.sampleCount} samples ({s.kinds.join(", ")}) · {s.labeledCount} with ground truth · {s.duplicateCount} duplicates dropped ·{" "}
-                  {s.rejectedCount} rejected · by {s.createdByLabel}, {new Date(s.createdAt).toLocaleString()}
+                  {s.rejectedCount} rejected · by {s.createdByLabel}, <Time value={s.createdAt} />
                 </div>
               </div>
             )}

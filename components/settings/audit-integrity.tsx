@@ -18,8 +18,10 @@ export function AuditIntegrity() {
         Audit integrity
       </h2>
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        Every audit event carries the hash of the one before it. Verifying walks the whole chain and reports the first event that was changed,
-        removed or inserted outside Modelpin. The command line does the same: <code className="font-mono">npm run audit:verify</code>.
+        Every audit event carries the hash of the one before it, and a head signed with a key the database does not hold records how many events
+        there are and how the newest hashes; periodically that head also goes out as an <code className="font-mono">audit.checkpoint</code> webhook, so a system outside the database holds it.
+        Verifying walks the whole chain and reports an event that was changed, removed or inserted, newest events that were deleted, and a log
+        rewritten with recomputed hashes. The command line does the same: <code className="font-mono">npm run audit:verify</code>.
       </p>
       <Button onClick={() => execute()} pending={isPending}>
         {isPending ? "Verifying…" : "Verify the audit log"}
@@ -30,13 +32,20 @@ export function AuditIntegrity() {
           <Alert tone="success">
             <span data-testid="verify-result">ok {data.count} events</span>
             <span className="block text-xs">
-              The chain is intact ({data.ms} ms, {formatUtc(data.checkedAt)}). Last hash <code className="font-mono">{data.lastHash.slice(0, 16)}…</code>
+              The chain is intact and matches its signed head ({data.ms} ms, {formatUtc(data.checkedAt)}). Last hash{" "}
+              <code className="font-mono">{data.lastHash.slice(0, 16)}…</code>
             </span>
+            <span className="block text-xs" data-testid="verify-checkpoint">
+              {data.checkpoint
+                ? `Latest checkpoint: ${formatUtc(data.checkpoint.at)} (${data.checkpoint.count} events${data.checkpoint.kind === "reanchor" ? ", re-anchored" : ""}).`
+                : "No checkpoint recorded yet."}
+            </span>
+            {data.note ? <span className="block text-xs">{data.note}</span> : null}
           </Alert>
         ) : (
           <Alert>
             <span data-testid="verify-result">
-              Broken at event {data.brokenAt} (after {data.count} good events)
+              {data.brokenAt ? `Broken at event ${data.brokenAt} (after ${data.count} good events)` : `Not intact (${data.count} events checked)`}
             </span>
             <span className="block">{data.problem}</span>
           </Alert>

@@ -25,6 +25,9 @@ export async function AppShell({ user, children }: { user: { id: string; name: s
                 {user.email} · <span data-testid="current-role">{ROLE_LABELS[user.role]}</span>
               </div>
             </div>
+            <Link href="/account" className="rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
+              Account
+            </Link>
             <form action={signOutAction}>
               <button type="submit" className="rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
                 Sign out

@@ -94,6 +94,11 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
   },
   "lib/members/actions.ts#changeMemberRoleAction": { fields: { userId: uuid, role: { kind: "enum" } }, base: (f) => ({ userId: f.memberId, role: "editor" }) },
   "lib/members/actions.ts#setMemberActiveAction": { fields: { userId: uuid, active: { kind: "boolean" } }, base: (f) => ({ userId: f.memberId, active: false }) },
+  "lib/members/actions.ts#setOneTimePasswordAction": { fields: { userId: uuid }, base: (f) => ({ userId: f.memberId }) },
+  "lib/members/account-actions.ts#changeOwnPasswordAction": {
+    fields: { currentPassword: { kind: "password" }, newPassword: { kind: "password" }, confirmPassword: { kind: "password" } },
+    base: () => ({ currentPassword: "not the password", newPassword: "a long enough password", confirmPassword: "a long enough password" }),
+  },
 
   "lib/models/actions.ts#registerModelAction": {
     fields: { functionId, modelId: { kind: "identifier" }, nickname: text, notes: optionalText },

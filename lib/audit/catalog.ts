@@ -21,6 +21,9 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "member.deactivated", label: "Member deactivated" },
   { action: "member.reactivated", label: "Member reactivated" },
   { action: "member.sso_linked", label: "SSO linked" },
+  { action: "member.password_changed", label: "Password changed" },
+  { action: "member.password_reset", label: "One-time password set" },
+  { action: "auth.throttled", label: "Sign-in throttled" },
   { action: "nyckel.credentials_changed", label: "Nyckel credentials changed" },
   { action: "nyckel.connection_tested", label: "Nyckel connection tested" },
   { action: "comparison.started", label: "Comparison started" },
@@ -34,12 +37,15 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "request.applied", label: "Promotion applied" },
   { action: "request.stale", label: "Promotion stale (pin moved)" },
   { action: "request.expired", label: "Promotion expired" },
+  { action: "request.integrity_failed", label: "Promotion refused: request changed outside Modelpin" },
   { action: "webhook.created", label: "Webhook added" },
   { action: "webhook.updated", label: "Webhook edited" },
   { action: "webhook.deleted", label: "Webhook deleted" },
   { action: "webhook.secret_revealed", label: "Webhook secret revealed" },
   { action: "token.created", label: "API token created" },
   { action: "token.revoked", label: "API token revoked" },
+  { action: "audit.anchored", label: "Audit chain anchored (head signed)" },
+  { action: "audit.reanchored", label: "Audit chain re-anchored" },
 ];
 
 export function actionLabel(action: string): string {

@@ -1,10 +1,9 @@
 import "server-only";
 import type { Tx } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { GENESIS_HASH, eventHash } from "./hash";
-
-/** Any advisory-lock key unique to the audit chain. */
-const AUDIT_CHAIN_LOCK = 7_316_001;
+import { logger } from "@/lib/logger";
+import { eventHash } from "./hash";
+import { headTrusted, lockHead, signHead, writeHead } from "./head";
 
 export type AuditActor = { id: string | null; label: string };
 
@@ -30,13 +29,19 @@ function toJson(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
 }
 
 /**
- * Appends one event to the audit chain inside the caller's transaction.
- * Appends are serialized with a transaction-scoped advisory lock, so the
- * chain stays one line under concurrency; the lock is released at commit.
+ * Appends one event to the audit chain inside the caller's transaction, and
+ * moves the signed head (lib/audit/head.ts) in the same transaction. Appends
+ * are serialised by the head's row lock (released at commit), so the chain
+ * stays one line under concurrency. A head whose signature does not hold is
+ * never re-signed: the event is still written, and verify keeps reporting
+ * the head until an admin re-anchors (docs/audit.md).
  */
 export async function appendAuditEvent(tx: Tx, input: AuditInput): Promise<{ id: bigint; hash: string }> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}::bigint)`;
-  const [last] = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1`;
+  const head = await lockHead(tx);
+  const trusted = await headTrusted(tx, head);
+  if (!trusted) {
+    logger.error({ action: input.action, requestId: input.requestId }, "audit head does not verify: event appended, head left unsigned (run npm run audit:verify)");
+  }
   const [{ id }] = (await tx.$queryRaw<{ id: bigint }[]>`SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS id`) as [
     { id: bigint },
   ];
@@ -56,9 +61,11 @@ export async function appendAuditEvent(tx: Tx, input: AuditInput): Promise<{ id:
     after: after === Prisma.DbNull ? null : after,
     reason: input.reason ?? null,
     requestId: input.requestId ?? null,
-    prevHash: last?.hash ?? GENESIS_HASH,
+    prevHash: head.lastHash,
   };
   const hash = eventHash(fields);
   await tx.auditEvent.create({ data: { ...fields, before, after, hash } });
+  const next = { count: head.count + 1n, lastId: id, lastHash: hash };
+  await writeHead(tx, next, trusted ? signHead(next) : head.hmac);
   return { id, hash };
 }

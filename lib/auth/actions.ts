@@ -1,7 +1,7 @@
 "use server";
 
 import { AuthError, CredentialsSignin } from "next-auth";
-import { signIn, signOut } from "@/lib/auth/auth";
+import { Throttled, signIn, signOut } from "@/lib/auth/auth";
 
 export type SignInState = { error?: string; email?: string };
 
@@ -20,6 +20,7 @@ export async function signInWithPasswordAction(_prev: SignInState, formData: For
     await signIn("credentials", { email, password, redirectTo: safeRedirect(formData.get("callbackUrl")) });
     return {};
   } catch (e) {
+    if (e instanceof Throttled) return { email, error: e.userMessage };
     if (e instanceof CredentialsSignin) {
       return {
         email,

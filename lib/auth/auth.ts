@@ -1,17 +1,39 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { env } from "@/lib/env";
-import { getMemberIdBySubject } from "@/lib/members/queries";
-import { authenticateWithPassword } from "@/lib/members/service";
+import { getMemberSessionBySubject } from "@/lib/members/queries";
 import { signInWithSso } from "@/lib/members/sso";
+import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "./request-context";
+import { signInWithPassword } from "./sign-in";
+
+declare module "next-auth" {
+  interface User {
+    /** The member's session epoch at sign-in (lib/auth/session.ts). */
+    sessionEpoch?: string;
+  }
+  interface Session {
+    /** The epoch this session was issued under; a password change or reset replaces the member's. */
+    epoch?: string;
+    /** A random id per sign-in: the session that changes its own password is kept by it. */
+    sid?: string;
+  }
+}
 
 class WrongCredentials extends CredentialsSignin {
   override code = "wrong_credentials";
 }
 class Deactivated extends CredentialsSignin {
   override code = "deactivated";
+}
+/** The sign-in throttle refused the attempt; the message says for how long (lib/auth/throttle-rules.ts). */
+export class Throttled extends CredentialsSignin {
+  override code = "throttled";
+  constructor(readonly userMessage: string) {
+    super(userMessage);
+  }
 }
 
 const credentialsSchema = z.object({ email: z.string().trim().toLowerCase().email(), password: z.string().min(1).max(1024) });
@@ -26,10 +48,13 @@ function buildConfig(): NextAuthConfig {
       async authorize(raw) {
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) throw new WrongCredentials();
-        const result = await authenticateWithPassword(parsed.data.email, parsed.data.password);
+        const [address, deviceCookie] = await Promise.all([requestClientAddress(), readKnownDeviceCookie()]);
+        const result = await signInWithPassword({ ...parsed.data, address, deviceCookie });
+        if (result.status === "throttled") throw new Throttled(result.message);
         if (result.status === "deactivated") throw new Deactivated();
         if (result.status !== "ok") throw new WrongCredentials();
-        return { id: result.user.id, email: result.user.email, name: result.user.name };
+        await writeKnownDeviceCookie(result.deviceCookie);
+        return result.user;
       },
     }),
   ];
@@ -66,16 +91,19 @@ function buildConfig(): NextAuthConfig {
         return result.status === "ok" ? true : `/signin?error=${result.reason}`;
       },
       async jwt({ token, user, account }) {
+        // At sign-in only: the member, the epoch the session starts under (lib/auth/session.ts) and a fresh session id.
         if (account?.provider === "oidc") {
-          const id = await getMemberIdBySubject(account.providerAccountId);
-          if (id) token.uid = id;
+          const member = await getMemberSessionBySubject(account.providerAccountId);
+          if (member) Object.assign(token, { uid: member.id, epoch: member.sessionEpoch, sid: randomUUID() });
         } else if (user?.id) {
-          token.uid = user.id;
+          Object.assign(token, { uid: user.id, epoch: user.sessionEpoch, sid: randomUUID() });
         }
         return token;
       },
       session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
+        if (typeof token.epoch === "string") session.epoch = token.epoch;
+        if (typeof token.sid === "string") session.sid = token.sid;
         return session;
       },
     },

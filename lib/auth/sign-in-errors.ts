@@ -4,6 +4,8 @@
  */
 export const SIGN_IN_ERRORS: Record<string, string> = {
   deactivated: "This account is deactivated. Ask an admin to reactivate it.",
+  wrong_credentials: "Wrong email or password.",
+  throttled: "Too many failed sign-ins. Sign-in is paused for up to 15 minutes: try again later.",
   AccessDenied: "Access denied: your account may be deactivated.",
   Configuration: "Single sign-on failed: the identity provider could not be reached or is misconfigured.",
   OAuthCallbackError: "Single sign-on failed. Try again.",

@@ -127,6 +127,11 @@ describe.skipIf(appRole === undefined)("database roles (the app role, real Postg
       }
       return out;
     });
-    expect(privileges).toEqual({ audit_events: ["INSERT", "SELECT"], _prisma_migrations: [] });
+    expect(privileges).toEqual({
+      audit_events: ["INSERT", "SELECT"],
+      audit_head: ["INSERT", "SELECT", "UPDATE"],
+      audit_checkpoints: ["INSERT", "SELECT"],
+      _prisma_migrations: [],
+    });
   });
 });

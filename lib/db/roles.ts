@@ -30,12 +30,16 @@ type TablePrivilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE";
 export const APP_TABLE_PRIVILEGES: readonly TablePrivilege[] = ["SELECT", "INSERT", "UPDATE", "DELETE"];
 
 /**
- * …except these tables (the one list of exceptions): the audit log is
- * append-only for the app, and the migration history is none of its business.
+ * …except these tables (the one list of exceptions): the audit log and its
+ * checkpoints are append-only for the app, its head is never deleted, and the
+ * migration history is none of its business.
  * A table missing from the database is skipped.
  */
 export const APP_TABLE_EXCEPTIONS: Readonly<Record<string, readonly TablePrivilege[]>> = {
   audit_events: ["INSERT", "SELECT"],
+  // The audit log's signed head is updated in place, never deleted; its checkpoints are append-only (docs/audit.md).
+  audit_head: ["INSERT", "SELECT", "UPDATE"],
+  audit_checkpoints: ["INSERT", "SELECT"],
   _prisma_migrations: [],
 };
 

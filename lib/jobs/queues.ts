@@ -11,6 +11,7 @@ export const QUEUES = {
   webhookDelivery: "webhook-delivery",
   promotionExpiry: "promotion-expiry",
   webhookRetention: "webhook-retention",
+  auditCheckpoint: "audit-checkpoint",
 } as const;
 
 /** pg-boss's schema in Modelpin's database. */

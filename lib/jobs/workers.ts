@@ -13,6 +13,7 @@ export async function startJobWorkers(): Promise<string[]> {
     ["promotion expiry", async () => (await import("@/lib/promotions/worker")).startPromotionExpiryWorker()],
     ["webhook deliveries", async () => void (await (await import("@/lib/webhooks/worker")).startWebhookWorker())],
     ["webhook retention", async () => (await import("@/lib/webhooks/retention")).startWebhookRetentionWorker()],
+    ["audit checkpoints", async () => (await import("@/lib/audit/checkpoint")).startAuditCheckpointWorker()],
   ];
   const started: string[] = [];
   for (const [name, start] of starters) {

@@ -2,7 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { permittedActionClient } from "@/lib/actions/safe-action";
-import { changeRoleSchema, createMemberSchema, setActiveSchema } from "./schemas";
+import { setOneTimePassword } from "./passwords";
+import { changeRoleSchema, createMemberSchema, oneTimePasswordSchema, setActiveSchema } from "./schemas";
 import { changeMemberRole, createMember, setMemberActive } from "./service";
 
 const membersAction = permittedActionClient("members:manage");
@@ -23,4 +24,11 @@ export const setMemberActiveAction = membersAction.inputSchema(setActiveSchema).
   const user = await setMemberActive(ctx.service, parsedInput);
   revalidatePath("/settings/members");
   return { id: user.id, active: user.active };
+});
+
+/** Returns the generated one-time password once, for the admin to hand over; only its hash is stored. */
+export const setOneTimePasswordAction = membersAction.inputSchema(oneTimePasswordSchema).action(async ({ parsedInput, ctx }) => {
+  const result = await setOneTimePassword(ctx.service, parsedInput);
+  revalidatePath("/settings/members");
+  return result;
 });

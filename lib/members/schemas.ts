@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password";
+import { NEW_PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLES } from "@/lib/auth/permissions";
 
 export const emailSchema = z
@@ -19,7 +19,7 @@ export const createMemberSchema = z.object({
   password: z
     .string()
     .min(PASSWORD_MIN_LENGTH, `Passwords are at least ${PASSWORD_MIN_LENGTH} characters.`)
-    .max(200, "Passwords are at most 200 characters."),
+    .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`),
 });
 
 export const changeRoleSchema = z.object({
@@ -33,3 +33,21 @@ export const setActiveSchema = z.object({
 });
 
 export type CreateMemberInput = z.infer<typeof createMemberSchema>;
+
+/** The account page: the member's own password (the form and the service share it). */
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, "Enter your current password.").max(PASSWORD_MAX_LENGTH, "That is not your current password."),
+    newPassword: z
+      .string()
+      .min(NEW_PASSWORD_MIN_LENGTH, `Choose at least ${NEW_PASSWORD_MIN_LENGTH} characters.`)
+      .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`),
+    confirmPassword: z.string().max(PASSWORD_MAX_LENGTH, "The two new passwords differ."),
+  })
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two new passwords differ." });
+
+export const oneTimePasswordSchema = z.object({
+  userId: z.uuid("Unknown member."),
+});
+
+export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;

@@ -15,18 +15,50 @@ const MEMBERS_LOCK = 7_316_002;
 const publicFields = { id: true, email: true, name: true, role: true, active: true } as const;
 
 export type AuthResult =
-  | { status: "ok"; user: { id: string; email: string; name: string; role: RoleName } }
+  | { status: "ok"; user: { id: string; email: string; name: string; role: RoleName; sessionEpoch: string } }
   | { status: "wrong" }
   | { status: "deactivated" };
 
-/** Checks an email and password; records the sign-in time on success. */
-export async function authenticateWithPassword(email: string, password: string): Promise<AuthResult> {
-  const user = await prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok) return { status: "wrong" };
+/** A member as a password sign-in needs it, found by email (null for unknown emails). */
+export type SignInCandidate = {
+  id: string;
+  email: string;
+  name: string;
+  role: RoleName;
+  active: boolean;
+  passwordHash: string | null;
+  sessionEpoch: string;
+};
+
+export type PasswordCheck = (password: string, hash: string) => Promise<boolean>;
+
+export async function findSignInCandidate(email: string): Promise<SignInCandidate | null> {
+  return prisma.user.findUnique({
+    where: { email: email.trim().toLowerCase() },
+    select: { id: true, email: true, name: true, role: true, active: true, passwordHash: true, sessionEpoch: true },
+  });
+}
+
+/**
+ * Checks a password against a candidate; records the sign-in time on success.
+ * Unknown emails and members without a password (SSO only) are compared
+ * against DUMMY_HASH, so every answer costs one bcrypt comparison.
+ */
+export async function verifyCandidatePassword(
+  user: SignInCandidate | null,
+  password: string,
+  check: PasswordCheck = verifyPassword,
+): Promise<AuthResult> {
+  const ok = await check(password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !user.passwordHash || !ok) return { status: "wrong" };
   if (!user.active) return { status: "deactivated" };
   await prisma.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
-  return { status: "ok", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  return { status: "ok", user: { id: user.id, email: user.email, name: user.name, role: user.role, sessionEpoch: user.sessionEpoch } };
+}
+
+/** Checks an email and password; records the sign-in time on success. */
+export async function authenticateWithPassword(email: string, password: string, check: PasswordCheck = verifyPassword): Promise<AuthResult> {
+  return verifyCandidatePassword(await findSignInCandidate(email), password, check);
 }
 
 export async function createMember(ctx: ServiceContext, raw: CreateMemberInput) {

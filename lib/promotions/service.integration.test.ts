@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { canonicalJson } from "@/lib/audit/hash";
+import { ownerClient, tamperAndCommit } from "@/lib/audit/owner-testing";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { systemContext, type ServiceContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
@@ -13,10 +14,24 @@ import { applyPinChange, setPin } from "@/lib/pins/service";
 import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";
 import { countWaitingForMe, listRequests } from "./queries";
+import { tamperedMessage } from "./frozen";
 import { approveRequest, cancelRequest, createRequest, expireDueRequests, rejectRequest, type RequestOutcome } from "./service";
 import { PROMOTION_EXPIRY_CRON, startPromotionExpiryWorker } from "./worker";
 
 const sys = systemContext("test");
+const owner = ownerClient();
+
+/**
+ * Moves a request's expiry into the past as the database owner (the trigger
+ * refuses it otherwise), recomputing its frozen hash with the migration's SQL
+ * definition, as if the request had been made that long ago.
+ */
+async function backdateExpiry(requestId: string) {
+  await tamperAndCommit(owner, ["promotion_requests"], async (tx) => {
+    await tx.$executeRaw`UPDATE promotion_requests SET expires_at = now() - interval '1 second' WHERE id = ${requestId}::uuid`;
+    await tx.$executeRaw`UPDATE promotion_requests r SET request_hash = promotion_request_frozen_hash(r) WHERE id = ${requestId}::uuid`;
+  });
+}
 const tag = () => randomBytes(4).toString("hex");
 type Role = "viewer" | "editor" | "approver" | "admin";
 
@@ -166,6 +181,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopBoss();
+  await owner.$disconnect();
   await disconnectPrisma();
 });
 
@@ -353,7 +369,7 @@ describe("promotion requests (real PostgreSQL)", () => {
     expect((await boss.getSchedules()).filter((s) => s.name === QUEUES.promotionExpiry).map((s) => s.cron)).toEqual([PROMOTION_EXPIRY_CRON]);
     const w = await world({ approvalsRequired: 1, requestExpiryHours: 2 });
     const req = await createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "expired by the job" });
-    await prisma.promotionRequest.update({ where: { id: req.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await backdateExpiry(req.id);
     await boss.send(QUEUES.promotionExpiry, {});
     const deadline = Date.now() + 30_000;
     let status = "pending";
@@ -391,7 +407,7 @@ describe("promotion requests (real PostgreSQL)", () => {
 
     // Approving after expiresAt, before the job ran: refused, and the request is now expired.
     const c = await createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "late approval" });
-    await prisma.promotionRequest.update({ where: { id: c.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await backdateExpiry(c.id);
     const waiting = await listRequests({ id: approver1.actor.id!, role: "approver" }, { view: "waiting" });
     expect(waiting.requests.map((r) => r.id)).not.toContain(c.id);
     await expect(approveRequest(approver1, { requestId: c.id })).rejects.toThrow(`Request #${c.number} expired at`);
@@ -433,9 +449,13 @@ describe("promotion requests (real PostgreSQL)", () => {
     expect(row.evidenceHash).toBe(createHash("sha256").update(canonicalJson(row.evidenceSummary)).digest("hex"));
     expect(row.evidenceHash).toMatch(/^[0-9a-f]{64}$/);
 
-    // Tampering with the frozen evidence is detected at decision time.
-    await prisma.promotionRequest.update({ where: { id: ok.id }, data: { evidenceSummary: { ...summary, agreement: { ...summary.agreement, rate: 0.99 } } } });
-    await expect(approveRequest(approver1, { requestId: ok.id })).rejects.toThrow("no longer matches its recorded hash");
+    // The database refuses changing the frozen evidence; changed anyway (as the owner, trigger off), the decision refuses it.
+    const forged = { ...summary, agreement: { ...summary.agreement, rate: 0.99 } };
+    await expect(prisma.promotionRequest.update({ where: { id: ok.id }, data: { evidenceSummary: forged } })).rejects.toThrow("evidence_summary cannot change");
+    await tamperAndCommit(owner, ["promotion_requests"], async (tx) => {
+      await tx.$executeRaw`UPDATE promotion_requests SET evidence_summary = ${JSON.stringify(forged)}::jsonb WHERE id = ${ok.id}::uuid`;
+    });
+    await expect(approveRequest(approver1, { requestId: ok.id })).rejects.toThrow(tamperedMessage(ok.number));
     expect(await prisma.promotionDecision.count({ where: { requestId: ok.id } })).toBe(0);
   });
 

@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "request.stale",
   "request.expired",
   "pin.changed",
+  "audit.checkpoint",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -25,6 +26,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "request.stale": "Promotion stale (pin moved)",
   "request.expired": "Promotion expired",
   "pin.changed": "Pin changed",
+  "audit.checkpoint": "Audit checkpoint (signed head of the audit log)",
 };
 
 export const WEBHOOK_FORMATS = ["json", "slack"] as const;

@@ -81,6 +81,13 @@ export function slackText(e: WebhookEnvelope): string {
     const to = kind === "unpin" ? "to latest" : `to ${esc(modelLabel(after))}`;
     return `${glass}${actor ? esc(actor) : "Someone"} ${verb} ${where || "a function"} ${to} (was ${esc(modelLabel(before))}).${tail}`;
   }
+  if (e.type === "audit.checkpoint") {
+    const count = str(d.count) ?? "?";
+    const last = str(d.lastEventId);
+    const hash = str(d.lastHash);
+    const again = d.kind === "reanchor" ? "re-anchored" : "checkpoint";
+    return `Modelpin audit ${again}: ${count} events${last ? ` up to event ${last}` : ""}${hash ? `, hash ${hash.slice(0, 16)}…` : ""}.${tail}`;
+  }
   if (e.type in REQUEST_VERBS) {
     const request = obj(d.request);
     const target = d.model ?? d.toModel ?? d.target ?? request?.model ?? request?.toModel;

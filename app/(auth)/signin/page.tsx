@@ -1,15 +1,19 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { getCurrentUser } from "@/lib/auth/session";
+import { getSignedInMember } from "@/lib/auth/session";
 import { signInErrorMessage } from "@/lib/auth/sign-in-errors";
 import { env } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
-  const [{ callbackUrl, error }, user] = await Promise.all([searchParams, getCurrentUser()]);
-  if (user) redirect("/");
+type SearchParams = { callbackUrl?: string; error?: string; code?: string };
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const [{ callbackUrl, error, code }, member] = await Promise.all([searchParams, getSignedInMember()]);
+  if (member) redirect(member.mustChangePassword ? "/account" : "/");
+  // Auth.js's own sign-in route names a credentials refusal by its code (?error=CredentialsSignin&code=throttled).
+  const errorCode = error === "CredentialsSignin" && typeof code === "string" ? code : error;
   const config = env();
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
@@ -23,7 +27,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
           <SignInForm
             callbackUrl={callbackUrl ?? "/"}
-            initialError={error ? signInErrorMessage(error) : undefined}
+            initialError={errorCode ? signInErrorMessage(errorCode) : undefined}
             sso={config.oidcEnabled ? { name: config.OIDC_NAME } : null}
           />
         </div>

@@ -20,6 +20,7 @@ import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/pins/schemas";
+import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 import { getFunctionTraffic } from "@/lib/serving/queries";
 import { decodeParam } from "@/lib/url";
 
@@ -46,7 +47,7 @@ export default async function FunctionPage({
   searchParams,
 }: {
   params: Promise<{ functionId: string }>;
-  searchParams: Promise<{ at?: string | string[] }>;
+  searchParams: Promise<{ at?: string | string[]; requestEnvironment?: string | string[]; requestTarget?: string | string[]; requestReason?: string | string[] }>;
 }) {
   const [{ functionId: rawId }, query] = await Promise.all([params, searchParams]);
   const user = await requirePagePermission("functions:read");
@@ -55,14 +56,21 @@ export default async function FunctionPage({
   if (!fn) notFound();
   const atRaw = typeof query.at === "string" ? query.at : "";
   const at = atRaw ? parsePointInTime(atRaw) : null;
-  const [pinRows, models, timeline, pastPins] = await Promise.all([
+  const [pinRows, models, timeline, pastPins, pending] = await Promise.all([
     getFunctionPins(fn.id),
     listModelsForFunction(fn.id),
     listPinTimeline(fn.id),
     at ? getPinOverview({ at, functionId: fn.id }) : Promise.resolve(null),
+    listPendingRequests({ functionId: fn.id }),
   ]);
+  const pendingHere = pendingByCell(pending);
   const traffic = await getFunctionTraffic(fn.id);
   const canWrite = can(user.role, "pins:write");
+  // "Request rollback" in a protected environment's history opens the request form filled in.
+  const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
+  const requestInitial = one(query.requestEnvironment)
+    ? { environmentId: one(query.requestEnvironment), target: one(query.requestTarget), reason: one(query.requestReason).slice(0, 500) }
+    : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
 
   const rows: PinRowView[] = pinRows.map(({ environment, pin }) => ({
@@ -85,6 +93,7 @@ export default async function FunctionPage({
           restoredVersion: pin.restoredVersion,
         }
       : null,
+    pending: pendingHere.get(`${fn.id} ${environment.id}`),
   }));
 
   return (
@@ -124,7 +133,8 @@ export default async function FunctionPage({
           title="Request a promotion"
           description="Ask to move an environment's pin, with a reason and a comparison as evidence. Protected environments move only when others approve."
         >
-          <RequestPromotionSection functionId={fn.id} user={user} />
+          {/* A new key when "Request rollback" fills it in: the form's fields start from the new values. */}
+          <RequestPromotionSection key={requestInitial ? JSON.stringify(requestInitial) : "blank"} functionId={fn.id} user={user} initial={requestInitial} />
         </Section>
       ) : null}
 
@@ -197,6 +207,7 @@ export default async function FunctionPage({
                   current={row.pin}
                   revisions={revisions}
                   canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
+                  canRequest={can(user.role, "requests:create")}
                 />
               </div>
             );

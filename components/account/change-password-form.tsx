@@ -1,0 +1,59 @@
+"use client";
+
+import { useAction } from "next-safe-action/hooks";
+import { useRouter } from "next/navigation";
+import { useRef, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field, inputClass } from "@/components/ui/field";
+import { actionErrors } from "@/components/ui/action-errors";
+import { NEW_PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
+import { changeOwnPasswordAction } from "@/lib/members/account-actions";
+
+/** Current + new + confirm. After a one-time password, success leads on to the dashboard. */
+export function ChangePasswordForm({ oneTime }: { oneTime: boolean }) {
+  const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [done, setDone] = useState(false);
+  const { execute, result, isPending, reset } = useAction(changeOwnPasswordAction, {
+    onSuccess: () => {
+      formRef.current?.reset();
+      setDone(true);
+      if (oneTime) router.replace("/");
+    },
+  });
+  const { message, fieldErrors } = actionErrors(result);
+  return (
+    <form
+      ref={formRef}
+      noValidate
+      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setDone(false);
+        reset();
+        const f = new FormData(e.currentTarget);
+        execute({
+          currentPassword: String(f.get("currentPassword") ?? ""),
+          newPassword: String(f.get("newPassword") ?? ""),
+          confirmPassword: String(f.get("confirmPassword") ?? ""),
+        });
+      }}
+    >
+      {message ? <Alert>{message}</Alert> : null}
+      {done ? <Alert tone="success">Password changed. Your other sessions were signed out.</Alert> : null}
+      <Field label={oneTime ? "One-time password" : "Current password"} name="currentPassword" errors={fieldErrors.currentPassword}>
+        {(p) => <input {...p} type="password" autoComplete="current-password" className={inputClass} />}
+      </Field>
+      <Field label="New password" name="newPassword" errors={fieldErrors.newPassword} hint={`At least ${NEW_PASSWORD_MIN_LENGTH} characters.`}>
+        {(p) => <input {...p} type="password" autoComplete="new-password" className={inputClass} />}
+      </Field>
+      <Field label="Confirm new password" name="confirmPassword" errors={fieldErrors.confirmPassword}>
+        {(p) => <input {...p} type="password" autoComplete="new-password" className={inputClass} />}
+      </Field>
+      <Button type="submit" pending={isPending}>
+        Change password
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,211 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { getRunReport } from "@/lib/compare/queries";
+import { authorize, type ServiceContext } from "@/lib/context";
+import { prisma } from "@/lib/db/client";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/lib/errors";
+import { parseInput } from "@/lib/validation";
+import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
+import { canonicalTexts, frozenHash, type FrozenFields } from "./frozen";
+import { evaluateGate, formatPct, gatePolicyOf, gateRules, type EvidenceRun } from "./gate";
+import { TX, applyApproved, lockPinForApply, modelText, outcome, record, type LockedRequest, type Names, type Policy, type RequestOutcome } from "./request-core";
+import { createRequestSchema, type CreateRequestInput } from "./schemas";
+
+/** Opening a promotion request (the rules: lib/promotions/service.ts). */
+
+
+type EvidenceCandidate = {
+  run: EvidenceRun & { sampleSet: { id: string; name: string }; modelALabel: string; modelBLabel: string; total: number };
+  report: Awaited<ReturnType<typeof getRunReport>> | null;
+};
+
+async function loadEvidence(runId: string): Promise<EvidenceCandidate> {
+  const run = await prisma.comparisonRun.findUnique({
+    where: { id: runId },
+    select: {
+      id: true,
+      functionId: true,
+      status: true,
+      modelA: true,
+      modelALabel: true,
+      modelB: true,
+      modelBLabel: true,
+      finishedAt: true,
+      total: true,
+      sampleSet: { select: { id: true, name: true } },
+    },
+  });
+  if (!run) throw new NotFoundError("That comparison run does not exist.", { evidenceRunId: ["Unknown run."] });
+  // A finished run's results no longer change: its report is read outside the transaction.
+  const report = run.status === "finished" ? await getRunReport(run.id) : null;
+  const agreement = report ? { n: report.agreement.n, agree: report.agreement.agree, rate: report.agreement.rate } : null;
+  return { run: { ...run, agreement }, report };
+}
+
+/**
+ * Opens a promotion request. Applies it at once when the environment needs
+ * no approvals (the evidence gate still applies).
+ */
+export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput): Promise<RequestOutcome> {
+  authorize(ctx, "requests:create");
+  const input = parseInput(createRequestSchema, raw);
+  const evidence = input.evidenceRunId ? await loadEvidence(input.evidenceRunId) : null;
+
+  return prisma.$transaction(async (tx) => {
+    const now = new Date();
+    const environment = await tx.environment.findUnique({
+      where: { id: input.environmentId },
+      select: { id: true, slug: true, name: true, protected: true, approvalsRequired: true, rejectionBlocks: true, requestExpiryHours: true, minAgreementPct: true, minAnsweredSamples: true, maxErrorPct: true, gateLowerBound: true },
+    });
+    if (!environment) throw new NotFoundError("That environment does not exist.", { environmentId: ["Unknown environment."] });
+    const fn = await tx.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true, name: true } });
+    if (!fn) throw new NotFoundError("That function does not exist.");
+
+    let target: { id: string; modelId: string; nickname: string } | null = null;
+    if (input.targetModelRefId) {
+      const m = await tx.model.findFirst({ where: { id: input.targetModelRefId, functionId: fn.id }, select: { id: true, modelId: true, nickname: true, retiredAt: true } });
+      if (!m) throw new NotFoundError("That model is not registered for this function.", { targetModelRefId: ["Unknown model."] });
+      if (m.retiredAt) throw new InvalidInputError(`${modelText(m.modelId, m.nickname)} is retired and cannot be requested.`, { targetModelRefId: ["Retired."] });
+      target = { id: m.id, modelId: m.modelId, nickname: m.nickname };
+    }
+    const targetText = modelText(target?.modelId ?? null, target?.nickname);
+
+    // Zero approvals: the request applies now, so take the pin and model locks before anything else (see lock order).
+    const applyNow = environment.approvalsRequired === 0;
+    const lockedPin = applyNow
+      ? await lockPinForApply(tx, { environmentId: environment.id, functionId: fn.id, targetModelRefId: target?.id ?? null })
+      : null;
+    const pin = await tx.pin.findUnique({
+      where: { environmentId_functionId: { environmentId: environment.id, functionId: fn.id } },
+      select: { version: true, model: { select: { id: true, modelId: true, nickname: true } } },
+    });
+    const baseVersion = lockedPin?.version ?? pin?.version ?? 0;
+    const base = pin?.model ?? null;
+    if ((base?.id ?? null) === (target?.id ?? null)) {
+      throw new InvalidInputError(
+        target ? `${environment.name} is already pinned to ${targetText}.` : `${environment.name} already follows latest (not pinned).`,
+        { targetModelRefId: ["Already pinned."] },
+      );
+    }
+
+    const duplicate = await tx.promotionRequest.findFirst({
+      where: {
+        functionId: fn.id,
+        environmentId: environment.id,
+        targetModelRefId: target?.id ?? null,
+        baseVersion,
+        status: "pending",
+        OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+      },
+      select: { number: true },
+    });
+    if (duplicate) {
+      throw new ConflictError(`Request #${duplicate.number} already asks to move ${environment.name} to ${targetText}. Decide or cancel it first.`);
+    }
+
+    // Evidence and the gate.
+    const gateTarget = { functionId: fn.id, environmentName: environment.name, currentModelId: base?.modelId ?? null, targetModelId: target?.modelId ?? null, now };
+    const gatePolicy = gatePolicyOf(environment);
+    const verdict = evaluateGate(evidence?.run ?? null, gateTarget, gatePolicy);
+    if (!verdict.ok) throw new InvalidInputError(verdict.message, { evidenceRunId: [verdict.message] });
+    let summary: EvidenceSummary | null = null;
+    if (evidence?.report && evidence.run.finishedAt) {
+      const currentSide = evidence.run.modelA === (base?.modelId ?? null) && evidence.run.modelB === (target?.modelId ?? null) ? "a" : "b";
+      summary = buildEvidenceSummary(
+        { ...evidence.run, finishedAt: new Date(evidence.run.finishedAt) },
+        evidence.report,
+        currentSide,
+        { minAgreementPct: environment.minAgreementPct, passed: true, ...(gatePolicy.minAgreementPct === null ? {} : { rules: gateRules(gatePolicy) }) },
+      );
+    }
+    const hash = summary ? evidenceHash(summary) : null;
+
+    const policy: Policy = {
+      protected: environment.protected,
+      approvalsRequired: environment.approvalsRequired,
+      rejectionBlocks: environment.rejectionBlocks,
+      requestExpiryHours: environment.requestExpiryHours,
+      minAgreementPct: environment.minAgreementPct,
+      minAnsweredSamples: environment.minAnsweredSamples,
+      maxErrorPct: environment.maxErrorPct,
+      gateLowerBound: environment.gateLowerBound,
+    };
+    // The whole request, as PostgreSQL will store it, and its frozen hash (lib/promotions/frozen.ts).
+    const [{ number }] = (await tx.$queryRaw<{ number: number }[]>`
+      SELECT nextval(pg_get_serial_sequence('promotion_requests', 'number'))::int AS number`) as [{ number: number }];
+    const texts = await canonicalTexts(tx, {
+      environmentId: environment.id,
+      targetModelRefId: target?.id ?? null,
+      evidenceRunId: summary ? evidence!.run.id : null,
+      requestedById: ctx.actor.id,
+      policy,
+      evidenceSummary: summary,
+    });
+    const frozen: FrozenFields = {
+      ...texts,
+      id: randomUUID(),
+      number,
+      functionId: fn.id,
+      targetModelId: target?.modelId ?? null,
+      baseVersion,
+      baseModelId: base?.modelId ?? null,
+      reason: input.reason,
+      evidenceHash: hash,
+      approvalsRequired: policy.approvalsRequired,
+      requestedByLabel: ctx.actor.label,
+      createdAt: now,
+      expiresAt: policy.requestExpiryHours ? new Date(now.getTime() + policy.requestExpiryHours * 3600_000) : null,
+    };
+    const requestHash = frozenHash(frozen);
+    await tx.promotionRequest.create({
+      data: {
+        id: frozen.id,
+        number,
+        functionId: fn.id,
+        environmentId: environment.id,
+        targetModelRefId: target?.id ?? null,
+        targetModelId: frozen.targetModelId,
+        baseVersion,
+        baseModelId: frozen.baseModelId,
+        reason: input.reason,
+        evidenceRunId: frozen.evidenceRunId,
+        evidenceSummary: summary ?? undefined,
+        evidenceHash: hash,
+        policy,
+        approvalsRequired: policy.approvalsRequired,
+        status: "pending",
+        requestedById: ctx.actor.id,
+        requestedByLabel: ctx.actor.label,
+        createdAt: now,
+        expiresAt: frozen.expiresAt,
+        requestHash,
+      },
+      select: { id: true },
+    });
+    const r: LockedRequest = { ...frozen, evidenceSummary: summary, policy, status: "pending", requestHash };
+    const names: Names = { environment: { id: environment.id, slug: environment.slug, name: environment.name }, fn, target: targetText };
+    await record(tx, ctx, r, names, {
+      action: "request.opened",
+      webhook: "request.opened",
+      after: {
+        status: "pending",
+        target: { modelId: target?.modelId ?? null, nickname: target?.nickname ?? null },
+        base: { version: baseVersion, modelId: base?.modelId ?? null, nickname: base?.nickname ?? null },
+        evidence: summary ? { runId: summary.runId, agreement: summary.agreement.rate, n: summary.agreement.n, hash } : null,
+        policy,
+        expiresAt: frozen.expiresAt?.toISOString() ?? null,
+        requestHash,
+      },
+      reason: input.reason,
+    });
+
+    if (applyNow) return applyApproved(tx, ctx, r, names, lockedPin!.version, 0);
+    const evidenceText = summary?.agreement.rate != null ? ` Evidence: ${formatPct(summary.agreement.rate)} agreement on ${summary.agreement.n} samples.` : "";
+    return outcome(
+      r,
+      "pending",
+      0,
+      `Requested #${r.number}: move ${environment.name} to ${targetText}. It needs ${policy.approvalsRequired} approval${policy.approvalsRequired === 1 ? "" : "s"} from others.${evidenceText}`,
+    );
+  }, TX);
+}
