@@ -175,7 +175,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                           </div>
                         ) : null}
                       </Td>
-                      <Td density="compact" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">{summarizeChange(r)}</Td>
+                      <Td density="compact" data-testid="audit-change" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">{summarizeChange(r, r.environmentId ? environmentName.get(r.environmentId) : null)}</Td>
                       <Td data-testid="audit-reason" density="compact" className="max-w-xs whitespace-pre-wrap break-words">
                         {r.reason ?? <span className="text-zinc-400">—</span>}
                       </Td>
