@@ -19,7 +19,7 @@ const SAMPLES: Record<string, { before?: unknown; after?: unknown; environmentNa
   "model.restored": { after: { modelId: "model_a", nickname: "A", retiredAt: null }, expected: "A (model_a) restored" },
   "model.checked": { after: { modelId: "model_a", nickname: "", sample: { kind: "text" }, result: { error: "timeout" } }, expected: "Checked model_a → error: timeout" },
   "model.discovered": { after: { modelId: "model_n", discovered: true }, expected: "Found model_n (Nyckel's current model)" },
-  "functions.synced": { after: { added: ["Pets"], updated: [], removed: [], unchanged: 2, discoveredModels: [], labelsChanged: [] }, expected: "Synced functions from Nyckel (added: 1, unchanged: 2)" },
+  "functions.synced": { after: { added: ["Pets"], updated: [], removed: [], unchanged: 2, discoveredModels: ["m"], labelsChanged: [] }, expected: "Synced functions from Nyckel (added: 1, unchanged: 2, models found: 1)" },
   "environment.created": { after: { id: "e", slug: "qa", name: "QA", approvalsRequired: 2 }, expected: "Created “QA”; policy: 2 approvals" },
   "environment.updated": { before: { name: "QA", protected: false }, after: { name: "QA", protected: true }, expected: "QA: protected: false → true" },
   "member.created": { after: { email: "a@b.c", name: "A", role: "editor", via: "sso" }, expected: "Added a@b.c as editor (via SSO)" },

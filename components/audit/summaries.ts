@@ -92,6 +92,8 @@ function comparison(i: SummaryInput): string {
   return a && b ? `${a} vs ${b}` : "the comparison";
 }
 
+const SYNC_WORDS: Record<string, string> = { discoveredModels: "models found", labelsChanged: "labels changed" };
+
 export const SUMMARIES: Readonly<Record<string, (i: SummaryInput) => string>> = {
   "pin.pinned": (i) => pin(i),
   "pin.unpinned": (i) => pin(i),
@@ -111,7 +113,7 @@ export const SUMMARIES: Readonly<Record<string, (i: SummaryInput) => string>> = 
     const a = i.after;
     const parts = Object.entries(a ?? {})
       .filter(([, v]) => typeof v === "number" || (Array.isArray(v) && v.length > 0))
-      .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.length : (v as number)}`);
+      .map(([k, v]) => `${SYNC_WORDS[k] ?? k}: ${Array.isArray(v) ? v.length : (v as number)}`);
     return parts.length ? `Synced functions from Nyckel (${parts.join(", ")})` : "Synced functions from Nyckel";
   },
   "environment.created": (i) => `Created ${quoted(i.after?.name) || "an environment"}${num(i.after?.approvalsRequired) !== null ? `; policy: ${policyText(i.after)}` : ""}`,
