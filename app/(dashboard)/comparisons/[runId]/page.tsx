@@ -11,6 +11,8 @@ import { SampleTable } from "@/components/compare/sample-table";
 import { TransitionMatrix } from "@/components/compare/transition-matrix";
 import { getComparisonRun, getRunProgress, getRunReport } from "@/lib/compare/queries";
 import { NO_LABEL } from "@/lib/compare/sample-filters";
+import { EvidenceOffersBox } from "@/components/promotions/evidence-offers";
+import { getEvidenceOffers } from "@/lib/promotions/offer-queries";
 
 export const metadata: Metadata = { title: "Comparison run" };
 
@@ -23,7 +25,11 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
   const user = await requirePagePermission("comparisons:read");
   const run = await getComparisonRun(runId);
   if (!run) notFound();
-  const [progress, report] = await Promise.all([getRunProgress(run.id), getRunReport(run.id)]);
+  const [progress, report, offers] = await Promise.all([
+    getRunProgress(run.id),
+    getRunReport(run.id),
+    can(user.role, "requests:create") ? getEvidenceOffers(run.id) : Promise.resolve(null),
+  ]);
   const agreement = report.agreement;
   return (
     <>
@@ -44,6 +50,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
         }
       />
       <RunProgress runId={run.id} initial={JSON.parse(JSON.stringify(progress))} canCancel={can(user.role, "comparisons:run")} />
+      {offers ? <EvidenceOffersBox functionId={run.function.id} runId={run.id} data={offers} /> : null}
       {agreement.n > 0 ? (
         <>
           <section className="mt-6 grid gap-6 lg:grid-cols-3">
