@@ -33,8 +33,8 @@ export function EvidenceOffersBox({ functionId, runId, data }: { functionId: str
         </ul>
       ) : data.unregistered.length ? null : (
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="evidence-offers-none">
-          No environment is pinned to either side of this run, so it is not evidence for a promotion: evidence compares an environment&apos;s current
-          pin with the requested model. To request a promotion, pick the environment in the{" "}
+          No environment has its current pin on one side of this run and another model on the other, so this run is not evidence for a
+          promotion. To request a promotion, pick the environment in the{" "}
           <Link href={`${functionHref}#request`} className="text-indigo-700 hover:underline dark:text-indigo-300">
             function&apos;s request form
           </Link>{" "}
