@@ -106,3 +106,36 @@ test("a finished report of production's pin against a candidate requests the pro
   await expect(filled.getByRole("button", { name: "Request promotion" })).toBeEnabled();
 });
 
+
+test("a report with five long label names fits 1280 px; the matrix labels keep their full names", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signInAs(page, "editor");
+  const fn = await openFunction(page, "support-triage");
+  const topics = ["invoice charged twice", "app crash on start", "password locked out", "refund please", "please add dark mode"];
+  const setName = await createSampleSet(
+    page,
+    fn.id,
+    Array.from({ length: 10 }, (_, i) => `ticket ${i}: ${topics[i % topics.length]} ${unique("")}`),
+  );
+  await page.getByLabel("Sample set", { exact: true }).selectOption({ label: `${setName} (10)` });
+  await page.getByLabel("Model A").selectOption("latest");
+  await page.getByLabel("Model B").selectOption("latest");
+  await page.getByRole("button", { name: "Start comparison" }).click();
+  await expect(page).toHaveURL(/\/comparisons\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("progress-text")).toContainText("10 of 10 samples done", { timeout: 60_000 });
+  await page.reload();
+  const matrix = page.getByTestId("matrix");
+  await expect(matrix.locator("thead [data-label]")).toHaveCount(5);
+  const overflow = await page.evaluate(() => {
+    const doc = document.documentElement;
+    const table = document.querySelector<HTMLElement>('[data-testid="samples-scroll"]')!;
+    return { page: doc.scrollWidth - doc.clientWidth, table: table.scrollWidth - table.clientWidth };
+  });
+  expect(overflow).toEqual({ page: 0, table: 0 });
+  const label = matrix.locator('thead [data-label="Technical issue"]');
+  await expect(label).toHaveAttribute("title", "Technical issue");
+  await expect(label).toHaveAccessibleName("Technical issue");
+  // Latest against latest is a model against itself: no environment can use it as evidence.
+  await expect(page.getByTestId("evidence-offers-none")).toBeVisible();
+});
