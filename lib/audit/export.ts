@@ -22,8 +22,7 @@ export const CSV_COLUMNS = [
   "function_id",
   "function_name",
   "environment_id",
-  "environment_name",
-  "environment_slug",
+  "environment",
   "target_type",
   "target_id",
   "reason",
@@ -45,8 +44,7 @@ function csvLine(r: AuditRow, names: Names): string {
       r.functionId,
       r.functionId ? (names.functions.get(r.functionId) ?? "") : "",
       r.environmentId,
-      envName(r, names),
-      envSlug(r, names),
+      r.environmentId ? (names.environments.get(r.environmentId) ?? "") : "",
       r.targetType,
       r.targetId,
       r.reason,
@@ -72,8 +70,7 @@ function jsonRecord(r: AuditRow, names: Names): string {
     functionId: r.functionId,
     functionName: r.functionId ? (names.functions.get(r.functionId) ?? null) : null,
     environmentId: r.environmentId,
-    environmentName: envName(r, names) || null,
-    environmentSlug: envSlug(r, names) || null,
+    environment: r.environmentId ? (names.environments.get(r.environmentId) ?? null) : null,
     targetType: r.targetType,
     targetId: r.targetId,
     reason: r.reason,
@@ -84,15 +81,12 @@ function jsonRecord(r: AuditRow, names: Names): string {
   return `${head.slice(0, -1)},"before":${r.beforeJson ?? "null"},"after":${r.afterJson ?? "null"}}`;
 }
 
-type Names = { functions: Map<string, string>; environments: Map<string, { name: string; slug: string }> };
-
-const envName = (r: AuditRow, names: Names) => (r.environmentId ? (names.environments.get(r.environmentId)?.name ?? "") : "");
-const envSlug = (r: AuditRow, names: Names) => (r.environmentId ? (names.environments.get(r.environmentId)?.slug ?? "") : "");
+type Names = { functions: Map<string, string>; environments: Map<string, string> };
 
 function namesFrom(lookups: Pick<AuditLookups, "functions" | "environments">): Names {
   return {
     functions: new Map(lookups.functions.map((f) => [f.id, f.name])),
-    environments: new Map(lookups.environments.map((e) => [e.id, { name: e.name, slug: e.slug }])),
+    environments: new Map(lookups.environments.map((e) => [e.id, e.slug])),
   };
 }
 

@@ -20,7 +20,6 @@ import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/pins/schemas";
-import { promotionsForPins } from "@/lib/audit/promoted-by";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 import { getFunctionTraffic } from "@/lib/serving/queries";
 import { decodeParam } from "@/lib/url";
@@ -65,10 +64,7 @@ export default async function FunctionPage({
     listPendingRequests({ functionId: fn.id }),
   ]);
   const pendingHere = pendingByCell(pending);
-  const [traffic, promotedBy] = await Promise.all([
-    getFunctionTraffic(fn.id),
-    promotionsForPins(fn.id, pinRows.flatMap(({ environment, pin }) => (pin ? [{ environmentId: environment.id, version: pin.version }] : []))),
-  ]);
+  const traffic = await getFunctionTraffic(fn.id);
   const canWrite = can(user.role, "pins:write");
   // "Request rollback" in a protected environment's history opens the request form filled in.
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
@@ -128,7 +124,6 @@ export default async function FunctionPage({
           models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, modelId: m.modelId, nickname: m.nickname }))}
           canWrite={canWrite}
           canBreakGlass={canBreakGlass}
-          promotedBy={promotedBy}
         />
       </Section>
 
