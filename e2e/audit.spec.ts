@@ -161,3 +161,73 @@ test("admins verify the audit chain and manage environments; others cannot", asy
   }
   await other.close();
 });
+
+test("the audit log reads in plain language: a request with its number, a promoted pin with requester and approvers; exports carry environment name and slug", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  await signInAs(page, "editor");
+  const fn = await openFunction(page, "support-triage");
+  const m = { modelId: unique("model_e2eaudit"), nickname: unique("Readable ") };
+  await registerModel(page, m);
+  const staging = page.getByTestId("pin-row-staging");
+  const baseVersion = Number(await staging.getAttribute("data-version"));
+  const form = page.getByRole("form", { name: "Request a promotion" });
+  await form.getByLabel("Environment").selectOption({ label: "Staging (protected)" });
+  await form.getByLabel("Move it to").selectOption({ label: `${m.nickname} (${m.modelId})` });
+  const reason = unique("readable audit ");
+  await form.getByLabel("Reason").fill(reason);
+  await form.getByRole("button", { name: "Request promotion" }).click();
+  const opened = form.getByText(/^Requested #\d+: move Staging to/);
+  await expect(opened).toBeVisible();
+  const number = Number(((await opened.textContent()) ?? "").match(/#(\d+)/)![1]);
+
+  // request.opened: one sentence, no JSON; the target link names the request; the JSON stays in the detail.
+  await page.goto(`/audit?function=${encodeURIComponent(fn.id)}&action=request.opened`);
+  const row = page.getByTestId("audit-row").filter({ hasText: reason }).first();
+  const summary = row.getByTestId("audit-summary");
+  await expect(summary).toHaveText(new RegExp(`^Requested Staging → ${m.nickname} \\(${m.modelId}\\), based on v${baseVersion} \\(.+\\); policy: 1 approval$`));
+  await expect(summary).not.toContainText("{");
+  await expect(row.getByTestId("audit-json")).toBeHidden();
+  await row.getByText("Details (JSON)").click();
+  await expect(row.getByTestId("audit-json")).toContainText('"modelId"');
+  const link = row.getByRole("link", { name: `request #${number}` });
+  await expect(link).toHaveAttribute("href", /\/promotions\/[0-9a-f-]{36}$/);
+  const requestPath = (await link.getAttribute("href"))!;
+
+  // An approver applies it: the pin's "Set by" names the requester and the approver, with the request.
+  const other = await browser.newContext();
+  const approver = await other.newPage();
+  await signInAs(approver, "approver");
+  await approver.goto(requestPath);
+  await approver.getByRole("button", { name: "Approve…" }).click();
+  await approver.getByRole("dialog").getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(approver.getByTestId("request-status")).toHaveAttribute("data-status", "applied");
+  await other.close();
+
+  await page.goto(`/functions/${encodeURIComponent(fn.id)}`);
+  await expect(staging.getByTestId("pin-model")).toContainText(m.modelId);
+  await expect(staging.getByTestId("promoted-by")).toHaveText(`Requested by Eli Editor; approved by Arne Approver (request #${number})`);
+  await page.goto(`/audit?function=${encodeURIComponent(fn.id)}&action=pin.pinned`);
+  const pinRow = page.getByTestId("audit-row").filter({ hasText: m.modelId }).first();
+  await expect(pinRow.getByTestId("audit-summary")).toContainText(`${m.nickname} (${m.modelId}) v${baseVersion + 1}, by request #${number}`);
+  await expect(pinRow.getByTestId("promoted-by")).toHaveText(`Requested by Eli Editor; approved by Arne Approver (request #${number})`);
+
+  // Exports: environment name and slug, side by side.
+  const csv = await (await page.request.get(`/api/audit/export?format=csv&function=${encodeURIComponent(fn.id)}&action=request.opened`)).text();
+  const [header, ...lines] = csv.trim().split("\r\n");
+  const columns = header!.split(",");
+  expect(columns).toEqual(expect.arrayContaining(["environment_id", "environment_name", "environment_slug"]));
+  const line = lines.find((l) => l.includes(reason))!;
+  // The reason is plain text without commas or quotes: split is safe up to the environment columns.
+  const cells = line.split(",");
+  expect(cells[columns.indexOf("environment_name")]).toBe("Staging");
+  expect(cells[columns.indexOf("environment_slug")]).toBe("staging");
+  const json = (await (await page.request.get(`/api/audit/export?format=json&function=${encodeURIComponent(fn.id)}&action=request.opened`)).json()) as Array<{
+    reason: string;
+    environmentName: string;
+    environmentSlug: string;
+  }>;
+  expect(json.find((e) => e.reason === reason)).toMatchObject({ environmentName: "Staging", environmentSlug: "staging" });
+});

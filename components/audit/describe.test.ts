@@ -17,11 +17,11 @@ describe("audit row summaries", () => {
 
   it("lists the fields that changed, and falls back to the new values", () => {
     expect(summarizeChange({ action: "environment.updated", before: { name: "QA", approvalsRequired: 0 }, after: { name: "QA", approvalsRequired: 3 } })).toBe(
-      "approvalsRequired: 0 → 3",
+      "QA: approvalsRequired: 0 → 3",
     );
-    expect(summarizeChange({ action: "member.created", before: null, after: { email: "a@b.c", role: "viewer" } })).toBe("email: a@b.c; role: viewer");
-    expect(summarizeChange({ action: "model.checked", before: null, after: { modelId: "m", result: { labelName: "Cat", confidence: 0.912 } } })).toBe("m → Cat (91.2%)");
-    expect(summarizeChange({ action: "model.retired", before: null, after: { modelId: "m", nickname: "Old", retiredAt: "2026-12-04T00:00:00Z" } })).toBe("m (Old) retired");
+    expect(summarizeChange({ action: "member.created", before: null, after: { email: "a@b.c", role: "viewer" } })).toBe("Added a@b.c as viewer");
+    expect(summarizeChange({ action: "model.checked", before: null, after: { modelId: "m", result: { labelName: "Cat", confidence: 0.912 } } })).toBe("Checked m → Cat (91.2%)");
+    expect(summarizeChange({ action: "model.retired", before: null, after: { modelId: "m", nickname: "Old", retiredAt: "2026-12-04T00:00:00Z" } })).toBe("Old (m) retired");
     expect(summarizeChange({ action: "model.restored", before: null, after: { modelId: "m", nickname: "", retiredAt: null } })).toBe("m restored");
   });
 
@@ -38,6 +38,9 @@ describe("audit row summaries", () => {
     expect(targetLink({ targetType: "api_token", targetId: "t1", functionId: null }, viewer)).toBeNull();
     expect(targetLink({ targetType: "api_token", targetId: "t1", functionId: null }, { ...viewer, canManageTokens: true })?.href).toBe("/settings/tokens");
     expect(targetLink({ targetType: "promotion_request", targetId: "r1", functionId: "function_a" }, viewer)?.href).toBe("/promotions/r1");
+    expect(targetLink({ targetType: "promotion_request", targetId: "r1", functionId: "function_a", action: "request.approved", after: { request: "#12" } }, viewer)?.label).toBe(
+      "request #12",
+    );
     expect(targetLink({ targetType: "comparison_run", targetId: "c1", functionId: "function_a" }, viewer)?.href).toBe("/comparisons/c1");
   });
 });

@@ -9,6 +9,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { Time } from "@/components/ui/time";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
 import { changeMemberRoleAction, createMemberAction, setMemberActiveAction, setOneTimePasswordAction } from "@/lib/members/actions";
@@ -119,7 +120,7 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
                   )}
                 </Td>
                 <Td>{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</Td>
-                <Td className="text-zinc-500">{m.lastSignInAt ? new Date(m.lastSignInAt).toLocaleString() : "never"}</Td>
+                <Td className="text-zinc-500">{m.lastSignInAt ? <Time value={m.lastSignInAt} /> : "never"}</Td>
                 <Td align="right">
                   {m.hasPassword && m.id !== meId ? (
                     <Button variant="ghost" onClick={() => setReset(m)}>Set one-time password</Button>

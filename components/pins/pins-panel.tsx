@@ -12,6 +12,7 @@ import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { setPinAction } from "@/lib/pins/actions";
 import { PendingLinks } from "@/components/promotions/pending-links";
+import { PromotedBy, type PromotedByView } from "@/components/audit/set-by";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
 import { modelLabel, type ModelOption, type PinRowView } from "./types";
 
@@ -24,8 +25,11 @@ export function PinsPanel({
   models,
   canWrite,
   canBreakGlass,
+  promotedBy = {},
 }: {
   functionId: string;
+  /** By environment id: the applied promotion request behind the current pin, if one set it. */
+  promotedBy?: Record<string, PromotedByView>;
   rows: PinRowView[];
   models: ModelOption[];
   canWrite: boolean;
@@ -68,7 +72,7 @@ export function PinsPanel({
                   <Td density="relaxed" className="text-zinc-600 dark:text-zinc-400">
                     {pin ? (
                       <>
-                        <div>{pin.updatedBy}</div>
+                        {promotedBy[env.id] ? <PromotedBy value={promotedBy[env.id]!} /> : <div>{pin.updatedBy}</div>}
                         <Time value={pin.updatedAt} className="text-xs" />
                       </>
                     ) : (

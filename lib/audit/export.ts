@@ -22,7 +22,8 @@ export const CSV_COLUMNS = [
   "function_id",
   "function_name",
   "environment_id",
-  "environment",
+  "environment_name",
+  "environment_slug",
   "target_type",
   "target_id",
   "reason",
@@ -44,7 +45,8 @@ function csvLine(r: AuditRow, names: Names): string {
       r.functionId,
       r.functionId ? (names.functions.get(r.functionId) ?? "") : "",
       r.environmentId,
-      r.environmentId ? (names.environments.get(r.environmentId) ?? "") : "",
+      envName(r, names),
+      envSlug(r, names),
       r.targetType,
       r.targetId,
       r.reason,
@@ -70,7 +72,8 @@ function jsonRecord(r: AuditRow, names: Names): string {
     functionId: r.functionId,
     functionName: r.functionId ? (names.functions.get(r.functionId) ?? null) : null,
     environmentId: r.environmentId,
-    environment: r.environmentId ? (names.environments.get(r.environmentId) ?? null) : null,
+    environmentName: envName(r, names) || null,
+    environmentSlug: envSlug(r, names) || null,
     targetType: r.targetType,
     targetId: r.targetId,
     reason: r.reason,
@@ -81,12 +84,15 @@ function jsonRecord(r: AuditRow, names: Names): string {
   return `${head.slice(0, -1)},"before":${r.beforeJson ?? "null"},"after":${r.afterJson ?? "null"}}`;
 }
 
-type Names = { functions: Map<string, string>; environments: Map<string, string> };
+type Names = { functions: Map<string, string>; environments: Map<string, { name: string; slug: string }> };
+
+const envName = (r: AuditRow, names: Names) => (r.environmentId ? (names.environments.get(r.environmentId)?.name ?? "") : "");
+const envSlug = (r: AuditRow, names: Names) => (r.environmentId ? (names.environments.get(r.environmentId)?.slug ?? "") : "");
 
 function namesFrom(lookups: Pick<AuditLookups, "functions" | "environments">): Names {
   return {
     functions: new Map(lookups.functions.map((f) => [f.id, f.name])),
-    environments: new Map(lookups.environments.map((e) => [e.id, e.slug])),
+    environments: new Map(lookups.environments.map((e) => [e.id, { name: e.name, slug: e.slug }])),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { summarizeChange, targetLink } from "@/components/audit/describe";
+import { PromotedBy } from "@/components/audit/set-by";
 import { BreakGlassBadge } from "@/components/pins/model-ref";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -11,6 +12,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { AUDIT_ACTIONS, actionLabel } from "@/lib/audit/catalog";
+import { promotionsById } from "@/lib/audit/promoted-by";
 import { auditQueryString, encodeCursor, getAuditLookups, listAuditEvents, parseAuditQuery } from "@/lib/audit/queries";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/auth/session";
@@ -18,6 +20,26 @@ import { requirePagePermission } from "@/lib/auth/session";
 export const metadata: Metadata = { title: "Audit log" };
 
 type Search = Record<string, string | string[] | undefined>;
+
+/** The promotion request that moved a pin (pin events carry it in `after`). */
+function promotionIdOf(r: { action: string; after: unknown }): string | null {
+  if (!r.action.startsWith("pin.") || typeof r.after !== "object" || r.after === null) return null;
+  const promo = (r.after as { promotionRequest?: { id?: unknown } }).promotionRequest;
+  return typeof promo?.id === "string" ? promo.id : null;
+}
+
+function JsonDetail({ before, after }: { before: string | null; after: string | null }) {
+  if (before === null && after === null) return null;
+  const pretty = (text: string | null) => (text === null ? "null" : JSON.stringify(JSON.parse(text), null, 2));
+  return (
+    <details className="mt-1 text-xs">
+      <summary className="cursor-pointer text-zinc-500">Details (JSON)</summary>
+      <pre data-testid="audit-json" className="mt-1 max-h-64 max-w-md overflow-auto rounded bg-zinc-50 p-2 font-mono dark:bg-zinc-900">
+        {`before: ${pretty(before)}\nafter: ${pretty(after)}`}
+      </pre>
+    </details>
+  );
+}
 
 function Select({ id, label, name, value, children }: { id: string; label: string; name: string; value: string; children: React.ReactNode }) {
   return (
@@ -37,6 +59,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
   const user = await requirePagePermission("audit:read");
   const { filter, cursor, errors, raw } = parseAuditQuery(params);
   const [lookups, page] = await Promise.all([getAuditLookups(), errors.length ? Promise.resolve(null) : listAuditEvents(filter, { cursor })]);
+  const promotions = await promotionsById(page ? page.rows.map(promotionIdOf).filter((id): id is string => id !== null) : []);
   const functionName = new Map(lookups.functions.map((f) => [f.id, f.name]));
   const environmentName = new Map(lookups.environments.map((e) => [e.id, e.name]));
   const links = {
@@ -150,13 +173,18 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                 {page.rows.map((r) => {
                   const target = targetLink(r, { ...links, functionName: r.functionId ? functionName.get(r.functionId) : null });
                   const breakGlass = r.action === "pin.break_glass";
+                  const promoId = promotionIdOf(r);
+                  const promotion = promoId ? promotions.get(promoId) : undefined;
                   return (
                     <tr key={r.id} className="align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
                       <Td density="compact" className="font-mono text-xs text-zinc-500">{r.id}</Td>
                       <Td density="compact" className="whitespace-nowrap text-xs text-zinc-600 dark:text-zinc-400">
                         <Time value={r.createdAt} />
                       </Td>
-                      <Td density="compact">{r.actorLabel}</Td>
+                      <Td density="compact">
+                        <div>{r.actorLabel}</div>
+                        {promotion ? <PromotedBy value={promotion} className="text-xs text-zinc-500" /> : null}
+                      </Td>
                       <Td density="compact">
                         <div>{actionLabel(r.action)}</div>
                         <code className="font-mono text-xs text-zinc-500">{r.action}</code> {breakGlass ? <BreakGlassBadge /> : null}
@@ -175,7 +203,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                           </div>
                         ) : null}
                       </Td>
-                      <Td density="compact" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">{summarizeChange(r)}</Td>
+                      <Td density="compact" data-testid="audit-change" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">
+                        <div data-testid="audit-summary">{summarizeChange(r, r.environmentId ? environmentName.get(r.environmentId) : null)}</div>
+                        <JsonDetail before={r.beforeJson} after={r.afterJson} />
+                      </Td>
                       <Td data-testid="audit-reason" density="compact" className="max-w-xs whitespace-pre-wrap break-words">
                         {r.reason ?? <span className="text-zinc-400">—</span>}
                       </Td>

@@ -5,6 +5,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
+import { Time } from "@/components/ui/time";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/auth/session";
@@ -65,7 +66,7 @@ export default async function FunctionsPage() {
                   <Td>{f.outputType}</Td>
                   <Td align="right" className="tabular-nums">{f.labelCount}</Td>
                   <Td className="text-zinc-500">
-                    <time dateTime={f.lastSyncedAt.toISOString()}>{f.lastSyncedAt.toLocaleString("en-GB", { timeZone: "UTC" })} UTC</time>
+                    <Time value={f.lastSyncedAt} />
                   </Td>
                 </tr>
               ))}

@@ -20,6 +20,7 @@ import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/pins/schemas";
+import { promotionsForPins } from "@/lib/audit/promoted-by";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 import { getFunctionTraffic } from "@/lib/serving/queries";
 import { decodeParam } from "@/lib/url";
@@ -64,7 +65,10 @@ export default async function FunctionPage({
     listPendingRequests({ functionId: fn.id }),
   ]);
   const pendingHere = pendingByCell(pending);
-  const traffic = await getFunctionTraffic(fn.id);
+  const [traffic, promotedBy] = await Promise.all([
+    getFunctionTraffic(fn.id),
+    promotionsForPins(fn.id, pinRows.flatMap(({ environment, pin }) => (pin ? [{ environmentId: environment.id, version: pin.version }] : []))),
+  ]);
   const canWrite = can(user.role, "pins:write");
   // "Request rollback" in a protected environment's history opens the request form filled in.
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
@@ -124,6 +128,7 @@ export default async function FunctionPage({
           models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, modelId: m.modelId, nickname: m.nickname }))}
           canWrite={canWrite}
           canBreakGlass={canBreakGlass}
+          promotedBy={promotedBy}
         />
       </Section>
 
