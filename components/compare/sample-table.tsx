@@ -74,19 +74,22 @@ const columns = [
   col.display({ id: "delta", header: "Δ (B−A)" }),
 ];
 
-/** Column widths in px; the input column takes the rest (at least INPUT_MIN). Flex rows, not table layout: cheap to scroll. */
+/**
+ * Column widths in px; the input column takes the rest (at least INPUT_MIN). Flex rows, not table layout: cheap to scroll.
+ * The sum (944 px) fits the report's content width at a 1280 px viewport, so B's latency and Δ show without scrolling.
+ */
 const WIDTHS: Record<string, number> = {
-  position: 64,
-  truth: 128,
-  aLabel: 144,
+  position: 56,
+  truth: 112,
+  aLabel: 128,
   aConfidence: 68,
-  aLatency: 64,
-  bLabel: 144,
+  aLatency: 60,
+  bLabel: 128,
   bConfidence: 68,
-  bLatency: 64,
+  bLatency: 60,
   delta: 84,
 };
-const INPUT_MIN = 212;
+const INPUT_MIN = 180;
 const TABLE_MIN = INPUT_MIN + Object.values(WIDTHS).reduce((x, y) => x + y, 0);
 const SIDE_WIDTH = WIDTHS.aLabel! + WIDTHS.aConfidence! + WIDTHS.aLatency!;
 const widthStyle = (id: string): React.CSSProperties =>

@@ -23,6 +23,26 @@ export function lightThemeText(alpha: number): "text-black" | "text-white" {
 }
 
 /**
+ * A label name cut to its cell's width, with its full text on hover and on
+ * keyboard focus (a tooltip; screen readers read the whole name from the DOM).
+ */
+function TruncatedLabel({ text, className }: { text: string; className: string }) {
+  return (
+    <span className="group/label relative block">
+      <span tabIndex={0} title={text} data-label={text} className={cn("block truncate rounded focus-visible:outline-2 focus-visible:outline-indigo-500", className)}>
+        {text}
+      </span>
+      <span
+        aria-hidden="true"
+        className="pointer-events-none absolute left-0 top-full z-20 mt-1 hidden w-max max-w-64 whitespace-normal break-words rounded bg-zinc-900 px-2 py-1 text-left text-xs font-normal text-white shadow group-focus-within/label:block group-hover/label:block dark:bg-zinc-700"
+      >
+        {text}
+      </span>
+    </span>
+  );
+}
+
+/**
  * The A × B label transition matrix as a heatmap (rows A, columns B; the
  * diagonal is agreement). Each cell links to its samples in the table below
  * (`?a=<label>&b=<label>#samples`; "(error)" = no label). A plain click only
@@ -41,8 +61,8 @@ export function TransitionMatrix({ runId, labels, counts }: { runId: string; lab
         <tr>
           <th scope="col" className="p-1 text-left font-medium text-zinc-600 dark:text-zinc-400">A \ B</th>
           {labels.map((l) => (
-            <th key={name(l)} scope="col" className="max-w-24 truncate p-1 font-medium" title={name(l)}>
-              {name(l)}
+            <th key={name(l)} scope="col" className="p-1 font-medium">
+              <TruncatedLabel text={name(l)} className="max-w-28" />
             </th>
           ))}
         </tr>
@@ -50,8 +70,8 @@ export function TransitionMatrix({ runId, labels, counts }: { runId: string; lab
       <tbody>
         {labels.map((rowLabel, i) => (
           <tr key={name(rowLabel)}>
-            <th scope="row" className="max-w-32 truncate p-1 text-left font-medium" title={name(rowLabel)}>
-              {name(rowLabel)}
+            <th scope="row" className="p-1 text-left font-medium">
+              <TruncatedLabel text={name(rowLabel)} className="max-w-36" />
             </th>
             {labels.map((colLabel, j) => {
               const n = counts[i]?.[j] ?? 0;
@@ -73,6 +93,7 @@ export function TransitionMatrix({ runId, labels, counts }: { runId: string; lab
                     )}
                     style={{ backgroundColor: n ? `rgb(${SHADE.join(" ")} / ${alpha.toFixed(2)})` : undefined }}
                     aria-label={`A ${name(rowLabel)}, B ${name(colLabel)}: ${n} samples${i === j ? " (agree)" : ""}`}
+                    title={`A ${name(rowLabel)} → B ${name(colLabel)}: ${n}`}
                     data-cell={`${name(rowLabel)}|${name(colLabel)}`}
                   >
                     {n}

@@ -50,7 +50,8 @@ export type RequestFormView = {
   openRequests: Array<{ id: string; number: number; environmentId: string; targetModelId: string | null; requestedByLabel: string }>;
 };
 
-export type RequestFormInitial = { environmentId: string; target: string; reason: string };
+/** A prefill (the function page's request… query): `evidenceRunId` selects that run as evidence when it matches. */
+export type RequestFormInitial = { environmentId: string; target: string; reason: string; evidenceRunId?: string };
 
 const LATEST = "latest";
 const NO_EVIDENCE = "none";
@@ -85,7 +86,7 @@ export function RequestForm({
   const [environmentId, setEnvironmentId] = useState(initial?.environmentId ?? "");
   const [target, setTarget] = useState(initial?.target ?? "");
   const [reason, setReason] = useState(initial?.reason ?? "");
-  const [evidenceChoice, setEvidenceChoice] = useState<string | null>(null);
+  const [evidenceChoice, setEvidenceChoice] = useState<string | null>(initial?.evidenceRunId || null);
   const [sampleSetId, setSampleSetId] = useState(data.sampleSets[0]?.id ?? "");
   const [startedRunId, setStartedRunId] = useState<string | null>(null);
   const [done, setDone] = useState<{ id: string; number: number; message: string } | null>(null);

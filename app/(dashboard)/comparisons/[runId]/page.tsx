@@ -11,6 +11,8 @@ import { SampleTable } from "@/components/compare/sample-table";
 import { TransitionMatrix } from "@/components/compare/transition-matrix";
 import { getComparisonRun, getRunProgress, getRunReport } from "@/lib/compare/queries";
 import { NO_LABEL } from "@/lib/compare/sample-filters";
+import { EvidenceOffersBox } from "@/components/promotions/evidence-offers";
+import { getEvidenceOffers } from "@/lib/promotions/offer-queries";
 
 export const metadata: Metadata = { title: "Comparison run" };
 
@@ -23,7 +25,11 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
   const user = await requirePagePermission("comparisons:read");
   const run = await getComparisonRun(runId);
   if (!run) notFound();
-  const [progress, report] = await Promise.all([getRunProgress(run.id), getRunReport(run.id)]);
+  const [progress, report, offers] = await Promise.all([
+    getRunProgress(run.id),
+    getRunReport(run.id),
+    can(user.role, "requests:create") ? getEvidenceOffers(run.id) : Promise.resolve(null),
+  ]);
   const agreement = report.agreement;
   return (
     <>
@@ -44,22 +50,23 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
         }
       />
       <RunProgress runId={run.id} initial={JSON.parse(JSON.stringify(progress))} canCancel={can(user.role, "comparisons:run")} />
+      {offers ? <EvidenceOffersBox functionId={run.function.id} runId={run.id} data={offers} /> : null}
       {agreement.n > 0 ? (
         <>
           <section className="mt-6 grid gap-6 lg:grid-cols-3">
-            <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Agreement</h2>
               <p className="mt-1 text-sm" data-testid="agreement">
                 The models agree on <strong>{pct(agreement.rate)}</strong> of {agreement.n} samples both answered (95% CI {pct(agreement.ci.low)}–{pct(agreement.ci.high)}).
               </p>
             </div>
-            <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Latency</h2>
               <p className="mt-1 text-sm" data-testid="latency">
                 A: p50 {fmt(report.latency.a.p50)} ms, p95 {fmt(report.latency.a.p95)} ms · B: p50 {fmt(report.latency.b.p50)} ms, p95 {fmt(report.latency.b.p95)} ms
               </p>
             </div>
-            <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Errors</h2>
               <p className="mt-1 text-sm" data-testid="errors">A failed on {report.errors.a} samples, B on {report.errors.b} (after retries).</p>
             </div>
@@ -71,32 +78,34 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
                 Accuracy A <strong>{pct(report.accuracy.a.accuracy)}</strong> (95% CI {pct(report.accuracy.a.ci.low)}–{pct(report.accuracy.a.ci.high)}), B{" "}
                 <strong>{pct(report.accuracy.b.accuracy)}</strong> (95% CI {pct(report.accuracy.b.ci.low)}–{pct(report.accuracy.b.ci.high)}). {report.accuracy.sentence}
               </p>
-              <table className="mt-3 text-sm">
-                <thead className="text-left text-xs uppercase text-zinc-600 dark:text-zinc-400">
-                  <tr><th className="pr-4">Label</th><th className="pr-4">Support</th><th className="pr-4">Precision A</th><th className="pr-4">Recall A</th><th className="pr-4">Precision B</th><th className="pr-4">Recall B</th></tr>
-                </thead>
-                <tbody>
-                  {report.accuracy.labels.map((l, i) => {
-                    const a = report.accuracy!.a.perLabel[i];
-                    const b = report.accuracy!.b.perLabel[i];
-                    const p = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : pct(x));
-                    return (
-                      <tr key={l}><td className="pr-4">{l}</td><td className="pr-4">{a?.support}</td><td className="pr-4">{p(a?.precision)}</td><td className="pr-4">{p(a?.recall)}</td><td className="pr-4">{p(b?.precision)}</td><td className="pr-4">{p(b?.recall)}</td></tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <div className="mt-3 overflow-x-auto">
+                <table className="text-sm">
+                  <thead className="text-left text-xs uppercase text-zinc-600 dark:text-zinc-400">
+                    <tr><th className="pr-4">Label</th><th className="pr-4">Support</th><th className="pr-4">Precision A</th><th className="pr-4">Recall A</th><th className="pr-4">Precision B</th><th className="pr-4">Recall B</th></tr>
+                  </thead>
+                  <tbody>
+                    {report.accuracy.labels.map((l, i) => {
+                      const a = report.accuracy!.a.perLabel[i];
+                      const b = report.accuracy!.b.perLabel[i];
+                      const p = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : pct(x));
+                      return (
+                        <tr key={l}><td className="pr-4">{l}</td><td className="pr-4">{a?.support}</td><td className="pr-4">{p(a?.precision)}</td><td className="pr-4">{p(a?.recall)}</td><td className="pr-4">{p(b?.precision)}</td><td className="pr-4">{p(b?.recall)}</td></tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
             </section>
           ) : null}
           <section className="mt-6 grid gap-6 lg:grid-cols-2">
-            <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Label transitions (rows A, columns B)</h2>
               <p className="text-xs text-zinc-600 dark:text-zinc-400">Click a cell to list those samples. The diagonal is agreement.</p>
               <div className="mt-3 overflow-x-auto">
                 <TransitionMatrix runId={run.id} labels={report.matrix.labels} counts={report.matrix.counts} />
               </div>
             </div>
-            <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Confidence change (B − A)</h2>
               <DeltaHistogram bins={report.deltas.bins} />
               <h3 className="mt-4 text-sm font-semibold">Flip rate per label of A</h3>

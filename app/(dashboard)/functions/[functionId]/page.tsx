@@ -48,7 +48,7 @@ export default async function FunctionPage({
   searchParams,
 }: {
   params: Promise<{ functionId: string }>;
-  searchParams: Promise<{ at?: string | string[]; requestEnvironment?: string | string[]; requestTarget?: string | string[]; requestReason?: string | string[] }>;
+  searchParams: Promise<{ at?: string | string[]; requestEnvironment?: string | string[]; requestTarget?: string | string[]; requestReason?: string | string[]; requestEvidence?: string | string[] }>;
 }) {
   const [{ functionId: rawId }, query] = await Promise.all([params, searchParams]);
   const user = await requirePagePermission("functions:read");
@@ -73,7 +73,7 @@ export default async function FunctionPage({
   // "Request rollback" in a protected environment's history opens the request form filled in.
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
   const requestInitial = one(query.requestEnvironment)
-    ? { environmentId: one(query.requestEnvironment), target: one(query.requestTarget), reason: one(query.requestReason).slice(0, 500) }
+    ? { environmentId: one(query.requestEnvironment), target: one(query.requestTarget), reason: one(query.requestReason).slice(0, 500), evidenceRunId: one(query.requestEvidence).slice(0, 36) }
     : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
 

@@ -1,0 +1,141 @@
+import { expect, test, type Page } from "./fixtures/test";
+import { openFunction, registerModel, unique } from "./fixtures/pins";
+import { signInAs } from "./fixtures/users";
+
+test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
+
+/** A text sample set through the samples page (paste, preview, save). */
+async function createSampleSet(page: Page, functionId: string, lines: string[]) {
+  await page.goto(`/functions/${functionId}/samples`);
+  const name = unique("Report evidence ");
+  await page.getByLabel("Or paste samples (one per line)").fill(lines.join("\n"));
+  await page.getByRole("button", { name: "Preview" }).click();
+  await expect(page.getByTestId("preview-counts")).toContainText(`${lines.length} samples (text)`);
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Save sample set" }).click();
+  await expect(page.getByText(`Saved "${name}" with ${lines.length} samples.`)).toBeVisible();
+  return name;
+}
+
+test("a finished report of production's pin against a candidate requests the promotion with that run as evidence, and fits 1280 px", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signInAs(page, "editor");
+  const fn = await openFunction(page, "review-sentiment");
+  const fnPath = `/functions/${encodeURIComponent(fn.id)}`;
+
+  // A candidate production is not on, registered under a nickname.
+  const production = page.getByTestId("pin-row-production");
+  const prodNow = (await production.getByTestId("pin-model").textContent()) ?? "";
+  const modelId = fn.modelIds.slice(0, -1).find((id) => !prodNow.includes(id))!;
+  let nickname = unique("Candidate ");
+  const row = page.getByTestId(`model-${modelId}`);
+  if (await row.isVisible().catch(() => false)) nickname = ((await row.textContent()) ?? "").match(/Candidate \w+/)?.[0] ?? nickname;
+  else await registerModel(page, { modelId, nickname });
+  const prodId = (await production.getAttribute("data-environment-id"))!;
+
+  // Two finished runs of production's pin against the candidate; the older one is the one we act from.
+  const words = ["great", "terrible", "okay", "love it", "awful", "fine", "excellent", "bad", "decent", "amazing"];
+  const setName = await createSampleSet(
+    page,
+    fn.id,
+    Array.from({ length: 12 }, (_, i) => `review ${i}: ${words[i % words.length]} product ${unique("")}`),
+  );
+  await page.goto(`${fnPath}#request`);
+  const form = page.getByRole("form", { name: "Request a promotion" });
+  await form.getByLabel("Environment").selectOption({ label: "Production (protected)" });
+  await form.getByLabel("Move it to").selectOption({ label: `${nickname} (${modelId})` });
+  await form.getByLabel("Sample set").selectOption({ label: `${setName} (12)` });
+  const runIds: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    await form.getByRole("button", { name: "Compare Production's pin with this model" }).click();
+    const started = page.getByTestId("request-started-run");
+    const report = started.getByRole("link", { name: "Watch the full report" });
+    await expect(report).toHaveAttribute("href", /\/comparisons\/[0-9a-f-]{36}$/);
+    const id = ((await report.getAttribute("href")) ?? "").split("/").pop()!;
+    expect(runIds).not.toContain(id);
+    runIds.push(id);
+    await expect(started.getByTestId("progress-text")).toContainText("12 of 12 samples done, 0 with a failure", { timeout: 60_000 });
+  }
+  const [older, newer] = runIds as [string, string];
+
+  // The older run's report offers the request; the link opens the filled-in form with that run as evidence.
+  await page.goto(`/comparisons/${older}`);
+  const offers = page.getByTestId("evidence-offers");
+  const offer = offers.getByRole("link", { name: `Request promotion of ${nickname} (${modelId}) to Production` });
+  await expect(offer).toBeVisible();
+
+  // At 1280 px nothing scrolls sideways: not the page, not the sample table (B's latency and Δ are in view).
+  await expect(page.getByTestId("samples-count")).toHaveText("12 of 12 samples");
+  const overflow = await page.evaluate(() => {
+    const doc = document.documentElement;
+    const table = document.querySelector<HTMLElement>('[data-testid="samples-scroll"]')!;
+    return { page: doc.scrollWidth - doc.clientWidth, table: table.scrollWidth - table.clientWidth };
+  });
+  expect(overflow).toEqual({ page: 0, table: 0 });
+  const scroll = page.getByTestId("samples-scroll");
+  const box = (await scroll.boundingBox())!;
+  for (const name of [/^Sort by B ms/, /^Sort by Δ \(B−A\)/]) {
+    const header = (await scroll.getByRole("button", { name }).boundingBox())!;
+    expect(header.x + header.width).toBeLessThanOrEqual(box.x + box.width);
+  }
+
+  // Matrix labels: each keeps its full name as title and accessible text, and shows it on keyboard focus.
+  const matrix = page.getByTestId("matrix");
+  const label = matrix.locator("thead [data-label]").first();
+  const full = (await label.getAttribute("data-label"))!;
+  await expect(label).toHaveAttribute("title", full);
+  await expect(label).toHaveAccessibleName(full);
+  await label.focus();
+  await expect(label).toBeFocused();
+  await expect(label.locator("xpath=following-sibling::span")).toBeVisible();
+  await expect(label.locator("xpath=following-sibling::span")).toHaveText(full);
+
+  await offer.click();
+  await expect(page).toHaveURL(new RegExp(`${fnPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\?.*requestEvidence=${older}.*#request$`));
+  const filled = page.getByRole("form", { name: "Request a promotion" });
+  await expect(filled.getByLabel("Environment")).toHaveValue(prodId);
+  await expect(filled.getByLabel("Move it to").locator("option:checked")).toHaveText(`${nickname} (${modelId})`);
+  await expect(filled.getByLabel("Reason")).toHaveValue(new RegExp(`Comparison run ${older} compares Production's current pin with ${nickname}`));
+  // The run from the report is selected, not the newer matching one the form would pick by itself.
+  const evidence = filled.getByLabel("Comparison run");
+  await expect(evidence).toHaveValue(older);
+  await expect(evidence.locator(`option[value="${newer}"]`)).toHaveCount(1);
+  await expect(evidence.locator("option:checked")).toContainText(`agreement on 12 · “${setName}”`);
+  await expect(page.getByTestId("request-gate-verdict")).toHaveAttribute("data-ok", "true");
+  await expect(filled.getByRole("button", { name: "Request promotion" })).toBeEnabled();
+});
+
+
+test("a report with five long label names fits 1280 px; the matrix labels keep their full names", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signInAs(page, "editor");
+  const fn = await openFunction(page, "support-triage");
+  const topics = ["invoice charged twice", "app crash on start", "password locked out", "refund please", "please add dark mode"];
+  const setName = await createSampleSet(
+    page,
+    fn.id,
+    Array.from({ length: 10 }, (_, i) => `ticket ${i}: ${topics[i % topics.length]} ${unique("")}`),
+  );
+  await page.getByLabel("Sample set", { exact: true }).selectOption({ label: `${setName} (10)` });
+  await page.getByLabel("Model A").selectOption("latest");
+  await page.getByLabel("Model B").selectOption("latest");
+  await page.getByRole("button", { name: "Start comparison" }).click();
+  await expect(page).toHaveURL(/\/comparisons\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("progress-text")).toContainText("10 of 10 samples done", { timeout: 60_000 });
+  await page.reload();
+  const matrix = page.getByTestId("matrix");
+  await expect(matrix.locator("thead [data-label]")).toHaveCount(5);
+  const overflow = await page.evaluate(() => {
+    const doc = document.documentElement;
+    const table = document.querySelector<HTMLElement>('[data-testid="samples-scroll"]')!;
+    return { page: doc.scrollWidth - doc.clientWidth, table: table.scrollWidth - table.clientWidth };
+  });
+  expect(overflow).toEqual({ page: 0, table: 0 });
+  const label = matrix.locator('thead [data-label="Technical issue"]');
+  await expect(label).toHaveAttribute("title", "Technical issue");
+  await expect(label).toHaveAccessibleName("Technical issue");
+  // Latest against latest is a model against itself: no environment can use it as evidence.
+  await expect(page.getByTestId("evidence-offers-none")).toBeVisible();
+});
