@@ -1,10 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { useEffect, useRef } from "react";
 import { RunStatusBadge } from "@/components/compare/run-status-badge";
+import { sampleKeys } from "@/components/compare/sample-table";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { actionErrors } from "@/components/ui/action-errors";
@@ -16,9 +17,49 @@ export const runKeys = { progress: (runId: string) => ["comparison-run", runId, 
 
 const TERMINAL = new Set(["finished", "cancelled", "failed"]);
 
+/** Least time between two refreshes of the report while results keep arriving. */
+const REFRESH_EVERY_MS = 2500;
+
+/**
+ * The progress signal drives the whole report: whenever the recorded results change (at most every
+ * REFRESH_EVERY_MS) and once more when the run ends, the server-rendered parts (agreement and interval, matrix,
+ * accuracy, histogram, flips) are re-rendered with router.refresh() and the sample table's rows are refetched,
+ * so what the page shows equals the stored results without a reload.
+ */
+function useLiveReport(runId: string, data: Progress | undefined, initial: Progress | null) {
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const shown = useRef({ signature: initial ? signatureOf(initial) : "", terminal: initial ? TERMINAL.has(initial.status) : false, at: 0 });
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    if (!data) return;
+    const state = shown.current;
+    const signature = signatureOf(data);
+    if (state.terminal || signature === state.signature) return;
+    const refresh = () => {
+      timer.current = null;
+      state.signature = signature;
+      state.at = Date.now();
+      router.refresh();
+      void queryClient.invalidateQueries({ queryKey: sampleKeys.rows(runId) });
+    };
+    if (timer.current) clearTimeout(timer.current);
+    if (TERMINAL.has(data.status)) {
+      state.terminal = true;
+      refresh(); // the final results, at once
+      return;
+    }
+    timer.current = setTimeout(refresh, Math.max(0, state.at + REFRESH_EVERY_MS - Date.now()));
+  }, [data, runId, router, queryClient]);
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, []);
+}
+
+const signatureOf = (p: Progress) => `${p.status}:${p.complete}:${p.failed}`;
+
 /** Live progress of a run: done / failed / total, time left, cancel. Polls until the run ends. */
 export function RunProgress({ runId, initial, canCancel }: { runId: string; initial: Progress | null; canCancel: boolean }) {
-  const router = useRouter();
   const { data, dataUpdatedAt } = useQuery({
     queryKey: runKeys.progress(runId),
     queryFn: async (): Promise<Progress> => {
@@ -30,13 +71,7 @@ export function RunProgress({ runId, initial, canCancel }: { runId: string; init
     refetchInterval: (q) => (q.state.data && TERMINAL.has(q.state.data.status) ? false : 1000),
   });
   const cancel = useAction(cancelComparisonRunAction);
-  const wasTerminal = useRef(initial ? TERMINAL.has(initial.status) : false);
-  useEffect(() => {
-    if (data && TERMINAL.has(data.status) && !wasTerminal.current) {
-      wasTerminal.current = true;
-      router.refresh(); // load the final results and agreement
-    }
-  }, [data, router]);
+  useLiveReport(runId, data, initial);
   if (!data) return null;
   const recorded = data.complete;
   const fraction = data.total ? recorded / data.total : 0;

@@ -37,9 +37,12 @@ import {
 /** Set (once per page load) when the first rows of the table are on screen; read by `npm run bench:table`. */
 export const TABLE_READY_MARK = "samples-table-ready";
 
-export const sampleKeys = { rows: (runId: string, status: string) => ["comparison-run", runId, "samples", status] as const };
+/**
+ * One key per run: while the run is active, RunProgress invalidates it from the progress signal (and once more
+ * when the run ends), so the rows always come from the stored results, never from a response loaded mid-run.
+ */
+export const sampleKeys = { rows: (runId: string) => ["comparison-run", runId, "samples"] as const };
 
-const TERMINAL = new Set(["finished", "cancelled", "failed"]);
 const ROW_HEIGHT = 44;
 
 
@@ -102,7 +105,7 @@ const NUMERIC = new Set(["position", "aConfidence", "aLatency", "bConfidence", "
  * screen exist in the DOM), so 10,000 rows scroll smoothly. Filters and the
  * sort order live in the URL, so a matrix cell's link lands on its samples.
  */
-export function SampleTable({ runId, status, modelA, modelB }: { runId: string; status: string; modelA: string; modelB: string }) {
+export function SampleTable({ runId, modelA, modelB }: { runId: string; modelA: string; modelB: string }) {
   const searchParams = useSearchParams();
   const pathname = usePathname();
   // The view (filters, order) is local state mirrored into the URL. A control answers at once; the URL
@@ -117,16 +120,21 @@ export function SampleTable({ runId, status, modelA, modelB }: { runId: string; 
   }
   const { filters, sort } = view;
 
+  // Only the first fetch may use the page's <link rel="preload"> response (same URL, mode and credentials, so the
+  // browser hands it over). Every later fetch asks for a distinct URL: an unclaimed or reused preloaded response
+  // (loaded while the run was active) must never stand in for the stored results.
+  const fetches = useRef(0);
   const query = useQuery({
-    queryKey: sampleKeys.rows(runId, status),
-    queryFn: async (): Promise<SampleRow[]> => {
-      // Same URL, mode and credentials as the page's <link rel="preload" as="fetch">, so the browser reuses that response.
-      const res = await fetch(`/api/comparisons/${runId}/samples`);
+    queryKey: sampleKeys.rows(runId),
+    queryFn: async ({ signal }): Promise<SampleRow[]> => {
+      const n = fetches.current++;
+      const url = n === 0 ? `/api/comparisons/${runId}/samples` : `/api/comparisons/${runId}/samples?fresh=${Date.now()}`;
+      const res = await fetch(url, n === 0 ? { signal } : { signal, cache: "no-store" });
       if (!res.ok) throw new Error(`The samples could not be loaded (${res.status}).`);
       return decodeSampleColumns((await res.json()) as SampleColumns);
     },
-    staleTime: TERMINAL.has(status) ? Infinity : 0,
-    refetchInterval: TERMINAL.has(status) ? false : 5000,
+    // Refetched only when RunProgress reports new results (or the end of the run), keeping the rows shown meanwhile.
+    staleTime: Infinity,
   });
   const all = query.data;
 

@@ -11,6 +11,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { approvePromotionRequestAction, cancelPromotionRequestAction, rejectPromotionRequestAction } from "@/lib/promotions/actions";
 import { promotionKeys } from "./query-keys";
+import { useRequestState } from "./request-live";
 
 type Confirming = "approve" | "reject" | "cancel" | null;
 
@@ -42,6 +43,10 @@ export function RequestActions({
 }) {
   const router = useRouter();
   const queryClient = useQueryClient();
+  // The request's live status (polled by RequestLive): once it is no longer pending, wherever the change came
+  // from, no button stays clickable while the page re-renders.
+  const live = useRequestState(requestId).data;
+  const closed = live !== undefined && live.status !== "pending";
   const [comment, setComment] = useState("");
   const [confirming, setConfirming] = useState<Confirming>(null);
   const [commentError, setCommentError] = useState<string | null>(null);
@@ -91,12 +96,17 @@ export function RequestActions({
       run: () => cancel.execute({ requestId, comment }),
     },
   };
-  const open = confirming ? dialog[confirming] : null;
+  const open = confirming && !closed ? dialog[confirming] : null;
 
   return (
     <div className="space-y-3" data-testid="request-actions">
       {doneAlert}
       {failed?.message ? <Alert>{failed.message}</Alert> : null}
+      {closed && !done ? (
+        <Alert tone="info">
+          This request is now {live.status}; it can no longer be decided. The page is updating.
+        </Alert>
+      ) : null}
       <Field
         label={canDecide ? "Comment" : "Comment (optional)"}
         name="decision-comment"
@@ -121,6 +131,7 @@ export function RequestActions({
           <>
             <Button
               type="button"
+              disabled={closed}
               onClick={() => {
                 resetAll();
                 setConfirming("approve");
@@ -131,6 +142,7 @@ export function RequestActions({
             <Button
               type="button"
               variant="danger"
+              disabled={closed}
               onClick={() => {
                 resetAll();
                 if (!comment.trim()) {
@@ -148,6 +160,7 @@ export function RequestActions({
           <Button
             type="button"
             variant="secondary"
+            disabled={closed}
             onClick={() => {
               resetAll();
               setConfirming("cancel");

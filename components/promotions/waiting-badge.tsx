@@ -3,23 +3,27 @@
 import { useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
-import { getWaitingCountAction } from "@/lib/promotions/actions";
 import { promotionKeys } from "./query-keys";
 
 /**
  * The count of promotion requests waiting for the signed-in member, beside
  * the "Promotions" nav link: from the server at first render, then polled
- * every 30 s and refetched on every navigation. When it changes while the
- * promotions list is open, the list refreshes too.
+ * (GET /api/promotions/waiting-count) every 3 s while the page is visible and
+ * refetched on every navigation. When it changes while the promotions list
+ * is open, the list refreshes too.
  */
 export function WaitingBadge({ initial }: { initial: number }) {
   const pathname = usePathname();
   const router = useRouter();
   const { data: count, refetch } = useQuery({
     queryKey: promotionKeys.waitingCount(),
-    queryFn: async () => (await getWaitingCountAction())?.data?.count ?? 0,
+    queryFn: async ({ signal }) => {
+      const res = await fetch("/api/promotions/waiting-count", { signal, cache: "no-store" });
+      if (!res.ok) throw new Error(`waiting count ${res.status}`);
+      return ((await res.json()) as { count: number }).count;
+    },
     initialData: initial,
-    refetchInterval: 30_000,
+    refetchInterval: 3000, // TanStack Query pauses it while the tab is hidden
   });
   const firstPath = useRef(pathname);
   useEffect(() => {

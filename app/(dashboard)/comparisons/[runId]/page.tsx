@@ -123,7 +123,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
       <section className="mt-6 scroll-mt-4" id="samples" aria-labelledby="samples-heading">
         <h2 id="samples-heading" className="mb-2 text-base font-semibold">Samples</h2>
         <Suspense fallback={<p className="text-sm text-zinc-500">Loading samples…</p>}>
-          <SampleTable runId={run.id} status={run.status} modelA={run.modelALabel} modelB={run.modelBLabel} />
+          <SampleTable runId={run.id} modelA={run.modelALabel} modelB={run.modelBLabel} />
         </Suspense>
       </section>
     </>

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { EvidenceSummaryView } from "@/components/promotions/evidence-summary";
 import { formatDuration, modelText, policyParts } from "@/components/promotions/format";
 import { RequestActions } from "@/components/promotions/request-actions";
+import { RequestLive } from "@/components/promotions/request-live";
 import { RequestAgain } from "@/components/promotions/request-again";
 import { RequestPromotionSection } from "@/components/promotions/request-section";
 import { RequestStatusBadge } from "@/components/promotions/status-badge";
@@ -12,6 +13,7 @@ import { Time } from "@/components/ui/time";
 import { actionLabel } from "@/lib/audit/catalog";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/auth/session";
+import { getRequestLiveState } from "@/lib/promotions/live-state";
 import { getRequestDetail } from "@/lib/promotions/queries";
 
 export const metadata: Metadata = { title: "Promotion request" };
@@ -32,8 +34,8 @@ export default async function PromotionRequestPage({ params }: { params: Promise
   const { requestId } = await params;
   const user = await requirePagePermission("requests:read");
   const now = new Date();
-  const r = await getRequestDetail(requestId, now);
-  if (!r) notFound();
+  const [r, live] = await Promise.all([getRequestDetail(requestId, now), getRequestLiveState(requestId, now)]);
+  if (!r || !live) notFound();
 
   const fnHref = `/functions/${encodeURIComponent(r.function.id)}`;
   const target = modelText({ modelId: r.target.modelId, nickname: r.target.nickname });
@@ -58,6 +60,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
 
   return (
     <>
+      <RequestLive requestId={r.id} initial={live} />
       <p className="mb-2 text-sm">
         <Link href="/promotions" className="text-indigo-700 hover:underline dark:text-indigo-300">
           ← Promotions
