@@ -28,7 +28,7 @@ test.skip(!process.env.DATABASE_URL, "DATABASE_URL is not set (run through npm t
 const pets = SEEDED_FUNCTIONS.find((f) => f.key === "pets")!;
 const marker = `fuzzcase${randomBytes(4).toString("hex")}`;
 
-type World = { functionId: string; setId: string; sampleId: string; runId: string };
+type World = { functionId: string; setId: string; sampleId: string; runId: string; requestId: string };
 
 /** A bad value for one path segment, already URL-encoded as it goes on the wire. */
 const BAD_SEGMENTS = [
@@ -82,7 +82,12 @@ function badUploads(): Array<[string, string]> {
 function buildCases(world: World, auth: { cookie: string; origin: string }): { cases: Case[]; missing: string[] } {
   const cases: Case[] = [];
   const missing: string[] = [];
-  const values: Record<string, string> = { runId: world.runId, sampleId: world.sampleId, functionId: encodeURIComponent(world.functionId) };
+  const values: Record<string, string> = {
+    runId: world.runId,
+    sampleId: world.sampleId,
+    functionId: encodeURIComponent(world.functionId),
+    requestId: world.requestId,
+  };
   const png = Buffer.from(tinyPng(3, 3, [7, 7, 7]));
   const signedIn = { cookie: auth.cookie, origin: auth.origin, "sec-fetch-site": "same-origin" };
   for (const file of cookieRouteFiles()) {
@@ -197,7 +202,9 @@ test("every cookie route handler: malformed requests get no 5xx and change nothi
   await page.getByLabel("Model B").selectOption("latest");
   await page.getByRole("button", { name: "Start comparison" }).click();
   await expect(page).toHaveURL(/\/comparisons\/[0-9a-f-]{36}$/, { timeout: 30_000 });
-  const world: World = { functionId: pets.id, setId, sampleId: sample!.id, runId: page.url().split("/").pop()! };
+  // A promotion request another spec opened, when there is one (the routes under it only read).
+  const anyRequest = (await query<{ id: string }>("SELECT id FROM promotion_requests ORDER BY created_at LIMIT 1"))[0]?.id ?? UNKNOWN_UUID;
+  const world: World = { functionId: pets.id, setId, sampleId: sample!.id, runId: page.url().split("/").pop()!, requestId: anyRequest };
   // Finished, so the run's row no longer changes on its own.
   await expect.poll(async () => (await query<{ status: string }>("SELECT status FROM comparison_runs WHERE id = $1", [world.runId]))[0]?.status, { timeout: 60_000 }).toBe("finished");
   const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
