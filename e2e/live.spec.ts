@@ -91,7 +91,8 @@ test("two approvers on one request: when one applies it, the other's page shows 
   test.setTimeout(180_000);
   // An editor requests staging (one approval) for a new model.
   await signInAs(page, "editor");
-  await openFunction(page, "churn-risk");
+  // review-sentiment's Staging: no other spec moves that pin (promotions.spec drives churn-risk's).
+  await openFunction(page, "review-sentiment");
   const model = { modelId: unique("model_e2elive"), nickname: unique("Live ") };
   await registerModel(page, model);
   const form = page.getByRole("form", { name: "Request a promotion" });

@@ -21,25 +21,26 @@ test("a finished report of production's pin against a candidate requests the pro
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1280, height: 800 });
   await signInAs(page, "editor");
-  const fn = await openFunction(page, "review-sentiment");
+  // support-triage's Production: no other spec moves that pin (promotions.spec drives review-sentiment's).
+  const fn = await openFunction(page, "support-triage");
   const fnPath = `/functions/${encodeURIComponent(fn.id)}`;
 
   // A candidate production is not on, registered under a nickname.
   const production = page.getByTestId("pin-row-production");
   const prodNow = (await production.getByTestId("pin-model").textContent()) ?? "";
   const modelId = fn.modelIds.slice(0, -1).find((id) => !prodNow.includes(id))!;
-  let nickname = unique("Candidate ");
+  // Another spec may have registered this seeded model already, under its own nickname.
   const row = page.getByTestId(`model-${modelId}`);
-  if (await row.isVisible().catch(() => false)) nickname = ((await row.textContent()) ?? "").match(/Candidate \w+/)?.[0] ?? nickname;
-  else await registerModel(page, { modelId, nickname });
+  if (!(await row.isVisible().catch(() => false))) await registerModel(page, { modelId, nickname: unique("Candidate ") });
+  const nickname = (await row.locator("span.font-medium").first().textContent())!.trim();
   const prodId = (await production.getAttribute("data-environment-id"))!;
 
   // Two finished runs of production's pin against the candidate; the older one is the one we act from.
-  const words = ["great", "terrible", "okay", "love it", "awful", "fine", "excellent", "bad", "decent", "amazing"];
+  const words = ["charged twice", "app crashed", "locked out", "refund", "please add", "invoice", "error on start", "password", "suggestion", "billing"];
   const setName = await createSampleSet(
     page,
     fn.id,
-    Array.from({ length: 12 }, (_, i) => `review ${i}: ${words[i % words.length]} product ${unique("")}`),
+    Array.from({ length: 12 }, (_, i) => `ticket ${i}: ${words[i % words.length]} ${unique("")}`),
   );
   await page.goto(`${fnPath}#request`);
   const form = page.getByRole("form", { name: "Request a promotion" });
