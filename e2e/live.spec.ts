@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from "./fixtures/test";
 import { DEV_USERS } from "../lib/seed/dev-users";
 import { emulatorUrl } from "./fixtures/api";
-import { openFunction, registerModel, unique } from "./fixtures/pins";
+import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signIn, signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
@@ -37,9 +37,7 @@ test("a report opened mid-run ends, without a reload, with the table's disagreem
   await signInAs(page, "editor");
   const fn = await openFunction(page, "review-sentiment");
   // Two registered models, so the comparison's default sides are two different models.
-  for (const modelId of fn.modelIds.slice(0, 2)) {
-    if (!(await page.getByTestId(`model-${modelId}`).isVisible().catch(() => false))) await registerModel(page, { modelId, nickname: unique("Live ") });
-  }
+  for (const modelId of fn.modelIds.slice(0, 2)) await ensureRegistered(page, modelId, "Live ");
 
   const n = 60;
   const words = ["great", "terrible", "okay", "love it", "awful", "fine", "excellent", "bad", "decent", "amazing", "meh", "so-so"];

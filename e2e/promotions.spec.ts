@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page, type Request } from "./fixtures/test";
 import { DEV_USERS } from "../lib/seed/dev-users";
-import { openFunction, registerModel, unique } from "./fixtures/pins";
+import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signIn, signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
@@ -65,10 +65,7 @@ test("an editor requests production with evidence; the requester and a viewer ca
   const production = page.getByTestId("pin-row-production");
   const prodNow = (await production.getByTestId("pin-model").textContent()) ?? "";
   const modelId = fn.modelIds.slice(0, -1).find((id) => !prodNow.includes(id))!;
-  let nickname = unique("Candidate ");
-  const row = page.getByTestId(`model-${modelId}`);
-  if (await row.isVisible().catch(() => false)) nickname = ((await row.textContent()) ?? "").match(/Candidate \w+/)?.[0] ?? nickname;
-  else await registerModel(page, { modelId, nickname });
+  const nickname = await ensureRegistered(page, modelId, "Candidate ");
   const prodVersion = Number(await production.getAttribute("data-version"));
   const prodId = (await production.getAttribute("data-environment-id"))!;
 

@@ -1,14 +1,11 @@
 import { expect, test, type Locator, type Page } from "./fixtures/test";
 import { tinyPng } from "../lib/nyckel/test-support";
-import { openFunction, registerModel, unique } from "./fixtures/pins";
+import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 
 /** Registers a real emulator model id once (another run of this spec may have done it) and returns its option label. */
 async function ensureModel(page: Page, modelId: string): Promise<string> {
-  const row = page.getByTestId(`model-${modelId}`);
-  if (!(await row.isVisible().catch(() => false))) await registerModel(page, { modelId, nickname: unique("Quick ") });
-  const nickname = (await row.locator("span.font-medium").first().textContent())!.trim();
-  return `${nickname} (${modelId})`;
+  return `${await ensureRegistered(page, modelId, "Quick ")} (${modelId})`;
 }
 
 /** One side's output: a label, its confidence bars (the top label first), a latency. */

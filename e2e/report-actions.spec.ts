@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "./fixtures/test";
-import { openFunction, registerModel, unique } from "./fixtures/pins";
+import { ensureRegistered, openFunction, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
@@ -29,10 +29,7 @@ test("a finished report of production's pin against a candidate requests the pro
   const production = page.getByTestId("pin-row-production");
   const prodNow = (await production.getByTestId("pin-model").textContent()) ?? "";
   const modelId = fn.modelIds.slice(0, -1).find((id) => !prodNow.includes(id))!;
-  // Another spec may have registered this seeded model already, under its own nickname.
-  const row = page.getByTestId(`model-${modelId}`);
-  if (!(await row.isVisible().catch(() => false))) await registerModel(page, { modelId, nickname: unique("Candidate ") });
-  const nickname = (await row.locator("span.font-medium").first().textContent())!.trim();
+  const nickname = await ensureRegistered(page, modelId, "Candidate ");
   const prodId = (await production.getAttribute("data-environment-id"))!;
 
   // Two finished runs of production's pin against the candidate; the older one is the one we act from.
