@@ -41,11 +41,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
-import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
+import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
 import { repoRoot } from "@/lib/db/database-url";
 import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { freePort } from "@/lib/testing/free-port";
+import { freePort } from "@/scripts/testing/free-port";
 import { ensureBuild, percentile, runBin, seedBenchEnvironment } from "./bench-support";
 import { appEnv, scratchDatabase } from "./report-harness";
 

@@ -29,7 +29,7 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations } from "@/lib/db/migrations";
 import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
 import { PrismaClient } from "@/lib/generated/prisma/client";
-import { freePort } from "@/lib/testing/free-port";
+import { freePort } from "@/scripts/testing/free-port";
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {

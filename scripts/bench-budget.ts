@@ -20,11 +20,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
+import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
 import { repoRoot } from "@/lib/db/database-url";
 import { startEmulator } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { freePort } from "@/lib/testing/free-port";
+import { freePort } from "@/scripts/testing/free-port";
 import { ensureBuild, percentile, runBin, runComparisonToEnd, sampleText, seedBenchEnvironment } from "./bench-support";
 import { appEnv, scratchDatabase } from "./report-harness";
 

@@ -13,7 +13,7 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations } from "@/lib/db/migrations";
 import { appRoleFor } from "@/lib/db/roles";
 import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
-import { freePort } from "@/lib/testing/free-port";
+import { freePort } from "@/scripts/testing/free-port";
 
 export type Log = (line: string) => void;
 

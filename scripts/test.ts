@@ -20,7 +20,7 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { deployMigrations, runSeed } from "@/lib/db/migrations";
 import { ensureDatabase, withDatabaseName } from "@/lib/db/pg-admin";
 import { appRoleFor } from "@/lib/db/roles";
-import { freePort } from "@/lib/testing/free-port";
+import { freePort } from "@/scripts/testing/free-port";
 
 const args = new Set(process.argv.slice(2));
 // Anything else (a spec file, --grep …) is passed to Playwright.

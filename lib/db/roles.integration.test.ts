@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { getBoss, QUEUES, stopBoss } from "@/lib/jobs/boss";
-import { withOwnerClient } from "@/lib/testing/owner";
+import { withOwnerClient } from "@/scripts/testing/owner";
 import { repoRoot } from "./database-url";
 import { deployMigrations } from "./migrations";
 import { withClient } from "./pg-admin";

@@ -3,7 +3,7 @@ import { systemContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { UpstreamError } from "@/lib/errors";
 import { SEEDED_FUNCTIONS } from "@/lib/nyckel/emulator/seed";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { testNyckelConnection } from "@/lib/nyckel-settings/service";
 import { syncFunctions } from "./service";
 

@@ -8,9 +8,9 @@ import { getBoss, QUEUES, stopBoss } from "@/lib/jobs/boss";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { closeServingCache } from "@/lib/serving/cache";
 import { flushServingUsage } from "@/lib/serving/usage";
-import { bearer, getPin, HOST, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/lib/serving/testing";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
-import { ownerDatabaseUrl } from "@/lib/testing/owner";
+import { bearer, getPin, HOST, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/scripts/testing/serving";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { ownerDatabaseUrl } from "@/scripts/testing/owner";
 
 /**
  * GET /metrics after real traffic: a proxied invoke and resolve calls through

@@ -5,7 +5,7 @@ import { NyckelClient, ensurePrefix, parseNextLink, parseRetryAfter, readModelId
 import { NyckelError, isNyckelError, isUnknownModelError } from "./errors";
 import { seededFunction } from "./emulator/seed";
 import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { emulatorClient, recordingLogger, sleep, tinyPng } from "./test-support";
+import { emulatorClient, recordingLogger, sleep, tinyPng } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 const triage = seededFunction("support-triage");

@@ -10,7 +10,7 @@ import { NyckelClient, stripPrefix, type InvokeInput, type NyckelFunction } from
 import { isNyckelError, type NyckelError } from "./errors";
 import { seededFunction } from "./emulator/seed";
 import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { tinyPng } from "./test-support";
+import { tinyPng } from "@/scripts/testing/nyckel";
 
 interface Target {
   client: () => NyckelClient;

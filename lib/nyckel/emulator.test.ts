@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inputDigest } from "./emulator/models";
 import { SEEDED_FUNCTIONS, seededFunction } from "./emulator/seed";
 import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { emulatorToken, sleep, tinyPng } from "./test-support";
+import { emulatorToken, sleep, tinyPng } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 let token: string;

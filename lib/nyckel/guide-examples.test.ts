@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededFunction } from "./emulator/seed";
 import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { emulatorToken } from "./test-support";
+import { emulatorToken } from "@/scripts/testing/nyckel";
 
 const CURL_EXAMPLE = `curl -X POST \\
   -H 'Authorization: Bearer <accessToken>' \\

@@ -8,7 +8,7 @@ import { isNyckelError } from "./errors";
 import { resetSharedLimiters } from "./limiter";
 import { seededFunction } from "./emulator/seed";
 import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { countingFetch, emulatorClient } from "./test-support";
+import { countingFetch, emulatorClient } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 const triage = seededFunction("support-triage");

@@ -7,7 +7,7 @@ import { closePgPool } from "@/lib/db/pool";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { createMember } from "@/lib/members/service";
 import { closeServingCache } from "@/lib/serving/cache";
-import { bearer, getPins, newEnvironment, sys, tag, until } from "@/lib/serving/testing";
+import { bearer, getPins, newEnvironment, sys, tag, until } from "@/scripts/testing/serving";
 import { listApiTokens } from "./queries";
 import { hashToken, TOKEN_PATTERN } from "./secret";
 import { createApiToken, revokeApiToken } from "./service";
