@@ -26,7 +26,7 @@ export function parseOptions(argv: string[], allowed: readonly string[]): Record
  * the app's Prisma client, disconnecting afterwards.
  */
 export async function withAppDatabase(fn: () => Promise<number>): Promise<number> {
-  const { withDatabase } = await import("@/lib/db/database-url");
+  const { withDatabase } = await import("@/scripts/db/database");
   return withDatabase(async (url) => {
     process.env.DATABASE_URL = url;
     const { disconnectPrisma } = await import("@/lib/db/client");

@@ -42,7 +42,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/scripts/testing/free-port";

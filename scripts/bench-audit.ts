@@ -24,10 +24,11 @@ import pg from "pg";
 import { GENESIS_HASH, eventHash } from "@/lib/audit/hash";
 import { auditExportStream } from "@/lib/audit/export";
 import { auditEventsSql, listAuditEvents, pgRunner, prismaRunner, type AuditFilter, type AuditSqlRunner } from "@/lib/audit/queries";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
-import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmbeddedPostgres } from "@/scripts/db/embedded";
+import { deployMigrations } from "@/scripts/db/migrations";
+import { redactUrl } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { freePort } from "@/scripts/testing/free-port";
 

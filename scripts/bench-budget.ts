@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { startEmulator } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { freePort } from "@/scripts/testing/free-port";

@@ -32,7 +32,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { startEmulator, type EmulatorOptions } from "@/lib/nyckel/emulator/server";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import type { EmulatorCounters, EmulatorFaults, InvokeLogEntry } from "@/lib/nyckel/emulator/state";

@@ -31,7 +31,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { hashPassword } from "@/lib/auth/password";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { appEnv, buildIfNeeded, launchChromium, scratchDatabase, signIn, startNext, withCleanup } from "./report-harness";
 
 const argv = process.argv.slice(2);

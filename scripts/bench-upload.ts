@@ -25,7 +25,7 @@ import http from "node:http";
 import path from "node:path";
 import pg from "pg";
 import { hashPassword } from "@/lib/auth/password";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import type { MemorySample } from "@/lib/diagnostics/memory-sampler";
 import { appEnv, buildIfNeeded, scratchDatabase, startNext, withCleanup } from "./report-harness";
 

@@ -14,8 +14,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { resolveDatabase, repoRoot } from "@/lib/db/database-url";
-import { deployMigrations } from "@/lib/db/migrations";
+import { resolveDatabase, repoRoot } from "@/scripts/db/database";
+import { deployMigrations } from "@/scripts/db/migrations";
 
 const started = Date.now();
 const log = (line: string) => console.log(`[dev] ${line}`);

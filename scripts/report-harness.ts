@@ -9,10 +9,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "@playwright/test";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
+import { startEmbeddedPostgres } from "@/scripts/db/embedded";
+import { deployMigrations } from "@/scripts/db/migrations";
 import { appRoleFor } from "@/lib/db/roles";
-import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
+import { redactUrl } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 import { freePort } from "@/scripts/testing/free-port";
 
 export type Log = (line: string) => void;

@@ -16,8 +16,8 @@
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "@/lib/db/database-url";
-import { runSeed } from "@/lib/db/migrations";
+import { repoRoot } from "@/scripts/db/database";
+import { runSeed } from "@/scripts/db/migrations";
 import { seededFunction } from "@/lib/nyckel/emulator/seed";
 import { startEmulator } from "@/lib/nyckel/emulator/server";
 import { DEV_USERS } from "@/lib/seed/dev-users";

@@ -15,10 +15,10 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations, runSeed } from "@/lib/db/migrations";
-import { ensureDatabase, withDatabaseName } from "@/lib/db/pg-admin";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmbeddedPostgres } from "@/scripts/db/embedded";
+import { deployMigrations, runSeed } from "@/scripts/db/migrations";
+import { ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 import { appRoleFor } from "@/lib/db/roles";
 import { freePort } from "@/scripts/testing/free-port";
 

@@ -10,7 +10,7 @@
  * Exit codes: 0 created; 1 bad arguments, unknown environment or invalid input;
  * 2 anything unexpected (e.g. the database cannot be reached).
  */
-import { withDatabase } from "@/lib/db/database-url";
+import { withDatabase } from "@/scripts/db/database";
 
 const USAGE = `Usage: npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { QUEUES, stopBoss } from "@/lib/jobs/boss";

@@ -19,9 +19,9 @@ import { bearer, getPin, getPins, newEnvironment, newToken, pinTo, sys, until } 
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { freePort } from "@/scripts/testing/free-port";
 import { disconnectPrisma } from "./client";
-import { repoRoot } from "./database-url";
-import { startEmbeddedPostgres, stopServerInDir, type EmbeddedPostgresHandle } from "./embedded";
-import { deployMigrations } from "./migrations";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmbeddedPostgres, stopServerInDir, type EmbeddedPostgresHandle } from "@/scripts/db/embedded";
+import { deployMigrations } from "@/scripts/db/migrations";
 import { closePgPool } from "./pool";
 
 const triage = seededFunction("support-triage");

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { deployMigrations, runSeed } from "@/lib/db/migrations";
-import { dropDatabase, ensureDatabase, withClient, withDatabaseName } from "@/lib/db/pg-admin";
+import { deployMigrations, runSeed } from "@/scripts/db/migrations";
+import { withClient } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 import { ownerDatabaseUrl } from "@/scripts/testing/owner";
 import { DEV_USERS } from "./dev-users";
 

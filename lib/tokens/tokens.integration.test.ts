@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";

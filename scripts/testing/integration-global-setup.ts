@@ -20,10 +20,11 @@ import path from "node:path";
 
 import type { TestProject } from "vitest/node";
 
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres, stopServerInDir } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
-import { dropDatabase, ensureDatabase, redactUrl } from "@/lib/db/pg-admin";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmbeddedPostgres, stopServerInDir } from "@/scripts/db/embedded";
+import { deployMigrations } from "@/scripts/db/migrations";
+import { redactUrl } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase } from "@/scripts/db/pg-admin";
 import { appRoleFor } from "@/lib/db/roles";
 
 export const TEST_PG_PORT = Number(process.env.EMBEDDED_PG_TEST_PORT || 54330);
