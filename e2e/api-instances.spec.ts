@@ -6,7 +6,7 @@ import pg from "pg";
 import { startNextServer, type NextServerHandle } from "../scripts/testing/next-server";
 import { startEmbeddedPostgres } from "../scripts/db/embedded";
 import { deployMigrations, runSeed } from "../scripts/db/migrations";
-import { seededFunction } from "../lib/nyckel/emulator/seed";
+import { seededFunction } from "../scripts/emulator/seed";
 import { freePort } from "../scripts/testing/free-port";
 import { bearer, createToken, ensureModelRegistered, invokeWithExternalId, pinTo, revokeToken, setUpApiWorld } from "./fixtures/api";
 import { openFunction, unique } from "./fixtures/pins";

@@ -3,7 +3,7 @@ import pg from "pg";
 import { expect, test } from "./fixtures/test";
 import { agent, pool, prng, send, type Case, type Outcome } from "./fixtures/malformed";
 import { signInAs } from "./fixtures/users";
-import { SEEDED_FUNCTIONS } from "../lib/nyckel/emulator/seed";
+import { SEEDED_FUNCTIONS } from "../scripts/emulator/seed";
 import { tinyPng } from "../scripts/testing/nyckel";
 import { databaseFingerprint, fingerprintDiff } from "../scripts/testing/db-fingerprint";
 import { cookieRouteFiles, exportedMethods, readSource, routePath } from "../scripts/testing/entry-point-files";

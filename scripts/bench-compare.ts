@@ -33,9 +33,11 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "@/scripts/db/database";
-import { startEmulator, type EmulatorOptions } from "@/lib/nyckel/emulator/server";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import type { EmulatorCounters, EmulatorFaults, InvokeLogEntry } from "@/lib/nyckel/emulator/state";
+import { startEmulator, type EmulatorOptions } from "./emulator/server";
+import { seededFunction } from "./emulator/seed";
+import type { InvokeLogEntry } from "./emulator/state";
+import type { EmulatorFaults } from "./emulator/faults";
+import type { EmulatorCounters } from "./emulator/counters";
 import { runComparisonToEnd, sampleText } from "./bench-support";
 import { scratchDatabase } from "./report-harness";
 

@@ -113,7 +113,7 @@ async function main() {
     if (answering) {
       log(`Nyckel emulator already running at ${url}: using it`);
     } else {
-      const { startEmulator } = await import("@/lib/nyckel/emulator/server");
+      const { startEmulator } = await import("@/scripts/emulator/server");
       const emulator = await startEmulator({ port, quiet: true });
       cleanups.push({ stopped: "stopped the Nyckel emulator", stop: () => emulator.close() });
       log(`Nyckel emulator: ${emulator.url} (no Nyckel credentials in the environment)`);

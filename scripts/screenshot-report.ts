@@ -18,8 +18,8 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "@/scripts/db/database";
 import { runSeed } from "@/scripts/db/migrations";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { startEmulator } from "@/lib/nyckel/emulator/server";
+import { seededFunction } from "./emulator/seed";
+import { startEmulator } from "./emulator/server";
 import { DEV_USERS } from "@/lib/seed/dev-users";
 import { appEnv, buildIfNeeded, launchChromium, scratchDatabase, signIn, startNext, withCleanup } from "./report-harness";
 

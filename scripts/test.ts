@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       } else {
         // The seed signs the audit chain's head (docs/audit.md): with the key the server will verify it with.
         await runSeed(e2eUrl, { log: () => undefined, env: { ...process.env, MODELPIN_ENCRYPTION_KEY: baseEnv.MODELPIN_ENCRYPTION_KEY } });
-        const { startEmulator } = await import("@/lib/nyckel/emulator/server");
+        const { startEmulator } = await import("@/scripts/emulator/server");
         const emulator = await startEmulator({ port: 0, quiet: true });
         cleanups.push(() => emulator.close());
         const [appPort, oidcPort] = [await freePort(), await freePort()];

@@ -6,7 +6,7 @@ import { prisma } from "@/lib/db/client";
 import { createEnvironment } from "@/lib/environments/service";
 import { stopBoss } from "@/lib/jobs/boss";
 import { registerModel } from "@/lib/models/service";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/scripts/emulator/state";
 import { createRequest } from "@/lib/promotions/service";
 import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";

@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetConfigForTests } from "@/lib/env";
 import { syncFunctions } from "@/lib/functions/service";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { closeServingCache } from "@/lib/serving/cache";
 import { flushServingUsage } from "@/lib/serving/usage";
 import { bearer, getPin, getPins, newEnvironment, newToken, pinTo, sys, until } from "@/scripts/testing/serving";

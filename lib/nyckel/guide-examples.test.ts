@@ -10,8 +10,8 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
 import { emulatorToken } from "@/scripts/testing/nyckel";
 
 const CURL_EXAMPLE = `curl -X POST \\

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isNyckelError } from "./errors";
 import { resetSharedLimiters } from "./limiter";
-import { seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
 import { countingFetch, emulatorClient } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;

@@ -9,7 +9,7 @@ import { BudgetCoordinator } from "@/lib/nyckel/budget/coordinator";
 import { getNyckelBudget, stopNyckelBudget } from "@/lib/nyckel/budget/service";
 import type { Release } from "@/lib/nyckel/budget/budget";
 import { NyckelClient } from "@/lib/nyckel/client";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { closeServingCache } from "./cache";

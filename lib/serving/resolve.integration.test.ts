@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { syncFunctions } from "@/lib/functions/service";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { revokeApiToken } from "@/lib/tokens/service";
 import { ServingCache, ServingCacheUnavailableError, closeServingCache, getServingCache } from "./cache";
