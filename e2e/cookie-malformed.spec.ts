@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { expect, test } from "./fixtures/test";
-import { agent, pool, prng, send, type Case, type Outcome } from "./fixtures/malformed";
+import { agent, pool, send, type Case, type Outcome } from "./fixtures/malformed";
+import { mulberry32 } from "../scripts/testing/random";
 import { signInAs } from "./fixtures/users";
 import { SEEDED_FUNCTIONS } from "../scripts/emulator/seed";
 import { tinyPng } from "../scripts/testing/nyckel";
@@ -43,7 +44,7 @@ const CONTENT_TYPES = [
 ];
 
 function bodies(): Array<[string, Buffer | string]> {
-  const rand = prng(13);
+  const rand = mulberry32(13);
   const noise = Buffer.from(Array.from({ length: 64 * 1024 }, () => Math.floor(rand() * 256)));
   return [
     ["empty", ""], ["bad JSON", "{"], ["null", "null"], ["array", "[]"], ["wrong types", '{"name":null,"files":123,"functionId":[1],"a":{}}'], ["array of objects", '[{"a":1},{"b":2}]'],

@@ -14,7 +14,8 @@ import { startNextServer } from "@/scripts/testing/next-server";
 import { repoRoot } from "@/scripts/db/database";
 import { runSeed } from "@/scripts/db/migrations";
 import { freePort } from "@/scripts/testing/free-port";
-import { appEnv, scratchDatabase } from "./report-harness";
+import { appEnv } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
 
 async function main() {
   process.chdir(repoRoot());

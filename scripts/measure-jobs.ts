@@ -11,7 +11,7 @@ import PgBoss from "pg-boss";
 import { repoRoot } from "@/scripts/db/database";
 import { stopOnSignals } from "@/scripts/db/embedded";
 import { timeoutOptions } from "@/lib/db/timeouts";
-import { scratchDatabase } from "./report-harness";
+import { scratchDatabase } from "./bench/postgres";
 
 const JOBS = 1_000;
 
