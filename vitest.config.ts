@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 const shared = {
   alias: {
     "@/": root,
-    "server-only": fileURLToPath(new URL("./lib/testing/empty-module.ts", import.meta.url)),
+    "server-only": fileURLToPath(new URL("./scripts/testing/empty-module.ts", import.meta.url)),
   },
 };
 
@@ -29,8 +29,8 @@ export default defineConfig({
           name: "integration",
           include: ["lib/**/*.integration.test.ts", "scripts/**/*.integration.test.ts"],
           environment: "node",
-          globalSetup: ["./lib/testing/integration-global-setup.ts"],
-          setupFiles: ["./lib/testing/integration-setup.ts"],
+          globalSetup: ["./scripts/testing/integration-global-setup.ts"],
+          setupFiles: ["./scripts/testing/integration-setup.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures/test";
-import type { OpenApiValidator } from "../lib/api/openapi-validator";
+import type { OpenApiValidator } from "../scripts/testing/openapi-validator";
 import { bearer, createToken, loadValidator, observe, recentInvokes, revokeToken, setUpApiWorld, type ApiWorld } from "./fixtures/api";
 import { unique } from "./fixtures/pins";
 

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { inspect } from "node:util";
 import { expect, test } from "./fixtures/test";
-import { inputDigest } from "../lib/nyckel/emulator/models";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../lib/nyckel/emulator/state";
+import { inputDigest } from "../scripts/emulator/models";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../scripts/emulator/state";
 import { emulatorUrl, recentInvokes, setUpApiWorld, type ApiWorld } from "./fixtures/api";
 
 /**

@@ -1,6 +1,7 @@
 import { expect, test } from "./fixtures/test";
 import { bearer, setUpApiWorld, type ApiWorld } from "./fixtures/api";
-import { HOST, PORT, agent, pool, prng, send, type Case, type Outcome } from "./fixtures/malformed";
+import { HOST, PORT, agent, pool, send, type Case, type Outcome } from "./fixtures/malformed";
+import { mulberry32 } from "../scripts/testing/random";
 
 /**
  * 1,000 malformed requests against the resolve API and the invoke proxy — bad
@@ -188,7 +189,7 @@ function buildCases(world: ApiWorld): Case[] {
   for (const r of rawRequests) add({ category: "raw", method: "RAW", path: "", raw: Buffer.from(r, "latin1") });
 
   // ---- top up to TOTAL with seeded random mutations of the above shapes
-  const rand = prng(7);
+  const rand = mulberry32(7);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const alphabet = ["..", "%2e", "%2f", "%5c", "%00", "%ZZ", "/", "\\", "~", "%", ";", "ü", "%C3", "a", "Z", "_", "-", "0", "%20", "'", '"', "<", ">"];
   while (cases.length < TOTAL) {

@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { expect, test } from "./fixtures/test";
-import { agent, pool, prng, send, type Case, type Outcome } from "./fixtures/malformed";
+import { agent, pool, send, type Case, type Outcome } from "./fixtures/malformed";
+import { mulberry32 } from "../scripts/testing/random";
 import { signInAs } from "./fixtures/users";
-import { SEEDED_FUNCTIONS } from "../lib/nyckel/emulator/seed";
-import { tinyPng } from "../lib/nyckel/test-support";
-import { databaseFingerprint, fingerprintDiff } from "../lib/testing/db-fingerprint";
-import { cookieRouteFiles, exportedMethods, readSource, routePath } from "../lib/testing/entry-point-files";
-import { HUGE, UNICODE, UNKNOWN_UUID } from "../lib/testing/malformed-values";
+import { SEEDED_FUNCTIONS } from "../scripts/emulator/seed";
+import { tinyPng } from "../scripts/testing/nyckel";
+import { databaseFingerprint, fingerprintDiff } from "../scripts/testing/db-fingerprint";
+import { cookieRouteFiles, exportedMethods, readSource, routePath } from "../scripts/testing/entry-point-files";
+import { HUGE, UNICODE, UNKNOWN_UUID } from "../scripts/testing/malformed-values";
 
 /**
  * Issue 13 item 11: every cookie-authenticated route handler (every route file
- * the wrapper scan finds outside its allow-list, lib/testing/entry-point-files.ts,
+ * the wrapper scan finds outside its allow-list, scripts/testing/entry-point-files.ts,
  * so a new route is fuzzed as soon as it exists — or this spec fails asking for a
  * value of its new path parameter) gets malformed requests as a signed-in admin:
  * ids that are not uuids, unknown, 10 kB, unicode, `../`, NUL; query garbage;
@@ -43,7 +44,7 @@ const CONTENT_TYPES = [
 ];
 
 function bodies(): Array<[string, Buffer | string]> {
-  const rand = prng(13);
+  const rand = mulberry32(13);
   const noise = Buffer.from(Array.from({ length: 64 * 1024 }, () => Math.floor(rand() * 256)));
   return [
     ["empty", ""], ["bad JSON", "{"], ["null", "null"], ["array", "[]"], ["wrong types", '{"name":null,"files":123,"functionId":[1],"a":{}}'], ["array of objects", '[{"a":1},{"b":2}]'],

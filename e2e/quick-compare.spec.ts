@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "./fixtures/test";
-import { tinyPng } from "../lib/nyckel/test-support";
+import { tinyPng } from "../scripts/testing/nyckel";
 import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 

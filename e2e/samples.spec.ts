@@ -1,6 +1,6 @@
 import { expect, test } from "./fixtures/test";
-import { tinyPng } from "../lib/nyckel/test-support";
-import { SEEDED_FUNCTIONS } from "../lib/nyckel/emulator/seed";
+import { tinyPng } from "../scripts/testing/nyckel";
+import { SEEDED_FUNCTIONS } from "../scripts/emulator/seed";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 

@@ -25,18 +25,22 @@ const encryptionKey = z.string().refine(
   "must be 32 bytes, as 64 hex characters or base64 (generate one with `openssl rand -base64 32`)",
 );
 
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
+
+/** Where the database is: also all the database tooling reads (scripts/db/database.ts, `databaseSettings`). */
+const databaseShape = {
+  DATABASE_URL: postgresUrl.optional(),
+  /** The owner role's URL that migrations run as (README, Security: database roles); default DATABASE_URL. */
+  MIGRATION_DATABASE_URL: postgresUrl.optional(),
+  /** The embedded PostgreSQL that `npm run dev`, `db:*` and the benches start when DATABASE_URL is unset. */
+  EMBEDDED_PG_DIR: z.string().min(1).default(".data/postgres"),
+  EMBEDDED_PG_PORT: port.default(54329),
+};
+
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-      .optional(),
-    /** The owner role's URL that migrations run as (README, Security: database roles); default DATABASE_URL. */
-    MIGRATION_DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-      .optional(),
+    ...databaseShape,
     PORT: port.default(3000),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     AUTH_URL: z.url().optional(),
@@ -69,8 +73,6 @@ const schema = z
     NYCKEL_BUDGET_RENEW_MS: z.coerce.number().int().min(50).max(1_000).default(150),
     NYCKEL_BUDGET_LEASE_MS: z.coerce.number().int().min(200).max(10_000).default(1_000),
     NYCKEL_SERVING_MAX_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(250),
-    EMBEDDED_PG_DIR: z.string().min(1).default(".data/postgres"),
-    EMBEDDED_PG_PORT: port.default(54329),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MODELPIN_ALLOW_INSECURE_WEBHOOKS: bool.default(false),
     /** Webhook retries: attempts in all (first try included), and the base delay of pg-boss's exponential backoff. */
@@ -210,6 +212,20 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     oidcEnabled: Boolean(v.OIDC_ISSUER && v.OIDC_CLIENT_ID && v.OIDC_CLIENT_SECRET),
     role: v.MODELPIN_ROLE ?? (v.MODELPIN_WORKERS === "off" ? "web" : "all"),
   };
+}
+
+export type DatabaseSettings = z.infer<z.ZodObject<typeof databaseShape>>;
+
+/**
+ * Only the database variables, validated as `parseConfig` validates them: for the tooling
+ * (migrations, the embedded PostgreSQL), which must not need the app's secrets.
+ */
+export function databaseSettings(source: NodeJS.ProcessEnv = process.env): DatabaseSettings {
+  const result = z.object(databaseShape).safeParse(emptyToUndefined(source));
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "(env)"} ${i.message}`));
+  }
+  return result.data;
 }
 
 let cached: Config | undefined;

@@ -6,7 +6,8 @@
  * `reanchor` checkpoint to webhooks. Exit 0 done; 1 refused; 2 unexpected.
  */
 import { userInfo } from "node:os";
-import { UsageError, exitWith, parseOptions, withAppDatabase } from "./audit-args";
+import { exitWith, withAppDatabase } from "./audit-args";
+import { parseOptions, UsageError } from "./cli/args";
 
 const USAGE = `Usage: npm run audit:reanchor -- --reason "<why>"
 

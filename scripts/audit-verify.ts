@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { outsideCheckpointSchema } from "@/lib/audit/schemas";
-import { UsageError, exitWith, parseOptions, withAppDatabase } from "./audit-args";
+import { exitWith, withAppDatabase } from "./audit-args";
+import { parseOptions, UsageError } from "./cli/args";
 
 const USAGE = `Usage: npm run audit:verify [-- --checkpoint <file.json>]
 

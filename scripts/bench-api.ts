@@ -41,43 +41,48 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
-import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { freePort } from "@/lib/testing/free-port";
-import { ensureBuild, percentile, runBin, seedBenchEnvironment } from "./bench-support";
-import { appEnv, scratchDatabase } from "./report-harness";
+import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmulator, type EmulatorHandle } from "./emulator/server";
+import { seededFunction } from "./emulator/seed";
+import { freePort } from "@/scripts/testing/free-port";
+import { percentile } from "@/lib/compare/stats";
+import { cliOptions, positive } from "./cli/args";
+import { appEnv, ensureBuild, runBin } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
+import { seedBenchEnvironment } from "./bench/world";
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-}
-function positive(name: string, fallback: string): number {
-  const value = Number(option(name, fallback));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-const DURATION_S = positive("duration", "5");
-const ROUNDS = Math.floor(positive("rounds", "3"));
-const CONNECTIONS = Math.floor(positive("connections", "10"));
-const LATENCY_DURATION_S = positive("latency-duration", "10");
-const WARMUP_S = positive("warmup", "3");
+const args = cliOptions({
+  duration: { type: "string", default: "5" },
+  rounds: { type: "string", default: "3" },
+  connections: { type: "string", default: "10" },
+  "latency-duration": { type: "string", default: "10" },
+  warmup: { type: "string", default: "3" },
+  also: { type: "string", multiple: true, default: [] },
+  "also-proxy": { type: "string", multiple: true, default: [] },
+  "cpu-prof": { type: "boolean", default: false },
+  rebuild: { type: "boolean", default: false },
+  "no-build": { type: "boolean", default: false },
+});
+const DURATION_S = positive("duration", args.duration);
+const ROUNDS = Math.floor(positive("rounds", args.rounds));
+const CONNECTIONS = Math.floor(positive("connections", args.connections));
+const LATENCY_DURATION_S = positive("latency-duration", args["latency-duration"]);
+const WARMUP_S = positive("warmup", args.warmup);
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench";
 /** Extra GET paths measured like /api/health (for investigations), e.g. `--also /api/other`. */
-const ALSO = argv.flatMap((a, i) => (a === "--also" && argv[i + 1] ? [argv[i + 1]!] : []));
+const ALSO = args.also;
 /** Extra query parameters for an additional proxy latency measurement (for investigations), e.g. `--also-proxy labelCount=3`. */
-const ALSO_PROXY = argv.flatMap((a, i) => (a === "--also-proxy" && argv[i + 1] ? [argv[i + 1]!] : []));
+const ALSO_PROXY = args["also-proxy"];
 /** `--cpu-prof`: the server writes a V8 CPU profile into .data/bench-api-profiles when it stops. */
-const CPU_PROF = argv.includes("--cpu-prof");
+const CPU_PROF = args["cpu-prof"];
 const ENVIRONMENT = "bench";
 const INVOKE_TEXT = "I was charged twice for my invoice this month, please refund";
 const log = (line: string) => console.log(`[bench:api] ${line}`);
 
-// ---- build (scripts/bench-support.ts) -------------------------------------------------
+// ---- build (scripts/bench/build.ts) ---------------------------------------------------
 
-const buildOptions = { distDir: DIST_DIR, log, rebuild: argv.includes("--rebuild"), noBuild: argv.includes("--no-build") };
+const buildOptions = { distDir: DIST_DIR, log, rebuild: args.rebuild, noBuild: args["no-build"] };
 
 // ---- measurements --------------------------------------------------------------------
 

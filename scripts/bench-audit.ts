@@ -14,31 +14,32 @@
  * Last line: RESULT first_page_ratio=… filtered_ratio=… export_rss_mb=…
  * (goals ≤ 1.5, ≤ 1.5, < 100). Options: --sizes 1000,1000000 --runs 300
  */
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { GENESIS_HASH, eventHash } from "@/lib/audit/hash";
 import { auditExportStream } from "@/lib/audit/export";
 import { auditEventsSql, listAuditEvents, pgRunner, prismaRunner, type AuditFilter, type AuditSqlRunner } from "@/lib/audit/queries";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations } from "@/lib/db/migrations";
-import { dropDatabase, ensureDatabase, redactUrl, withDatabaseName } from "@/lib/db/pg-admin";
+import { repoRoot } from "@/scripts/db/database";
+import { deployMigrations } from "@/scripts/db/migrations";
+import { redactUrl } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 import { PrismaClient } from "@/lib/generated/prisma/client";
-import { freePort } from "@/lib/testing/free-port";
+import { percentile } from "@/lib/compare/stats";
+import { mulberry32 } from "@/scripts/testing/random";
+import { cliOptions } from "./cli/args";
+import { scratchName, throwAwayPostgres } from "./bench/postgres";
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-}
-const SIZES = option("sizes", "1000,1000000").split(",").map(Number);
-const RUNS = Number(option("runs", "300"));
-const BATCH = Number(option("batch", "1000"));
+const args = cliOptions({
+  sizes: { type: "string", default: "1000,1000000" },
+  runs: { type: "string", default: "300" },
+  batch: { type: "string", default: "1000" },
+  plans: { type: "boolean", default: false },
+});
+const SIZES = args.sizes.split(",").map(Number);
+const RUNS = Number(args.runs);
+const BATCH = Number(args.batch);
 const log = (line: string) => console.log(`[bench:audit] ${line}`);
 
 // ---------------------------------------------------------------------------
@@ -67,17 +68,6 @@ const ACTIONS = [
   ["environment.updated", 0.05],
   ["member.role_changed", 0.05],
 ] as const;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function copyField(v: string | null): string {
   if (v === null) return "\\N";
@@ -266,16 +256,11 @@ async function timeInterleaved(items: Timed[], runs: number): Promise<void> {
   }
 }
 
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 /** A loaded scratch database: Prisma (as the page uses it) and a pg pool (as the export uses it). */
 type Scratch = { n: number; url: string; db: PrismaClient; pool: pg.Pool; page: AuditSqlRunner };
 
 async function createScratch(serverUrl: string, n: number): Promise<Scratch> {
-  const url = withDatabaseName(serverUrl, `modelpin_bench_${n}_${randomBytes(3).toString("hex")}`);
+  const url = withDatabaseName(serverUrl, scratchName(`bench_${n}`));
   log(`${n.toLocaleString("en")} events: scratch database ${redactUrl(url)}`);
   await ensureDatabase(url);
   await deployMigrations(url, { log: () => undefined });
@@ -323,16 +308,9 @@ async function main(): Promise<number> {
   if (serverUrl) {
     log(`using DATABASE_URL's server (${redactUrl(serverUrl)}): scratch databases are created and dropped there`);
   } else {
-    const dir = path.resolve(".data/bench-postgres");
-    rmSync(dir, { recursive: true, force: true });
-    const port = await freePort();
-    log(`DATABASE_URL is unset: starting a throw-away PostgreSQL on port ${port} (${path.relative(process.cwd(), dir)})`);
-    const server = await startEmbeddedPostgres({ dir, port, database: "modelpin_bench", ephemeral: true, log: () => undefined });
+    const server = await throwAwayPostgres("bench-postgres", "modelpin_bench", log);
     serverUrl = server.url;
-    stop = async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    };
+    stop = server.stop;
   }
   const scratches: Scratch[] = [];
   try {
@@ -352,11 +330,11 @@ async function main(): Promise<number> {
       const plan = await largestScratch.pool.query<{ "QUERY PLAN": string }>(`EXPLAIN ${sql.text}`, sql.values as unknown[]);
       const indexes = [...new Set(plan.rows.flatMap((r) => /(?:using|on) (audit_events_\w+)/i.exec(r["QUERY PLAN"])?.[1] ?? []))];
       log(`  plan of the ${name} at ${largestScratch.n.toLocaleString("en")}: ${indexes.length ? `index ${indexes.join(", ")}` : "no index (!)"}`);
-      if (process.argv.includes("--plans")) for (const r of plan.rows) log(`    ${r["QUERY PLAN"]}`);
+      if (args.plans) for (const r of plan.rows) log(`    ${r["QUERY PLAN"]}`);
     }
     log(`timing ${RUNS} runs of each query, interleaved across sizes…`);
     await timeInterleaved(items, RUNS);
-    const ms = (label: string) => median(items.find((i) => i.label === label)!.times);
+    const ms = (label: string) => percentile(items.find((i) => i.label === label)!.times, 50);
     for (const sc of scratches) {
       log(`  ${sc.n.toLocaleString("en")} events: first page ${ms(`first:${sc.n}`).toFixed(2)} ms, filtered page ${ms(`filtered:${sc.n}`).toFixed(2)} ms (medians)`);
     }

@@ -20,22 +20,27 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { startNextServer, type NextServerHandle } from "@/lib/api/next-server";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmulator } from "@/lib/nyckel/emulator/server";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { freePort } from "@/lib/testing/free-port";
-import { ensureBuild, percentile, runBin, runComparisonToEnd, sampleText, seedBenchEnvironment } from "./bench-support";
-import { appEnv, scratchDatabase } from "./report-harness";
+import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmulator } from "./emulator/server";
+import { seededFunction } from "./emulator/seed";
+import { freePort } from "@/scripts/testing/free-port";
+import { percentile } from "@/lib/compare/stats";
+import { cliOptions } from "./cli/args";
+import { appEnv, ensureBuild, runBin } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
+import { runComparisonToEnd, sampleText, seedBenchEnvironment } from "./bench/world";
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-}
-const SAMPLES = Number(option("samples", "1000"));
-const RATE = Number(option("rate", "10"));
-const LATENCY = option("latency", "20-60");
+const args = cliOptions({
+  samples: { type: "string", default: "1000" },
+  rate: { type: "string", default: "10" },
+  latency: { type: "string", default: "20-60" },
+  debug: { type: "boolean", default: false },
+  rebuild: { type: "boolean", default: false },
+});
+const SAMPLES = Number(args.samples);
+const RATE = Number(args.rate);
+const LATENCY = args.latency;
 const LIMIT = 25;
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench";
 const RUN_TIMEOUT_MS = 6 * 60_000;
@@ -55,7 +60,7 @@ async function main(): Promise<number> {
   try {
     const baseEnv = appEnv({ MODELPIN_WORKERS: "off", NYCKEL_RATE_LIMIT_RPS: String(LIMIT), NYCKEL_MAX_CONCURRENCY: String(LIMIT) });
     for (const key of ["NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
-    await ensureBuild(baseEnv, { distDir: DIST_DIR, log, noBuild: process.env.SKIP_BUILD === "1" && !argv.includes("--rebuild"), rebuild: argv.includes("--rebuild") });
+    await ensureBuild(baseEnv, { distDir: DIST_DIR, log, reuseAny: process.env.SKIP_BUILD === "1", rebuild: args.rebuild });
 
     // ---- database and emulator
     const pg = await scratchDatabase("bench-budget-postgres", log);
@@ -157,7 +162,7 @@ async function main(): Promise<number> {
     let sending = true;
     // --debug: every 500 ms, each process's published use and demand (the lease rows), for a timeline.
     const timeline: string[] = [];
-    const sampling = argv.includes("--debug")
+    const sampling = args.debug
       ? (async () => {
           const t0 = performance.now();
           while (sending) {

@@ -32,27 +32,30 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmulator, type EmulatorOptions } from "@/lib/nyckel/emulator/server";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import type { EmulatorCounters, EmulatorFaults, InvokeLogEntry } from "@/lib/nyckel/emulator/state";
-import { runComparisonToEnd, sampleText } from "./bench-support";
-import { scratchDatabase } from "./report-harness";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmulator, type EmulatorOptions } from "./emulator/server";
+import { seededFunction } from "./emulator/seed";
+import type { InvokeLogEntry } from "./emulator/state";
+import type { EmulatorFaults } from "./emulator/faults";
+import type { EmulatorCounters } from "./emulator/counters";
+import { percentile } from "@/lib/compare/stats";
+import { cliOptions, positive } from "./cli/args";
+import { scratchDatabase } from "./bench/postgres";
+import { runComparisonToEnd, sampleText } from "./bench/world";
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-}
-function positive(name: string, fallback: string): number {
-  const value = Number(option(name, fallback));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-const SAMPLES = Math.floor(positive("samples", "1000"));
-const LIMIT = Math.floor(positive("rate", "100"));
-const CONCURRENCY = Math.floor(positive("concurrency", "25"));
-const LATENCY = option("latency", "20-60");
+const args = cliOptions({
+  samples: { type: "string", default: "1000" },
+  rate: { type: "string", default: "100" },
+  concurrency: { type: "string", default: "25" },
+  latency: { type: "string", default: "20-60" },
+  debug: { type: "boolean", default: false },
+  /** The emulator child's own mode (serveEmulator): its options as JSON. */
+  "serve-emulator": { type: "string" },
+});
+const SAMPLES = Math.floor(positive("samples", args.samples));
+const LIMIT = Math.floor(positive("rate", args.rate));
+const CONCURRENCY = Math.floor(positive("concurrency", args.concurrency));
+const LATENCY = args.latency;
 const RUN_TIMEOUT_MS = 10 * 60_000;
 const log = (line: string) => console.log(`[bench:compare] ${line}`);
 
@@ -207,11 +210,11 @@ async function main(): Promise<number> {
     log(`CPU used by this process (worker, database client, job queue) during the run: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${((cpu.user + cpu.system) / 1000 / (SAMPLES * 2)).toFixed(2)} ms per result`);
     log(`first invoke received → last result stored: ${durationS.toFixed(2)} s → ${achieved.toFixed(1)} invokes/s (limit ${LIMIT}/s)`);
     log(`sustained start rate (slot reuse, as bench:nyckel): ${sustained.toFixed(1)}/s = ${(sustained / LIMIT).toFixed(2)} of the limit`);
-    if (argv.includes("--debug")) {
+    if (args.debug) {
       // How long a start slot took to be reused: arrival k+L − arrival k, percentiles.
-      const gaps = admitted.slice(L).map((t, i) => t - admitted[i]!).sort((a, b) => a - b);
-      const pct = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]!.toFixed(0);
-      log(`slot reuse (arrival k+${L} − arrival k), ms: p5 ${pct(0.05)} p25 ${pct(0.25)} p50 ${pct(0.5)} p75 ${pct(0.75)} p95 ${pct(0.95)} max ${pct(1)}`);
+      const gaps = admitted.slice(L).map((t, i) => t - admitted[i]!);
+      const pct = (p: number) => percentile(gaps, p).toFixed(0);
+      log(`slot reuse (arrival k+${L} − arrival k), ms: p5 ${pct(5)} p25 ${pct(25)} p50 ${pct(50)} p75 ${pct(75)} p95 ${pct(95)} max ${pct(100)}`);
     }
     log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     console.log(`RESULT rate_ratio=${(achieved / LIMIT).toFixed(2)} failed=${agg.failedSamples}`);
@@ -227,5 +230,5 @@ const fail = (e: unknown) => {
   console.error(e);
   process.exit(1);
 };
-if (argv[0] === "--serve-emulator") serveEmulator(JSON.parse(argv[1]!) as EmulatorOptions).catch(fail);
+if (args["serve-emulator"] !== undefined) serveEmulator(JSON.parse(args["serve-emulator"]) as EmulatorOptions).catch(fail);
 else main().then((code) => process.exit(code), fail);

@@ -22,8 +22,8 @@
  */
 import { NyckelClient } from "../lib/nyckel/client";
 import { isNyckelError } from "../lib/nyckel/errors";
-import { startEmulator } from "../lib/nyckel/emulator/server";
-import { seededFunction } from "../lib/nyckel/emulator/seed";
+import { startEmulator } from "./emulator/server";
+import { seededFunction } from "./emulator/seed";
 
 const LIMIT = 100;
 const CONCURRENCY = 25;

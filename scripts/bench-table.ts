@@ -31,17 +31,22 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { hashPassword } from "@/lib/auth/password";
-import { repoRoot } from "@/lib/db/database-url";
-import { appEnv, buildIfNeeded, launchChromium, scratchDatabase, signIn, startNext, withCleanup } from "./report-harness";
+import { repoRoot } from "@/scripts/db/database";
+import { percentile } from "@/lib/compare/stats";
+import { mulberry32 } from "@/scripts/testing/random";
+import { launchChromium, signIn, startNext, withCleanup } from "./bench/app";
+import { cliOptions } from "./cli/args";
+import { appEnv, ensureBuild } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-}
-const ROWS = Number(option("rows", "10000"));
-const RUNS = Number(option("runs", "5"));
-const SCROLL_MS = Number(option("scroll-ms", "3000"));
+const args = cliOptions({
+  rows: { type: "string", default: "10000" },
+  runs: { type: "string", default: "5" },
+  "scroll-ms": { type: "string", default: "3000" },
+});
+const ROWS = Number(args.rows);
+const RUNS = Number(args.runs);
+const SCROLL_MS = Number(args["scroll-ms"]);
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench-table";
 const log = (line: string) => console.log(`[bench:table] ${line}`);
 
@@ -59,17 +64,6 @@ const TEMPLATES: Record<string, string[]> = {
   Cancellation: ["Please cancel my plan at the end of {m}", "How do I close account {n}?", "Stop auto-renewal for subscription {n}"],
 };
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function seed(url: string): Promise<{ runId: string; disagreements: number; failures: number }> {
   const rnd = mulberry32(7);
@@ -199,7 +193,7 @@ function scrollScript(durationMs: number): string {
   })()`;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => percentile(xs, 50);
 
 async function main(): Promise<number> {
   process.chdir(repoRoot());
@@ -211,7 +205,7 @@ async function main(): Promise<number> {
     log(`seeded a finished run of ${ROWS.toLocaleString("en")} samples (${seeded.disagreements} disagreements, ${seeded.failures} failed sides) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const env = appEnv({ DATABASE_URL: db.url, MODELPIN_WORKERS: "off" });
-    await buildIfNeeded(DIST_DIR, env, log);
+    await ensureBuild(env, { distDir: DIST_DIR, log, reuseAny: process.env.SKIP_BUILD === "1" });
     const server = await startNext(DIST_DIR, env, log);
     defer(server.stop);
     const browser = await launchChromium();

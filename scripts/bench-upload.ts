@@ -2,7 +2,7 @@
  * `npm run bench:upload` (tsx --conditions=react-server scripts/bench-upload.ts):
  * what big uploads cost the server that also serves the proxy (issue 12, item 2).
  *
- * Starts, and stops at the end (scripts/report-harness.ts): a scratch database with
+ * Starts, and stops at the end (scripts/bench/): a scratch database with
  * an editor and a Text function, a production build in NEXT_DIST_DIR (default
  * `.next-bench-upload`; SKIP_BUILD=1 reuses one), and `next start` with
  * MODELPIN_MEMORY_SAMPLE_FILE, so the server writes its own memory (heapUsed +
@@ -25,9 +25,11 @@ import http from "node:http";
 import path from "node:path";
 import pg from "pg";
 import { hashPassword } from "@/lib/auth/password";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import type { MemorySample } from "@/lib/diagnostics/memory-sampler";
-import { appEnv, buildIfNeeded, scratchDatabase, startNext, withCleanup } from "./report-harness";
+import { startNext, withCleanup } from "./bench/app";
+import { appEnv, ensureBuild } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
 
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench-upload";
 const MB = 2 ** 20;
@@ -138,7 +140,7 @@ async function main(): Promise<number> {
     await seed(db.url);
     const sampleFile = path.resolve(".data", `bench-upload-memory-${process.pid}.jsonl`);
     const env = appEnv({ DATABASE_URL: db.url, MODELPIN_WORKERS: "off", MODELPIN_MEMORY_SAMPLE_FILE: sampleFile });
-    await buildIfNeeded(DIST_DIR, env, log);
+    await ensureBuild(env, { distDir: DIST_DIR, log, reuseAny: process.env.SKIP_BUILD === "1" });
     const server = await startNext(DIST_DIR, env, log);
     defer(server.stop);
     const cookie = await signIn(server.baseUrl);

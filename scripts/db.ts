@@ -12,27 +12,18 @@
  * (default prisma/migrations), --create-only (migrate: write, do not apply).
  *
  * Database: DATABASE_URL if set, otherwise the embedded PostgreSQL (see
- * lib/db/database-url.ts), started for the command and stopped after it unless
+ * scripts/db/database.ts), started for the command and stopped after it unless
  * it was already running. deploy, migrate, reset, status and resolve run as the
  * owner role (MIGRATION_DATABASE_URL, default DATABASE_URL) and then grant the
  * app role (DATABASE_URL's user) what it needs (lib/db/roles.ts); seed runs as the app.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { migrationRoleWarning, resolveDatabase, type ResolvedDatabase } from "@/lib/db/database-url";
-import { stopOnSignals } from "@/lib/db/embedded";
-import {
-  closeMigrationConnections,
-  createMigration,
-  deployMigrations,
-  MigrationError,
-  migrationStatus,
-  resetDatabase,
-  resolveMigration,
-  runSeed,
-  takeEnginePanicMessage,
-} from "@/lib/db/migrations";
-import { redactUrl } from "@/lib/db/pg-admin";
+import { migrationRoleWarning, resolveDatabase, type ResolvedDatabase } from "@/scripts/db/database";
+import { stopOnSignals } from "@/scripts/db/embedded";
+import { closeMigrationConnections, MigrationError, takeEnginePanicMessage } from "@/scripts/db/migration-engine";
+import { createMigration, deployMigrations, migrationStatus, resetDatabase, resolveMigration, runSeed } from "@/scripts/db/migrations";
+import { redactUrl } from "@/lib/db/pg-client";
 
 const USAGE = `Usage: tsx scripts/db.ts <command> [options]
 
@@ -213,7 +204,7 @@ function printStatus(status: Awaited<ReturnType<typeof migrationStatus>>): void 
 process.on("uncaughtException", (error) => {
   const panic = takeEnginePanicMessage();
   console.error(panic ? `Error: the migration engine crashed (Rust panic): ${panic}` : error);
-  // Drop shadow databases, then exit; the "exit" hook of lib/db/embedded.ts stops a server started here.
+  // Drop shadow databases, then exit; the "exit" hook of scripts/db/embedded.ts stops a server started here.
   const timeout = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
   void Promise.race([closeMigrationConnections(), timeout]).finally(() => process.exit(1));
 });

@@ -14,8 +14,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { resolveDatabase, repoRoot } from "@/lib/db/database-url";
-import { deployMigrations } from "@/lib/db/migrations";
+import { resolveDatabase, repoRoot } from "@/scripts/db/database";
+import { deployMigrations } from "@/scripts/db/migrations";
 
 const started = Date.now();
 const log = (line: string) => console.log(`[dev] ${line}`);
@@ -113,7 +113,7 @@ async function main() {
     if (answering) {
       log(`Nyckel emulator already running at ${url}: using it`);
     } else {
-      const { startEmulator } = await import("@/lib/nyckel/emulator/server");
+      const { startEmulator } = await import("@/scripts/emulator/server");
       const emulator = await startEmulator({ port, quiet: true });
       cleanups.push({ stopped: "stopped the Nyckel emulator", stop: () => emulator.close() });
       log(`Nyckel emulator: ${emulator.url} (no Nyckel credentials in the environment)`);

@@ -15,8 +15,8 @@
  *   --token-ttl S            expires_in of issued tokens, default 3600
  *   --quiet                  no banner
  */
-import { startEmulator, type EmulatorOptions } from "../lib/nyckel/emulator/server";
-import type { EmulatorFaults } from "../lib/nyckel/emulator/state";
+import { startEmulator, type EmulatorOptions } from "./emulator/server";
+import type { EmulatorFaults } from "./emulator/faults";
 
 function usage(message: string): never {
   console.error(`emulator: ${message}`);

@@ -10,11 +10,12 @@
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import pg from "pg";
-import { startNextServer } from "@/lib/api/next-server";
-import { repoRoot } from "@/lib/db/database-url";
-import { runSeed } from "@/lib/db/migrations";
-import { freePort } from "@/lib/testing/free-port";
-import { appEnv, scratchDatabase } from "./report-harness";
+import { startNextServer } from "@/scripts/testing/next-server";
+import { repoRoot } from "@/scripts/db/database";
+import { runSeed } from "@/scripts/db/migrations";
+import { freePort } from "@/scripts/testing/free-port";
+import { appEnv } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
 
 async function main() {
   process.chdir(repoRoot());

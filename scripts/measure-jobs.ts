@@ -8,10 +8,10 @@
  * Prints `RESULT send_per_s=… work_webhook_style_per_s=… work_batch20_poll_per_s=…`.
  */
 import PgBoss from "pg-boss";
-import { repoRoot } from "@/lib/db/database-url";
-import { stopOnSignals } from "@/lib/db/embedded";
+import { repoRoot } from "@/scripts/db/database";
+import { stopOnSignals } from "@/scripts/db/embedded";
 import { timeoutOptions } from "@/lib/db/timeouts";
-import { scratchDatabase } from "./report-harness";
+import { scratchDatabase } from "./bench/postgres";
 
 const JOBS = 1_000;
 

@@ -16,16 +16,19 @@
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "@/lib/db/database-url";
-import { runSeed } from "@/lib/db/migrations";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { startEmulator } from "@/lib/nyckel/emulator/server";
+import { repoRoot } from "@/scripts/db/database";
+import { runSeed } from "@/scripts/db/migrations";
+import { seededFunction } from "./emulator/seed";
+import { startEmulator } from "./emulator/server";
 import { DEV_USERS } from "@/lib/seed/dev-users";
-import { appEnv, buildIfNeeded, launchChromium, scratchDatabase, signIn, startNext, withCleanup } from "./report-harness";
+import { launchChromium, signIn, startNext, withCleanup } from "./bench/app";
+import { cliOptions } from "./cli/args";
+import { appEnv, ensureBuild } from "./bench/build";
+import { scratchDatabase } from "./bench/postgres";
 
-const argv = process.argv.slice(2);
-const OUT = argv.includes("--out") ? argv[argv.indexOf("--out") + 1]! : "docs/images/comparison-report.png";
-const DARK = argv.includes("--dark");
+const args = cliOptions({ out: { type: "string", default: "docs/images/comparison-report.png" }, dark: { type: "boolean", default: false } });
+const OUT = args.out;
+const DARK = args.dark;
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench-table";
 const log = (line: string) => console.log(`[screenshot] ${line}`);
 
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
     const emulator = await startEmulator({ port: 0, quiet: true });
     defer(() => emulator.close());
     const env = appEnv({ DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_WORKERS: "on", MODELPIN_ENCRYPTION_KEY: encryptionKey });
-    await buildIfNeeded(DIST_DIR, env, log);
+    await ensureBuild(env, { distDir: DIST_DIR, log, reuseAny: process.env.SKIP_BUILD === "1" });
     const server = await startNext(DIST_DIR, env, log);
     defer(server.stop);
     const browser = await launchChromium();

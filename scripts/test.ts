@@ -15,12 +15,12 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "@/lib/db/database-url";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { deployMigrations, runSeed } from "@/lib/db/migrations";
-import { ensureDatabase, withDatabaseName } from "@/lib/db/pg-admin";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmbeddedPostgres } from "@/scripts/db/embedded";
+import { deployMigrations, runSeed } from "@/scripts/db/migrations";
+import { ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 import { appRoleFor } from "@/lib/db/roles";
-import { freePort } from "@/lib/testing/free-port";
+import { freePort } from "@/scripts/testing/free-port";
 
 const args = new Set(process.argv.slice(2));
 // Anything else (a spec file, --grep …) is passed to Playwright.
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       } else {
         // The seed signs the audit chain's head (docs/audit.md): with the key the server will verify it with.
         await runSeed(e2eUrl, { log: () => undefined, env: { ...process.env, MODELPIN_ENCRYPTION_KEY: baseEnv.MODELPIN_ENCRYPTION_KEY } });
-        const { startEmulator } = await import("@/lib/nyckel/emulator/server");
+        const { startEmulator } = await import("@/scripts/emulator/server");
         const emulator = await startEmulator({ port: 0, quiet: true });
         cleanups.push(() => emulator.close());
         const [appPort, oidcPort] = [await freePort(), await freePort()];

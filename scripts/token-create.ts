@@ -10,7 +10,8 @@
  * Exit codes: 0 created; 1 bad arguments, unknown environment or invalid input;
  * 2 anything unexpected (e.g. the database cannot be reached).
  */
-import { withDatabase } from "@/lib/db/database-url";
+import { withDatabase } from "@/scripts/db/database";
+import { parseOptions, UsageError } from "./cli/args";
 
 const USAGE = `Usage: npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]
 
@@ -23,29 +24,11 @@ Creates an API token for one environment and prints only the token on stdout
 
 Uses DATABASE_URL when set; otherwise the embedded PostgreSQL of npm run dev.`;
 
-class UsageError extends Error {}
-
 type Args = { environment: string; name: string; expiresInDays: number | null };
 
 function parseArgs(argv: string[]): Args | "help" {
-  const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i]!;
-    if (raw === "--help" || raw === "-h") return "help";
-    if (!raw.startsWith("--")) throw new UsageError(`Unexpected argument "${raw}".`);
-    const eq = raw.indexOf("=");
-    const flag = eq === -1 ? raw : raw.slice(0, eq);
-    if (!["--environment", "--name", "--expires-in-days"].includes(flag)) throw new UsageError(`Unknown option "${flag}".`);
-    let value: string | undefined;
-    if (eq !== -1) value = raw.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
-      i++;
-    }
-    if (flag in values) throw new UsageError(`${flag} was given twice.`);
-    values[flag] = value;
-  }
+  const values = parseOptions(argv, ["--environment", "--name", "--expires-in-days"]);
+  if (values === "help") return "help";
   const environment = values["--environment"]?.trim();
   const name = values["--name"]?.trim();
   if (!environment) throw new UsageError("--environment <slug> is required.");

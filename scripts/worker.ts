@@ -5,7 +5,7 @@
  * Ctrl-C stops the workers (waiting for running jobs up to 10 s), then the
  * embedded PostgreSQL if this command started it: one line each.
  */
-import { resolveDatabase } from "@/lib/db/database-url";
+import { resolveDatabase } from "@/scripts/db/database";
 
 async function main() {
   process.env.MODELPIN_ROLE = "worker";

@@ -6,17 +6,17 @@ import { prisma } from "@/lib/db/client";
 import { createEnvironment } from "@/lib/environments/service";
 import { stopBoss } from "@/lib/jobs/boss";
 import { registerModel } from "@/lib/models/service";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/scripts/emulator/state";
 import { createRequest } from "@/lib/promotions/service";
 import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";
 import { createApiToken } from "@/lib/tokens/service";
 import { createWebhook } from "@/lib/webhooks/service";
-import { databaseFingerprint, fingerprintDiff } from "@/lib/testing/db-fingerprint";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
-import { ACTION_ALLOW, ROOT, exportedNames, readSource, serverActionFiles } from "@/lib/testing/entry-point-files";
-import { malformedFor, malformedInputs, withField, type Malformed } from "@/lib/testing/malformed-values";
-import { ACTION_TABLE, type ActionEntry, type Fixtures } from "./malformed-table";
+import { databaseFingerprint, fingerprintDiff } from "@/scripts/testing/db-fingerprint";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { ACTION_ALLOW, ROOT, exportedNames, readSource, serverActionFiles } from "@/scripts/testing/entry-point-files";
+import { malformedFor, malformedInputs, withField, type Malformed } from "@/scripts/testing/malformed-values";
+import { ACTION_TABLE, type ActionEntry, type Fixtures } from "@/scripts/testing/malformed-table";
 
 /**
  * Issue 13 item 11: every server action, called as the browser would call it
@@ -143,7 +143,7 @@ describe("every server action refuses malformed input and changes nothing", () =
   it("the table covers every exported server action, and nothing else", () => {
     const keys = actionKeys();
     expect(keys.length).toBeGreaterThan(20);
-    expect(keys.filter((k) => !ACTION_TABLE[k]), "actions the fuzz table does not cover: add them to lib/actions/malformed-table.ts").toEqual([]);
+    expect(keys.filter((k) => !ACTION_TABLE[k]), "actions the fuzz table does not cover: add them to scripts/testing/malformed-table.ts").toEqual([]);
     expect(Object.keys(ACTION_TABLE).filter((k) => !keys.includes(k)), "table entries for actions that no longer exist").toEqual([]);
     for (const key of keys) if (!("excluded" in ACTION_TABLE[key]!)) expect(actions.has(key), `${key} is a function`).toBe(true);
   });

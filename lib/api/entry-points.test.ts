@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ACTION_ALLOW, METHODS, ROUTE_ALLOW, readSource, routeFiles, serverActionFiles } from "@/lib/testing/entry-point-files";
+import { ACTION_ALLOW, METHODS, ROUTE_ALLOW, readSource, routeFiles, serverActionFiles } from "@/scripts/testing/entry-point-files";
 
 /**
  * Every entry point goes through one of the two wrappers (issue 13): cookie
  * route handlers through `route()` (lib/api/route.ts: origin check, session,
  * permission, schemas, one error body), server actions through the action
  * client (lib/actions). A new handler that hand-rolls its checks fails here.
- * The explicit allow-list (lib/testing/entry-point-files.ts) holds what
+ * The explicit allow-list (scripts/testing/entry-point-files.ts) holds what
  * authenticates otherwise; the malformed-request suites use the same scan.
  */
 describe("every entry point goes through a wrapper", () => {

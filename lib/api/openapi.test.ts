@@ -10,7 +10,7 @@ import {
 } from "@/lib/serving/schemas";
 import { buildOpenApiDocument, getOpenApiDocument, getOpenApiJson } from "./openapi";
 import { HTTP_METHODS, deref, isReference, resolvePointer, type OpenApiDocument, type ParameterObject, type ResponseObject } from "./openapi-types";
-import { OpenApiValidator, createAjv } from "./openapi-validator";
+import { OpenApiValidator, createAjv } from "@/scripts/testing/openapi-validator";
 import { healthResponseSchema } from "./schemas";
 
 const doc = getOpenApiDocument();

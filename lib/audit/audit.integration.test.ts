@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { createOwnerPrisma } from "@/lib/testing/owner";
+import { createOwnerPrisma } from "@/scripts/testing/owner";
 
 // The triggers hold even for the owner role (the app role may not even try: lib/db/roles.integration.test.ts).
 const owner = createOwnerPrisma();

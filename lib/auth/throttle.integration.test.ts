@@ -3,7 +3,7 @@ import path from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { createMember, type PasswordCheck } from "@/lib/members/service";
 import { signInWithSso } from "@/lib/members/sso";

@@ -5,8 +5,9 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { createMigration, deployMigrations, migrationStatus, resetDatabase } from "./migrations";
-import { dropDatabase, ensureDatabase, withClient, withDatabaseName } from "./pg-admin";
+import { createMigration, deployMigrations, migrationStatus, resetDatabase } from "@/scripts/db/migrations";
+import { withClient } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
 
 const SCHEMA_V1 = `
 generator client {

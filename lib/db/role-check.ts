@@ -1,5 +1,5 @@
 import "server-only";
-import { withClient } from "./pg-admin";
+import { withClient } from "./pg-client";
 import { sameRoleWarning } from "./roles";
 
 /**

@@ -7,10 +7,10 @@ import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { getBoss, QUEUES, stopBoss } from "@/lib/jobs/boss";
-import { withOwnerClient } from "@/lib/testing/owner";
-import { repoRoot } from "./database-url";
-import { deployMigrations } from "./migrations";
-import { withClient } from "./pg-admin";
+import { withOwnerClient } from "@/scripts/testing/owner";
+import { repoRoot } from "@/scripts/db/database";
+import { deployMigrations } from "@/scripts/db/migrations";
+import { withClient } from "@/lib/db/pg-client";
 import { migrationRoleWarningAtStart } from "./role-check";
 import { APP_TABLE_EXCEPTIONS, appRoleFor, appRoleProblems } from "./roles";
 

@@ -18,7 +18,7 @@ import type pg from "pg";
 
 import { JOBS_SCHEMA } from "@/lib/jobs/queues";
 import { prepareJobsSchema } from "./jobs-schema";
-import { quoteIdent, redactUrl, withClient } from "./pg-admin";
+import { quoteIdent, redactUrl, withClient } from "./pg-client";
 
 /** The app role of the embedded PostgreSQL (a local password, like the bootstrap user's). */
 export const EMBEDDED_APP_ROLE = "modelpin_app";

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { UpstreamError } from "@/lib/errors";
-import { SEEDED_FUNCTIONS } from "@/lib/nyckel/emulator/seed";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { SEEDED_FUNCTIONS } from "@/scripts/emulator/seed";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { testNyckelConnection } from "@/lib/nyckel-settings/service";
 import { syncFunctions } from "./service";
 

@@ -5,12 +5,12 @@ import { closePgPool } from "@/lib/db/pool";
 import { resetConfigForTests } from "@/lib/env";
 import { syncFunctions } from "@/lib/functions/service";
 import { getBoss, QUEUES, stopBoss } from "@/lib/jobs/boss";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { closeServingCache } from "@/lib/serving/cache";
 import { flushServingUsage } from "@/lib/serving/usage";
-import { bearer, getPin, HOST, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/lib/serving/testing";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
-import { ownerDatabaseUrl } from "@/lib/testing/owner";
+import { bearer, getPin, HOST, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/scripts/testing/serving";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { ownerDatabaseUrl } from "@/scripts/testing/owner";
 
 /**
  * GET /metrics after real traffic: a proxied invoke and resolve calls through

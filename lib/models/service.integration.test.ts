@@ -4,8 +4,8 @@ import type { ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { stripPrefix } from "@/lib/nyckel/client";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { listModelsForFunction } from "./queries";
 import { checkModel, registerModel, restoreModel, retireModel, updateModel } from "./service";
 

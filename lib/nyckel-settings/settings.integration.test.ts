@@ -5,8 +5,8 @@ import { systemContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { resetConfigForTests } from "@/lib/env";
 import { InvalidInputError, UpstreamError } from "@/lib/errors";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/scripts/emulator/state";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { BASE_URL_MESSAGES, SECRET_MESSAGES } from "./schemas";
 import { saveNyckelSettings, testNyckelConnection } from "./service";
 

@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { NyckelClient, ensurePrefix, parseNextLink, parseRetryAfter, readModelId, stripPrefix } from "./client";
 import { NyckelError, isNyckelError, isUnknownModelError } from "./errors";
-import { seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { emulatorClient, recordingLogger, sleep, tinyPng } from "./test-support";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
+import { emulatorClient, recordingLogger, sleep, tinyPng } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 const triage = seededFunction("support-triage");

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NyckelClient, stripPrefix, type InvokeInput, type NyckelFunction } from "./client";
 import { isNyckelError, type NyckelError } from "./errors";
-import { seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { tinyPng } from "./test-support";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
+import { tinyPng } from "@/scripts/testing/nyckel";
 
 interface Target {
   client: () => NyckelClient;

@@ -10,9 +10,9 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { emulatorToken } from "./test-support";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
+import { emulatorToken } from "@/scripts/testing/nyckel";
 
 const CURL_EXAMPLE = `curl -X POST \\
   -H 'Authorization: Bearer <accessToken>' \\

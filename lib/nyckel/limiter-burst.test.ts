@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isNyckelError } from "./errors";
 import { resetSharedLimiters } from "./limiter";
-import { seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { countingFetch, emulatorClient } from "./test-support";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
+import { countingFetch, emulatorClient } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 const triage = seededFunction("support-triage");

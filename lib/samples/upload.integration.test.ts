@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { ConflictError } from "@/lib/errors";
-import { tinyPng } from "@/lib/nyckel/test-support";
+import { tinyPng } from "@/scripts/testing/nyckel";
 import { parseTextLines } from "./parse";
 import { createSampleSet, deleteSampleSet, renameSampleSet, saveSampleSetUpload } from "./service";
 import { readSampleUpload } from "./upload";

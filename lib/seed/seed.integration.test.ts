@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { deployMigrations, runSeed } from "@/lib/db/migrations";
-import { dropDatabase, ensureDatabase, withClient, withDatabaseName } from "@/lib/db/pg-admin";
-import { ownerDatabaseUrl } from "@/lib/testing/owner";
+import { deployMigrations, runSeed } from "@/scripts/db/migrations";
+import { withClient } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-admin";
+import { ownerDatabaseUrl } from "@/scripts/testing/owner";
 import { DEV_USERS } from "./dev-users";
 
 /** `db:seed` in production creates no development sign-ins (their passwords are public), only the first admin when asked. */

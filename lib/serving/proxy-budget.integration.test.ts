@@ -9,14 +9,14 @@ import { BudgetCoordinator } from "@/lib/nyckel/budget/coordinator";
 import { getNyckelBudget, stopNyckelBudget } from "@/lib/nyckel/budget/service";
 import type { Release } from "@/lib/nyckel/budget/budget";
 import { NyckelClient } from "@/lib/nyckel/client";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { closeServingCache } from "./cache";
 import { getFunctionTraffic } from "./queries";
 import { proxyErrorSchema } from "./schemas";
 import { flushServingUsage } from "./usage";
-import { bearer, getPins, invoke, newEnvironment, newToken, pinTo, sleep, sys, until } from "./testing";
+import { bearer, getPins, invoke, newEnvironment, newToken, pinTo, sleep, sys, until } from "@/scripts/testing/serving";
 
 const triage = seededFunction("support-triage");
 const emulator = emulatorAsNyckelForFile({ faults: { pathIncludes: "/invoke", latencyRangeMs: [5, 30] } });

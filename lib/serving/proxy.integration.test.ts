@@ -2,18 +2,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { syncFunctions } from "@/lib/functions/service";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/scripts/emulator/state";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { saveNyckelSettings } from "@/lib/nyckel-settings/service";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
-import { freePort } from "@/lib/testing/free-port";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { freePort } from "@/scripts/testing/free-port";
 import { revokeApiToken } from "@/lib/tokens/service";
 import { closeServingCache } from "./cache";
 import { forgetProxyNyckelClient } from "./nyckel";
 import { getFunctionTraffic } from "./queries";
 import { modelConflictErrorSchema, proxyErrorSchema } from "./schemas";
 import { flushServingUsage } from "./usage";
-import { bearer, getPins, invoke, newEnvironment, newToken, pinTo, sys, until } from "./testing";
+import { bearer, getPins, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/scripts/testing/serving";
 
 // This file sends bursts of proxied calls right after its process budget joins, while its share is
 // still rising (docs/budget.md): serving waits for a permit here instead of answering 429 after

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { syncFunctions } from "@/lib/functions/service";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
-import { emulatorAsNyckelForFile } from "@/lib/testing/emulator-as-nyckel";
+import { seededFunction } from "@/scripts/emulator/seed";
+import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { revokeApiToken } from "@/lib/tokens/service";
 import { ServingCache, ServingCacheUnavailableError, closeServingCache, getServingCache } from "./cache";
 import { environmentPinsSchema, pinResolutionSchema } from "./schemas";
 import { flushServingUsage } from "./usage";
-import { bearer, getPin, getPins, newEnvironment, newToken, pinTo, sys, tag, until } from "./testing";
+import { bearer, getPin, getPins, newEnvironment, newToken, pinTo, sys, tag, until } from "@/scripts/testing/serving";
 
 const triage = seededFunction("support-triage");
 const sentiment = seededFunction("review-sentiment");

@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "@/lib/db/database-url";
+import { repoRoot } from "@/scripts/db/database";
 import { prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { createMember } from "@/lib/members/service";
 import { closeServingCache } from "@/lib/serving/cache";
-import { bearer, getPins, newEnvironment, sys, tag, until } from "@/lib/serving/testing";
+import { bearer, getPins, newEnvironment, sys, tag, until } from "@/scripts/testing/serving";
 import { listApiTokens } from "./queries";
 import { hashToken, TOKEN_PATTERN } from "./secret";
 import { createApiToken, revokeApiToken } from "./service";

@@ -5,8 +5,8 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { NyckelClient } from "@/lib/nyckel/client";
-import { startEmulator, type EmulatorHandle } from "@/lib/nyckel/emulator/server";
-import { seededFunction } from "@/lib/nyckel/emulator/seed";
+import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
+import { seededFunction } from "@/scripts/emulator/seed";
 import { BudgetExhaustedError } from "./budget";
 import { BudgetCoordinator } from "./coordinator";
 import type { BudgetClass } from "./stats";

@@ -1,7 +1,7 @@
 /** Helpers shared by the Nyckel client and emulator tests (not used by app code). */
 import { deflateSync } from "node:zlib";
-import { NyckelClient, type NyckelClientOptions, type NyckelLogger } from "./client";
-import type { EmulatorHandle } from "./emulator/server";
+import { NyckelClient, type NyckelClientOptions, type NyckelLogger } from "@/lib/nyckel/client";
+import type { EmulatorHandle } from "@/scripts/emulator/server";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -9,7 +9,7 @@
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { HTTP_METHODS, deref, type HeaderObject, type JsonSchema, type OpenApiDocument, type OperationObject, type ResponseObject } from "./openapi-types";
+import { HTTP_METHODS, deref, type HeaderObject, type JsonSchema, type OpenApiDocument, type OperationObject, type ResponseObject } from "@/lib/api/openapi-types";
 
 const DOC_ID = "modelpin-openapi.json";
 

@@ -13,18 +13,19 @@
  * as `inject("databaseUrl")`; the owner's URL, for the few tests that need
  * owner powers (tampering with the audit log, creating databases or job
  * queues), as `process.env.MIGRATION_DATABASE_URL` and `inject("ownerDatabaseUrl")`
- * (lib/testing/owner.ts).
+ * (scripts/testing/owner.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
 
 import type { TestProject } from "vitest/node";
 
-import { repoRoot } from "../db/database-url";
-import { startEmbeddedPostgres, stopServerInDir } from "../db/embedded";
-import { deployMigrations } from "../db/migrations";
-import { dropDatabase, ensureDatabase, redactUrl } from "../db/pg-admin";
-import { appRoleFor } from "../db/roles";
+import { repoRoot } from "@/scripts/db/database";
+import { startEmbeddedPostgres, stopServerInDir } from "@/scripts/db/embedded";
+import { deployMigrations } from "@/scripts/db/migrations";
+import { redactUrl } from "@/lib/db/pg-client";
+import { dropDatabase, ensureDatabase } from "@/scripts/db/pg-admin";
+import { appRoleFor } from "@/lib/db/roles";
 
 export const TEST_PG_PORT = Number(process.env.EMBEDDED_PG_TEST_PORT || 54330);
 export const TEST_PG_DATABASE = "modelpin_test";

@@ -1,10 +1,9 @@
 /**
  * Small PostgreSQL administration helpers shared by the embedded launcher,
- * the migration tooling and the test setup. Plain `pg`, no Prisma.
- *
- * Not "server-only": scripts and tests import this.
+ * the migration tooling and the test setup. Plain `pg`, no Prisma; the
+ * connection helper the app also uses is lib/db/pg-client.ts.
  */
-import pg from "pg";
+import { quoteIdent, withClient } from "@/lib/db/pg-client";
 
 export type ProbeResult =
   | { state: "up" }
@@ -30,21 +29,6 @@ export function databaseNameOf(url: string): string {
   return name || decodeURIComponent(parsed.username) || "postgres";
 }
 
-/** Replace the password in a URL by `***` (for messages). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<unparseable DATABASE_URL>";
-  }
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 function errorCode(error: unknown): string | undefined {
   if (error && typeof error === "object" && "code" in error) {
     const code = (error as { code: unknown }).code;
@@ -55,19 +39,6 @@ function errorCode(error: unknown): string | undefined {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Run `fn` with a connected client, always closing it. */
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  // An idle client error (server shutting down) must not crash the process.
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** Try to connect once and classify the outcome. */

@@ -1,10 +1,10 @@
-import type { FieldSpec } from "@/lib/testing/malformed-values";
+import type { FieldSpec } from "./malformed-values";
 
 /**
  * What the server-action fuzz (malformed.integration.test.ts) knows about each
  * action: the fields of its input and their kinds, and a well-formed input
  * against the fixtures it sets up (`base`). Each field is sent, one at a time,
- * every malformed value of its kind (lib/testing/malformed-values.ts); the
+ * every malformed value of its kind (scripts/testing/malformed-values.ts); the
  * whole input is also replaced by non-objects. An exported action missing from
  * this table fails the suite. Test support only.
  */

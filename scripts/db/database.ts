@@ -15,16 +15,10 @@ import fs from "node:fs";
 import path from "node:path";
 
 import { startEmbeddedPostgres } from "./embedded";
-import { appRoleFor, sameRoleWarning } from "./roles";
+import { appRoleFor, sameRoleWarning } from "@/lib/db/roles";
+import { databaseSettings } from "@/lib/env";
 
-export const DEFAULT_EMBEDDED_PG_PORT = 54329;
 export const DEFAULT_EMBEDDED_PG_DATABASE = "modelpin";
-
-/** The one place this module reads the environment (to be routed through the config module later). */
-function readEnv(name: "DATABASE_URL" | "MIGRATION_DATABASE_URL" | "EMBEDDED_PG_DIR" | "EMBEDDED_PG_PORT" | "NODE_ENV"): string | undefined {
-  const value = process.env[name];
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
-}
 
 /** The repository root: the nearest folder above the working directory whose package.json is "modelpin". */
 export function repoRoot(): string {
@@ -41,14 +35,10 @@ export function repoRoot(): string {
 
 export type EmbeddedSettings = { dir: string; port: number };
 
+/** EMBEDDED_PG_DIR (resolved against the repository root) and EMBEDDED_PG_PORT, as lib/env.ts validates them. */
 export function embeddedSettings(): EmbeddedSettings {
-  const dir = path.resolve(repoRoot(), readEnv("EMBEDDED_PG_DIR") ?? ".data/postgres");
-  const rawPort = readEnv("EMBEDDED_PG_PORT");
-  const port = rawPort === undefined ? DEFAULT_EMBEDDED_PG_PORT : Number(rawPort);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`EMBEDDED_PG_PORT must be a port number (1-65535), got "${rawPort}".`);
-  }
-  return { dir, port };
+  const settings = databaseSettings();
+  return { dir: path.resolve(repoRoot(), settings.EMBEDDED_PG_DIR), port: settings.EMBEDDED_PG_PORT };
 }
 
 export type ResolvedDatabase = {
@@ -65,12 +55,10 @@ export type ResolvedDatabase = {
 };
 
 export async function resolveDatabase(options: { log?: (line: string) => void; ownProcessGroup?: boolean } = {}): Promise<ResolvedDatabase> {
-  const fromEnv = readEnv("DATABASE_URL");
+  const settings = databaseSettings();
+  const fromEnv = settings.DATABASE_URL;
   if (fromEnv) {
-    validateUrl(fromEnv);
-    const migrationUrl = readEnv("MIGRATION_DATABASE_URL");
-    if (migrationUrl) validateUrl(migrationUrl, "MIGRATION_DATABASE_URL");
-    const ownerUrl = migrationUrl ?? fromEnv;
+    const ownerUrl = settings.MIGRATION_DATABASE_URL ?? fromEnv;
     return { url: fromEnv, ownerUrl, appRole: appRoleFor(fromEnv, ownerUrl), stop: async () => undefined, source: "env" };
   }
   const { dir, port } = embeddedSettings();
@@ -86,8 +74,8 @@ export async function resolveDatabase(options: { log?: (line: string) => void; o
 
 /** The migrate step's one-line warning in production when it runs as the app's own role (else undefined). */
 export function migrationRoleWarning(database: Pick<ResolvedDatabase, "url" | "source">): string | undefined {
-  if (readEnv("NODE_ENV") !== "production" || database.source !== "env") return undefined;
-  return sameRoleWarning(database.url, readEnv("MIGRATION_DATABASE_URL"));
+  if (process.env.NODE_ENV !== "production" || database.source !== "env") return undefined;
+  return sameRoleWarning(database.url, databaseSettings().MIGRATION_DATABASE_URL);
 }
 
 /** Run `fn` against the resolved database, stopping an embedded server started for it afterwards. */
@@ -97,17 +85,5 @@ export async function withDatabase<T>(fn: (url: string) => Promise<T>, options: 
     return await fn(database.url);
   } finally {
     await database.stop();
-  }
-}
-
-function validateUrl(url: string, name = "DATABASE_URL"): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${name} is not a valid URL (expected postgresql://user:password@host:port/database).`);
-  }
-  if (parsed.protocol !== "postgresql:" && parsed.protocol !== "postgres:") {
-    throw new Error(`${name} must start with postgresql:// (got ${parsed.protocol}//).`);
   }
 }

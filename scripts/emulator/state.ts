@@ -14,31 +14,12 @@ import {
   type InputModality,
 } from "./seed";
 import { SlidingWindowLimit, type EmulatorRateLimit } from "./rate-window";
+import { bump, emptyCounters, snapshotCounters, type EmulatorCounters } from "./counters";
+import { decideFault, type EmulatorFaults, type FaultDecision } from "./faults";
 
 export const DEFAULT_CLIENT_ID = "modelpin-emulator";
 export const DEFAULT_CLIENT_SECRET = "modelpin-emulator-secret";
 export const DEFAULT_RATE_LIMIT: EmulatorRateLimit = { perSecond: 25, concurrency: 25 };
-
-/** What happens to one request: answer normally, hang, or fail with a status. */
-export type FaultStep = "ok" | "hang" | number | { status: number; retryAfter?: string; message?: string };
-
-export interface EmulatorFaults {
-  /** Fixed extra latency (ms) before every matching request is handled. */
-  latencyMs?: number;
-  /** Plus a uniformly random extra latency in [min, max] ms. */
-  latencyRangeMs?: [number, number];
-  /** Shares (0–1) of matching requests answered 429 / 500 / 503, or left hanging. */
-  share429?: number;
-  share500?: number;
-  share503?: number;
-  shareHang?: number;
-  /** `Retry-After` header (seconds) on injected 429 and 503 answers. Default: none. */
-  retryAfterSeconds?: number;
-  /** Only requests whose path contains this string (e.g. "/invoke"). Default: every API request. */
-  pathIncludes?: string;
-  /** Outcomes for the next matching requests, consumed in order before the shares apply. */
-  next?: FaultStep[];
-}
 
 export interface EmuLabel {
   id: string;
@@ -114,31 +95,6 @@ export interface InvokeLogEntry {
   inputDigest: string | null;
 }
 
-export interface EmulatorCounters {
-  /** Nyckel API requests (everything except /_emulator). */
-  requests: number;
-  byRoute: Record<string, number>;
-  byPath: Record<string, number>;
-  byStatus: Record<string, number>;
-  invokes: number;
-  invokesByFunction: Record<
-    string,
-    { total: number; byModelIdReceived: Record<string, number>; byModelIdUsed: Record<string, number> }
-  >;
-  /** 429s emitted by the rate / concurrency limit (not by fault injection). */
-  rateLimited: { total: number; rate: number; concurrency: number };
-  injected: { latency: number; status429: number; status500: number; status503: number; otherStatus: number; hang: number };
-  tokensIssued: number;
-  tokenRequestsRejected: number;
-  unauthorized: number;
-  maxInFlight: number;
-  maxStartsInWindow: number;
-}
-
-function bump(map: Map<string, number>, key: string, by = 1): void {
-  map.set(key, (map.get(key) ?? 0) + by);
-}
-
 export interface EmulatorStateOptions {
   clientId?: string;
   clientSecret?: string;
@@ -149,19 +105,6 @@ export interface EmulatorStateOptions {
   /** Captured samples kept per function (oldest dropped first). Default 5000. */
   maxSamplesPerFunction?: number;
 }
-
-export type FaultDecision =
-  | { latencyMs: number; outcome: "none" }
-  | { latencyMs: number; outcome: "hang" }
-  | { latencyMs: number; outcome: "status"; status: number; retryAfter?: string; message: string };
-
-const FAULT_MESSAGES: Record<number, string> = {
-  429: "Too many requests (injected fault)",
-  500: "Internal server error (injected fault)",
-  502: "Bad gateway (injected fault)",
-  503: "Service temporarily unavailable (injected fault)",
-  504: "Gateway timeout (injected fault)",
-};
 
 export class EmulatorState {
   readonly clientId: string;
@@ -178,7 +121,7 @@ export class EmulatorState {
   private faultConfig: EmulatorFaults = {};
   private log: InvokeLogEntry[] = [];
   private seq = 0;
-  private c = this.emptyCounters();
+  private c = emptyCounters();
 
   constructor(options: EmulatorStateOptions = {}) {
     this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
@@ -360,64 +303,10 @@ export class EmulatorState {
 
   /** Decides the fault for one API request (consumes a `next` step when one applies). */
   decideFault(path: string): FaultDecision {
-    const f = this.faultConfig;
-    if (f.pathIncludes && !path.includes(f.pathIncludes)) return { latencyMs: 0, outcome: "none" };
-    let latencyMs = f.latencyMs ?? 0;
-    if (f.latencyRangeMs) {
-      const [min, max] = f.latencyRangeMs;
-      latencyMs += min + Math.random() * Math.max(0, max - min);
-    }
-    if (latencyMs > 0) this.c.injected.latency++;
-    const retryAfter = f.retryAfterSeconds !== undefined ? String(f.retryAfterSeconds) : undefined;
-
-    let step: FaultStep | undefined = f.next?.shift();
-    if (step === undefined) {
-      const r = Math.random();
-      let edge = 0;
-      for (const [share, status] of [
-        [f.share429, 429],
-        [f.share500, 500],
-        [f.share503, 503],
-      ] as const) {
-        edge += share ?? 0;
-        if (step === undefined && r < edge) step = status;
-      }
-      edge += f.shareHang ?? 0;
-      if (step === undefined && r < edge) step = "hang";
-    }
-    if (step === undefined || step === "ok") return { latencyMs, outcome: "none" };
-    if (step === "hang") {
-      this.c.injected.hang++;
-      return { latencyMs, outcome: "hang" };
-    }
-    const status = typeof step === "number" ? step : step.status;
-    const stepRetryAfter = typeof step === "object" ? step.retryAfter : undefined;
-    const message = (typeof step === "object" ? step.message : undefined) ?? FAULT_MESSAGES[status] ?? `Injected fault ${status}`;
-    if (status === 429) this.c.injected.status429++;
-    else if (status === 500) this.c.injected.status500++;
-    else if (status === 503) this.c.injected.status503++;
-    else this.c.injected.otherStatus++;
-    const withRetryAfter = stepRetryAfter ?? (status === 429 || status === 503 ? retryAfter : undefined);
-    return { latencyMs, outcome: "status", status, retryAfter: withRetryAfter, message };
+    return decideFault(this.faultConfig, path, this.c.injected);
   }
 
   // ---- counters and log ------------------------------------------------------
-
-  private emptyCounters() {
-    return {
-      requests: 0,
-      byRoute: new Map<string, number>(),
-      byPath: new Map<string, number>(),
-      byStatus: new Map<string, number>(),
-      invokes: 0,
-      invokesByFunction: new Map<string, { total: number; received: Map<string, number>; used: Map<string, number> }>(),
-      rateLimited: { total: 0, rate: 0, concurrency: 0 },
-      injected: { latency: 0, status429: 0, status500: 0, status503: 0, otherStatus: 0, hang: 0 },
-      tokensIssued: 0,
-      tokenRequestsRejected: 0,
-      unauthorized: 0,
-    };
-  }
 
   countRequest(route: string, path: string): void {
     this.c.requests++;
@@ -466,32 +355,12 @@ export class EmulatorState {
   }
 
   counters(): EmulatorCounters {
-    const c = this.c;
-    return {
-      requests: c.requests,
-      byRoute: Object.fromEntries(c.byRoute),
-      byPath: Object.fromEntries(c.byPath),
-      byStatus: Object.fromEntries(c.byStatus),
-      invokes: c.invokes,
-      invokesByFunction: Object.fromEntries(
-        [...c.invokesByFunction].map(([id, v]) => [
-          id,
-          { total: v.total, byModelIdReceived: Object.fromEntries(v.received), byModelIdUsed: Object.fromEntries(v.used) },
-        ]),
-      ),
-      rateLimited: { ...c.rateLimited },
-      injected: { ...c.injected },
-      tokensIssued: c.tokensIssued,
-      tokenRequestsRejected: c.tokenRequestsRejected,
-      unauthorized: c.unauthorized,
-      maxInFlight: this.limit.maxInFlight,
-      maxStartsInWindow: this.limit.maxStartsInWindow,
-    };
+    return snapshotCounters(this.c, this.limit);
   }
 
   /** Clears counters and the invoke log only. */
   resetCounters(): void {
-    this.c = this.emptyCounters();
+    this.c = emptyCounters();
     this.log = [];
     this.limit.resetStats();
   }

@@ -10,7 +10,7 @@ import type pg from "pg";
 import { inject } from "vitest";
 
 import { PrismaClient } from "@/lib/generated/prisma/client";
-import { withClient } from "@/lib/db/pg-admin";
+import { withClient } from "@/lib/db/pg-client";
 
 /** The owner role's URL of the test database. */
 export function ownerDatabaseUrl(): string {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from "vitest";
 import { systemContext } from "@/lib/context";
 import { disconnectPrisma } from "@/lib/db/client";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/lib/nyckel/emulator/state";
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "@/lib/nyckel/emulator/server";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "@/scripts/emulator/state";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "@/scripts/emulator/server";
 import { saveNyckelSettings } from "@/lib/nyckel-settings/service";
 
 /**

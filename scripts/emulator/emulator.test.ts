@@ -1,9 +1,9 @@
 /** The emulator over HTTP, as any Nyckel caller sees it (raw fetch, no client). */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { inputDigest } from "./emulator/models";
-import { SEEDED_FUNCTIONS, seededFunction } from "./emulator/seed";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
-import { emulatorToken, sleep, tinyPng } from "./test-support";
+import { inputDigest } from "./models";
+import { SEEDED_FUNCTIONS, seededFunction } from "./seed";
+import { startEmulator, type EmulatorHandle } from "./server";
+import { emulatorToken, sleep, tinyPng } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 let token: string;
