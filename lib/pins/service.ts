@@ -1,4 +1,5 @@
 import "server-only";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { appendAuditEvent } from "@/lib/audit/service";
 import { can } from "@/lib/auth/permissions";
 import { authorize, type ServiceContext } from "@/lib/context";
@@ -27,10 +28,9 @@ import { setPinSchema, type PinKind, type SetPinInput } from "./schemas";
 
 export const CONFLICT_MESSAGE = "This pin changed since you loaded it. Reload the page to see the current pin, then try again.";
 
-const ACTIONS: Record<PinKind, string> = { pin: "pin.pinned", unpin: "pin.unpinned", rollback: "pin.rolled_back" };
+const ACTIONS: Record<PinKind, AuditAction> = { pin: "pin.pinned", unpin: "pin.unpinned", rollback: "pin.rolled_back" };
 /** Break-glass changes get their own action, whatever their kind (kind is in `after`). */
-export const BREAK_GLASS_ACTION = "pin.break_glass";
-export const PIN_ACTIONS = [...Object.values(ACTIONS), BREAK_GLASS_ACTION] as const;
+const BREAK_GLASS_ACTION: AuditAction = "pin.break_glass";
 
 type ModelRef = { id: string; modelId: string; nickname: string };
 

@@ -1,4 +1,5 @@
 import "server-only";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { appendAuditEvent, type AuditActor } from "@/lib/audit/service";
 import type { ServiceContext } from "@/lib/context";
 import type { Tx } from "@/lib/db/client";
@@ -99,7 +100,7 @@ export async function record(
   ctx: { actor: AuditActor; requestId: string },
   r: LockedRequest,
   names: Names,
-  event: { action: string; webhook?: WebhookEventType; before?: unknown; after: Record<string, unknown>; reason?: string | null },
+  event: { action: AuditAction; webhook?: WebhookEventType; before?: unknown; after: Record<string, unknown>; reason?: string | null },
 ) {
   await appendAuditEvent(tx, {
     actor: ctx.actor,
