@@ -5,7 +5,7 @@ import { StartRunForm } from "@/components/compare/start-run-form";
 import { SampleSetsClient } from "@/components/samples/sample-sets-client";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { MAX_IMAGE_BYTES, MAX_SAMPLES_PER_SET, MAX_SET_BYTES, formatBytes } from "@/lib/samples/parse";
 import { listSampleSets } from "@/lib/samples/queries";
