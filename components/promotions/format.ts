@@ -1,5 +1,6 @@
 /** Wording shared by the promotion screens (pure: no data access, safe in client components). */
 import { describeGate, GATE_DEFAULTS } from "@/lib/promotions/gate";
+import { modelLabel } from "@/lib/models/label";
 
 export type PolicyView = {
   protected: boolean;
@@ -43,8 +44,7 @@ export function formatDuration(ms: number): string {
 }
 
 export function modelText(m: { modelId: string | null; nickname?: string | null }): string {
-  if (!m.modelId) return "latest (not pinned)";
-  return m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId;
+  return modelLabel(m, { latest: "latest (not pinned)" });
 }
 
 export const pct = (rate: number | null | undefined) => (rate === null || rate === undefined || !Number.isFinite(rate) ? "—" : `${(rate * 100).toFixed(1)}%`);

@@ -4,15 +4,19 @@ import { appendAuditEvent, type AuditActor } from "@/lib/audit/service";
 import type { ServiceContext } from "@/lib/context";
 import type { Tx } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, NotFoundError, isExpectedError } from "@/lib/errors";
+import { modelLabel } from "@/lib/models/label";
+import { findModelRef } from "@/lib/models/queries";
+import { currentPin } from "@/lib/pins/locks";
 import { applyPinChange } from "@/lib/pins/service";
 import { emitWebhookEvent, type WebhookEventType } from "@/lib/webhooks/emit";
+import { promotionApproval } from "./approval";
 import { evidenceHash } from "./evidence";
 import { frozenMismatch, tamperedMessage, type FrozenFields } from "./frozen";
 import type { RequestStatus } from "./schemas";
 
 /**
  * What creating and deciding promotion requests share (lib/promotions/service.ts
- * has the rules and the lock order): the locked row, its names, the audit and
+ * has the rules; the lock order is in lib/pins/locks.ts): the locked row, its names, the audit and
  * webhook record of each step, closing, applying and expiring.
  */
 
@@ -51,8 +55,7 @@ export type Names = { environment: { id: string; slug: string; name: string }; f
 
 export const TX = { maxWait: 30_000, timeout: 30_000 } as const;
 
-export const modelText = (modelId: string | null, nickname?: string | null) => (modelId ? (nickname ? `${nickname} (${modelId})` : modelId) : "latest");
-
+/** The request row FOR UPDATE: the first step of the lock order (lib/pins/locks.ts). */
 export async function lockRequest(tx: Tx, id: string): Promise<LockedRequest> {
   const [row] = await tx.$queryRaw<LockedRequest[]>`
     SELECT id::text, number, function_id AS "functionId", environment_id::text AS "environmentId",
@@ -71,16 +74,8 @@ export async function loadNames(tx: Tx, r: Pick<LockedRequest, "environmentId" |
   // One query at a time: a transaction is one connection.
   const environment = await tx.environment.findUniqueOrThrow({ where: { id: r.environmentId }, select: { id: true, slug: true, name: true } });
   const fn = await tx.nyckelFunction.findUniqueOrThrow({ where: { id: r.functionId }, select: { id: true, name: true } });
-  const model = r.targetModelRefId ? await tx.model.findUnique({ where: { id: r.targetModelRefId }, select: { nickname: true } }) : null;
-  return { environment, fn, target: modelText(r.targetModelId, model?.nickname) };
-}
-
-/** The pin row, locked for the rest of the transaction (version 0 = never pinned), and the target model FOR SHARE. */
-export async function lockPinForApply(tx: Tx, r: Pick<LockedRequest, "environmentId" | "functionId" | "targetModelRefId">): Promise<{ version: number }> {
-  const [pin] = await tx.$queryRaw<{ version: number }[]>`
-    SELECT version FROM pins WHERE environment_id = ${r.environmentId}::uuid AND function_id = ${r.functionId} FOR UPDATE`;
-  if (r.targetModelRefId) await tx.$queryRaw`SELECT id FROM models WHERE id = ${r.targetModelRefId}::uuid FOR SHARE`;
-  return { version: pin?.version ?? 0 };
+  const model = r.targetModelRefId ? await findModelRef(tx, r.targetModelRefId) : null;
+  return { environment, fn, target: modelLabel({ modelId: r.targetModelId, nickname: model?.nickname }) };
 }
 
 function webhookData(r: Pick<LockedRequest, "id" | "number" | "reason" | "targetModelId" | "baseVersion" | "baseModelId" | "requestedByLabel" | "evidenceHash">, names: Names, extra: Record<string, unknown>) {
@@ -154,7 +149,7 @@ export async function markStale(tx: Tx, ctx: ServiceContext, r: LockedRequest, n
 /**
  * Moves the pin for an approved request, or marks it stale when the pin moved
  * since the request was made (or the pin service refuses the change). The
- * caller holds the request lock and has called lockPinForApply.
+ * caller holds the request lock and has called lockPinAndTarget (lib/pins/locks.ts).
  */
 export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedRequest, names: Names, pinVersion: number, approvals: number): Promise<RequestOutcome> {
   // The row as stored, hashed once more right before the pin moves (this transaction holds its lock).
@@ -180,15 +175,14 @@ export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedReques
         kind: r.targetModelRefId ? "pin" : "unpin",
         breakGlass: false,
       },
-      { promotionRequest: { id: r.id, number: r.number } },
+      { promotionRequest: promotionApproval(r) },
     );
   } catch (e) {
     if (!isExpectedError(e) || e instanceof ForbiddenError) throw e;
     await tx.$executeRaw`ROLLBACK TO SAVEPOINT promotion_apply`;
-    const [pin] = await tx.$queryRaw<{ version: number }[]>`
-      SELECT version FROM pins WHERE environment_id = ${r.environmentId}::uuid AND function_id = ${r.functionId}`;
+    const pin = await currentPin(tx, r);
     const reason = `The pin could not be moved: ${e.message}`;
-    await markStale(tx, ctx, r, names, reason, pin?.version ?? 0);
+    await markStale(tx, ctx, r, names, reason, pin.version);
     return outcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
   }
   await tx.$executeRaw`RELEASE SAVEPOINT promotion_apply`;

@@ -4,6 +4,7 @@ import { can } from "@/lib/auth/permissions";
 import { authorize, newRequestId, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, isUniqueViolation } from "@/lib/errors";
+import { currentPin, lockPinAndTarget } from "@/lib/pins/locks";
 import { parseInput } from "@/lib/validation";
 import { recordTampered } from "./frozen";
 import {
@@ -14,7 +15,6 @@ import {
   countApprovals,
   isExpired,
   loadNames,
-  lockPinForApply,
   lockRequest,
   markExpired,
   markStale,
@@ -57,9 +57,8 @@ import {
  *   cannot be decided: the attempt marks it expired.
  *
  * Lock order, everywhere: request row → pin row → target model row → audit
- * chain (the audit head's row lock, taken by the first appendAuditEvent). Row locks are
- * never taken after an audit append, so there is no lock cycle with pin
- * changes (pin row → audit) or model retirement (model row → audit).
+ * chain; it is written down, with the functions that take each lock, in
+ * lib/pins/locks.ts.
  */
 
 export { createRequest } from "./create";
@@ -136,9 +135,7 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
       const approvals = await countApprovals(tx, r.id);
       const last = approvals >= r.approvalsRequired;
       // Locks before the first audit append (lock order); a non-final approval only reads the pin.
-      const pin = last
-        ? await lockPinForApply(tx, r)
-        : ((await tx.pin.findUnique({ where: { environmentId_functionId: { environmentId: r.environmentId, functionId: r.functionId } }, select: { version: true } })) ?? { version: 0 });
+      const pin = last ? await lockPinAndTarget(tx, r, r.targetModelRefId) : await currentPin(tx, r);
       const names = await loadNames(tx, r);
       await record(tx, ctx, r, names, {
         action: "request.approved",
