@@ -145,7 +145,6 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
   "lib/promotions/actions.ts#approvePromotionRequestAction": decision(optionalText),
   "lib/promotions/actions.ts#rejectPromotionRequestAction": decision(text),
   "lib/promotions/actions.ts#cancelPromotionRequestAction": decision(optionalText),
-  "lib/promotions/actions.ts#getWaitingCountAction": { noInput: true, writes: false },
 
   "lib/samples/actions.ts#renameSampleSetAction": { fields: { id: uuid, name: text }, base: (f) => ({ id: f.sampleSetId, name: "Fuzz renamed" }) },
   "lib/samples/actions.ts#deleteSampleSetAction": byId("sampleSetId"),

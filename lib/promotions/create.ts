@@ -11,7 +11,7 @@ import { parseInput } from "@/lib/validation";
 import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
 import { canonicalTexts, frozenHash, type FrozenFields } from "./frozen";
 import { evaluateGate, formatPct, gatePolicyOf, gateRules, type EvidenceRun } from "./gate";
-import { TX, applyApproved, outcome, record, type LockedRequest, type Names, type Policy, type RequestOutcome } from "./request-core";
+import { TX, applyApproved, recordRequestEvent, requestOutcome, type LockedRequest, type Names, type Policy, type RequestOutcome } from "./request-core";
 import { createRequestSchema, type CreateRequestInput } from "./schemas";
 
 /** Opening a promotion request (the rules: lib/promotions/service.ts). */
@@ -179,7 +179,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     });
     const r: LockedRequest = { ...frozen, evidenceSummary: summary, policy, status: "pending", requestHash };
     const names: Names = { environment: { id: environment.id, slug: environment.slug, name: environment.name }, fn, target: targetText };
-    await record(tx, ctx, r, names, {
+    await recordRequestEvent(tx, ctx, r, names, {
       action: "request.opened",
       webhook: "request.opened",
       after: {
@@ -196,7 +196,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
 
     if (applyNow) return applyApproved(tx, ctx, r, names, lockedPin!.version, 0);
     const evidenceText = summary?.agreement.rate != null ? ` Evidence: ${formatPct(summary.agreement.rate)} agreement on ${summary.agreement.n} samples.` : "";
-    return outcome(
+    return requestOutcome(
       r,
       "pending",
       0,

@@ -90,7 +90,8 @@ function webhookData(r: Pick<LockedRequest, "id" | "number" | "reason" | "target
   };
 }
 
-export async function record(
+/** The audit event of one step of a request and, when `webhook` is set, its webhook event (same transaction). */
+export async function recordRequestEvent(
   tx: Tx,
   ctx: { actor: AuditActor; requestId: string },
   r: LockedRequest,
@@ -119,11 +120,13 @@ export async function record(
   }
 }
 
-export async function close(tx: Tx, id: string, status: RequestStatus, statusReason: string | null, appliedVersion: number | null = null) {
+/** Ends a request: its final status, why, when, and the pin version it produced (applied). */
+export async function closeRequest(tx: Tx, id: string, status: RequestStatus, statusReason: string | null, appliedVersion: number | null = null) {
   await tx.promotionRequest.update({ where: { id }, data: { status, statusReason, closedAt: new Date(), appliedVersion } });
 }
 
-export function outcome(r: LockedRequest, status: RequestStatus, approvals: number, message: string, appliedVersion: number | null = null): RequestOutcome {
+/** What a create or decision returns to the person who acted. */
+export function requestOutcome(r: LockedRequest, status: RequestStatus, approvals: number, message: string, appliedVersion: number | null = null): RequestOutcome {
   return { id: r.id, number: r.number, status, approvals, approvalsRequired: r.approvalsRequired, message, appliedVersion };
 }
 
@@ -136,8 +139,8 @@ export function staleReason(names: Names, baseVersion: number, currentVersion: n
 }
 
 export async function markStale(tx: Tx, ctx: ServiceContext, r: LockedRequest, names: Names, reason: string, currentVersion: number) {
-  await close(tx, r.id, "stale", reason);
-  await record(tx, ctx, r, names, {
+  await closeRequest(tx, r.id, "stale", reason);
+  await recordRequestEvent(tx, ctx, r, names, {
     action: "request.stale",
     webhook: "request.stale",
     before: { status: "pending" },
@@ -157,7 +160,7 @@ export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedReques
   if (pinVersion !== r.baseVersion) {
     const reason = staleReason(names, r.baseVersion, pinVersion);
     await markStale(tx, ctx, r, names, reason, pinVersion);
-    return outcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
+    return requestOutcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
   }
   // A savepoint: if the pin service refuses, nothing it did survives, and the request still closes as stale.
   await tx.$executeRaw`SAVEPOINT promotion_apply`;
@@ -183,18 +186,18 @@ export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedReques
     const pin = await currentPin(tx, r);
     const reason = `The pin could not be moved: ${e.message}`;
     await markStale(tx, ctx, r, names, reason, pin.version);
-    return outcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
+    return requestOutcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
   }
   await tx.$executeRaw`RELEASE SAVEPOINT promotion_apply`;
-  await close(tx, r.id, "applied", null, change.after.version);
-  await record(tx, ctx, r, names, {
+  await closeRequest(tx, r.id, "applied", null, change.after.version);
+  await recordRequestEvent(tx, ctx, r, names, {
     action: "request.applied",
     webhook: "request.applied",
     before: { status: "pending", pinVersion: r.baseVersion },
     after: { status: "applied", pinVersion: change.after.version, modelId: r.targetModelId, auditEventId: change.auditEventId },
     reason: r.reason,
   });
-  return outcome(
+  return requestOutcome(
     r,
     "applied",
     approvals,
@@ -208,8 +211,8 @@ export async function markExpired(tx: Tx, ctx: { actor: AuditActor; requestId: s
   const names = await loadNames(tx, r);
   const approvals = await countApprovals(tx, r.id);
   const reason = `Expired at ${r.expiresAt!.toISOString().slice(0, 16).replace("T", " ")} UTC with ${approvals} of ${r.approvalsRequired} approval${r.approvalsRequired === 1 ? "" : "s"} (requests in ${names.environment.name} expire after ${r.policy.requestExpiryHours} h).`;
-  await close(tx, r.id, "expired", reason);
-  await record(tx, ctx, r, names, {
+  await closeRequest(tx, r.id, "expired", reason);
+  await recordRequestEvent(tx, ctx, r, names, {
     action: "request.expired",
     webhook: "request.expired",
     before: { status: "pending" },

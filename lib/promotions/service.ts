@@ -10,7 +10,7 @@ import { recordTampered } from "./frozen";
 import {
   TX,
   applyApproved,
-  close,
+  closeRequest,
   closedMessage,
   countApprovals,
   isExpired,
@@ -18,8 +18,8 @@ import {
   lockRequest,
   markExpired,
   markStale,
-  outcome,
-  record,
+  recordRequestEvent,
+  requestOutcome,
   staleReason,
   tampering,
   type LockedRequest,
@@ -137,7 +137,7 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
       // Locks before the first audit append (lock order); a non-final approval only reads the pin.
       const pin = last ? await lockPinAndTarget(tx, r, r.targetModelRefId) : await currentPin(tx, r);
       const names = await loadNames(tx, r);
-      await record(tx, ctx, r, names, {
+      await recordRequestEvent(tx, ctx, r, names, {
         action: "request.approved",
         webhook: "request.approved",
         after: {
@@ -158,12 +158,12 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
         // The pin moved: this request can never apply as approved. Say so now rather than at the last approval.
         const reason = staleReason(names, r.baseVersion, pin.version);
         await markStale(tx, ctx, r, names, reason, pin.version);
-        return { kind: "done", outcome: outcome(r, "stale", approvals, `Your approval is recorded, but request #${r.number} is stale. ${reason}`) };
+        return { kind: "done", outcome: requestOutcome(r, "stale", approvals, `Your approval is recorded, but request #${r.number} is stale. ${reason}`) };
       }
       const left = r.approvalsRequired - approvals;
       return {
         kind: "done",
-        outcome: outcome(r, "pending", approvals, `Approved request #${r.number} (${approvals} of ${r.approvalsRequired}); ${left} more approval${left === 1 ? "" : "s"} needed.`),
+        outcome: requestOutcome(r, "pending", approvals, `Approved request #${r.number} (${approvals} of ${r.approvalsRequired}); ${left} more approval${left === 1 ? "" : "s"} needed.`),
       };
     }, TX),
   );
@@ -183,8 +183,8 @@ export async function rejectRequest(ctx: ServiceContext, raw: RejectRequestInput
       const approvals = await countApprovals(tx, r.id);
       const names = await loadNames(tx, r);
       const blocking = r.policy.rejectionBlocks;
-      if (blocking) await close(tx, r.id, "rejected", `Rejected by ${ctx.actor.label}: ${input.comment}`);
-      await record(tx, ctx, r, names, {
+      if (blocking) await closeRequest(tx, r.id, "rejected", `Rejected by ${ctx.actor.label}: ${input.comment}`);
+      await recordRequestEvent(tx, ctx, r, names, {
         action: "request.rejected",
         webhook: "request.rejected",
         before: blocking ? { status: "pending" } : undefined,
@@ -194,8 +194,8 @@ export async function rejectRequest(ctx: ServiceContext, raw: RejectRequestInput
       return {
         kind: "done",
         outcome: blocking
-          ? outcome(r, "rejected", approvals, `Rejected request #${r.number}; it is closed.`)
-          : outcome(r, "pending", approvals, `Your rejection of request #${r.number} is recorded. In ${names.environment.name} a rejection does not end a request, so it stays open.`),
+          ? requestOutcome(r, "rejected", approvals, `Rejected request #${r.number}; it is closed.`)
+          : requestOutcome(r, "pending", approvals, `Your rejection of request #${r.number} is recorded. In ${names.environment.name} a rejection does not end a request, so it stays open.`),
       };
     }, TX),
   );
@@ -219,9 +219,9 @@ export async function cancelRequest(ctx: ServiceContext, raw: CancelRequestInput
     }
     const names = await loadNames(tx, r);
     const reason = input.comment || (own ? "Cancelled by the requester." : `Cancelled by ${ctx.actor.label} (admin).`);
-    await close(tx, r.id, "cancelled", reason);
-    await record(tx, ctx, r, names, { action: "request.cancelled", before: { status: "pending" }, after: { status: "cancelled", byRequester: own }, reason });
-    return { kind: "done", outcome: outcome(r, "cancelled", await countApprovals(tx, r.id), `Cancelled request #${r.number}.`) };
+    await closeRequest(tx, r.id, "cancelled", reason);
+    await recordRequestEvent(tx, ctx, r, names, { action: "request.cancelled", before: { status: "pending" }, after: { status: "cancelled", byRequester: own }, reason });
+    return { kind: "done", outcome: requestOutcome(r, "cancelled", await countApprovals(tx, r.id), `Cancelled request #${r.number}.`) };
   }, TX);
   if (result.kind === "refused") throw new ConflictError(result.message);
   if (result.kind === "expired") throw new ConflictError(`Request #${result.number} had already expired; it is now marked expired.`);
