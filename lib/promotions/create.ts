@@ -11,8 +11,8 @@ import { parseInput } from "@/lib/validation";
 import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
 import { canonicalTexts, frozenHash, type FrozenFields } from "./frozen";
 import { evaluateGate, formatPct, gatePolicyOf, gateRules, type EvidenceRun } from "./gate";
-import { TX, applyApproved, recordRequestEvent, requestOutcome, type LockedRequest, type Names, type Policy, type RequestOutcome } from "./request-core";
-import { createRequestSchema, type CreateRequestInput } from "./schemas";
+import { TX, applyApproved, recordRequestEvent, requestOutcome, type LockedRequest, type Names, type RequestOutcome } from "./request-core";
+import { createRequestSchema, type CreateRequestInput, type Policy } from "./schemas";
 
 /** Opening a promotion request (the rules: lib/promotions/service.ts). */
 

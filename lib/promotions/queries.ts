@@ -6,8 +6,7 @@ import { listEnvironments } from "@/lib/environments/queries";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { listSampleSets } from "@/lib/samples/queries";
 import { evidenceHash, type EvidenceSummary } from "./evidence";
-import type { RequestListFilter, RequestView } from "./schemas";
-import type { Policy } from "./service";
+import type { Policy, RequestListFilter, RequestView } from "./schemas";
 
 /**
  * Reads of promotion requests, as plain objects (dates as Date; pages turn

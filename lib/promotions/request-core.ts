@@ -12,25 +12,13 @@ import { emitWebhookEvent, type WebhookEventType } from "@/lib/webhooks/emit";
 import { promotionApproval } from "./approval";
 import { evidenceHash } from "./evidence";
 import { frozenMismatch, tamperedMessage, type FrozenFields } from "./frozen";
-import type { RequestStatus } from "./schemas";
+import type { Policy, RequestStatus } from "./schemas";
 
 /**
  * What creating and deciding promotion requests share (lib/promotions/service.ts
  * has the rules; the lock order is in lib/pins/locks.ts): the locked row, its names, the audit and
  * webhook record of each step, closing, applying and expiring.
  */
-
-export type Policy = {
-  protected: boolean;
-  approvalsRequired: number;
-  rejectionBlocks: boolean;
-  requestExpiryHours: number | null;
-  minAgreementPct: number | null;
-  /** The gate's other rules (absent in requests made before they existed). */
-  minAnsweredSamples?: number;
-  maxErrorPct?: number;
-  gateLowerBound?: boolean;
-};
 
 export type RequestOutcome = {
   id: string;

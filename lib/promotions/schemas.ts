@@ -4,6 +4,19 @@ import { REASON_MAX, reasonSchema } from "@/lib/pins/schemas";
 export const REQUEST_STATUSES = ["pending", "applied", "rejected", "cancelled", "expired", "stale"] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
+/** A request's policy, frozen from its environment when it was made (shown by the promotion screens, lib/promotions/service.ts applies it). */
+export type Policy = {
+  protected: boolean;
+  approvalsRequired: number;
+  rejectionBlocks: boolean;
+  requestExpiryHours: number | null;
+  minAgreementPct: number | null;
+  /** The gate's other rules (absent in requests made before they existed). */
+  minAnsweredSamples?: number;
+  maxErrorPct?: number;
+  gateLowerBound?: boolean;
+};
+
 export const STATUS_LABELS: Record<RequestStatus, string> = {
   pending: "Pending",
   applied: "Applied",

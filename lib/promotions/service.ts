@@ -62,7 +62,7 @@ import {
  */
 
 export { createRequest } from "./create";
-export type { Policy, RequestOutcome } from "./request-core";
+export type { RequestOutcome } from "./request-core";
 
 // ---------------------------------------------------------------------------
 // Decide
