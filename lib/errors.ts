@@ -12,46 +12,23 @@ export class AppError extends Error {
   }
 }
 
-export class NotFoundError extends AppError {
-  override readonly status = 404;
-  override readonly code = "not_found";
+/** The base of each expected error: its HTTP status and its code in API error bodies. */
+function expectedError(status: number, code: string) {
+  return class extends AppError {
+    override readonly status = status;
+    override readonly code = code;
+  };
 }
 
-export class UnauthorizedError extends AppError {
-  override readonly status = 401;
-  override readonly code = "unauthorized";
-}
-
-export class ForbiddenError extends AppError {
-  override readonly status = 403;
-  override readonly code = "forbidden";
-}
-
-export class ConflictError extends AppError {
-  override readonly status = 409;
-  override readonly code = "conflict";
-}
-
-export class InvalidInputError extends AppError {
-  override readonly status = 400;
-  override readonly code = "invalid_input";
-}
-
+export class NotFoundError extends expectedError(404, "not_found") {}
+export class UnauthorizedError extends expectedError(401, "unauthorized") {}
+export class ForbiddenError extends expectedError(403, "forbidden") {}
+export class ConflictError extends expectedError(409, "conflict") {}
+export class InvalidInputError extends expectedError(400, "invalid_input") {}
+export class PayloadTooLargeError extends expectedError(413, "payload_too_large") {}
+export class UnsupportedMediaTypeError extends expectedError(415, "unsupported_media_type") {}
 /** A failure of Nyckel (or another upstream) that the user should read. */
-export class PayloadTooLargeError extends AppError {
-  override readonly status = 413;
-  override readonly code = "payload_too_large";
-}
-
-export class UnsupportedMediaTypeError extends AppError {
-  override readonly status = 415;
-  override readonly code = "unsupported_media_type";
-}
-
-export class UpstreamError extends AppError {
-  override readonly status = 502;
-  override readonly code = "upstream";
-}
+export class UpstreamError extends expectedError(502, "upstream") {}
 
 export function isExpectedError(e: unknown): e is AppError {
   return e instanceof AppError;

@@ -27,7 +27,7 @@ export async function onServerStart(): Promise<void> {
   }
   if (runsJobWorkers(config.role) && config.DATABASE_URL) {
     // Job workers in the web process (MODELPIN_ROLE=all, the default). A failure here must not stop the web server.
-    const { startJobWorkers } = await import("@/lib/jobs/workers");
+    const { startJobWorkers } = await import("@/lib/workers");
     await startJobWorkers().catch((err: unknown) => console.error("Modelpin: the job workers did not start:", err));
   }
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { recordCheckpoint } from "@/lib/audit/checkpoint";
 import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 
 /** `npm run audit:verify` and `npm run audit:reanchor` as an operator runs them, against the test database. */
@@ -27,7 +28,7 @@ afterAll(async () => {
 
 describe("the audit command lines", () => {
   it("audit:verify says ok with the count and the latest checkpoint, and checks a checkpoint file held outside", async () => {
-    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.cli" }));
+    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.cli" as AuditAction }));
     const cp = (await prisma.$transaction((tx) => recordCheckpoint(tx, "scheduled")))!;
     const file = path.join(tmp, "checkpoint.json");
     fs.writeFileSync(file, JSON.stringify({ id: "x", type: "audit.checkpoint", createdAt: cp.at, data: cp }));

@@ -1,5 +1,5 @@
 /**
- * `npm run worker`: runs Modelpin's job workers (lib/jobs/workers.ts) in their own
+ * `npm run worker`: runs Modelpin's job workers (lib/workers.ts) in their own
  * process, as MODELPIN_ROLE=worker. Start the web servers with MODELPIN_ROLE=web
  * (or serve) when you use it. Uses DATABASE_URL, or the embedded PostgreSQL when unset.
  * Ctrl-C stops the workers (waiting for running jobs up to 10 s), then the
@@ -14,7 +14,7 @@ async function main() {
   process.env.DATABASE_URL = db.url;
   const { setNyckelBudgetRole } = await import("@/lib/nyckel/budget/service");
   setNyckelBudgetRole("worker"); // never serves proxy traffic: no serving floor for it
-  const { startJobWorkers } = await import("@/lib/jobs/workers");
+  const { startJobWorkers } = await import("@/lib/workers");
   const { stopBoss } = await import("@/lib/jobs/boss");
   const { disconnectPrisma } = await import("@/lib/db/client");
   const { closePgPool } = await import("@/lib/db/pool");

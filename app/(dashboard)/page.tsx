@@ -4,9 +4,9 @@ import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { getPinOverview } from "@/lib/pins/queries";
-import { parsePointInTime } from "@/lib/pins/schemas";
+import { parsePointInTime } from "@/lib/time";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ at?: string | string[] }> }) {

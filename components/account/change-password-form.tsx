@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { NEW_PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
-import { changeOwnPasswordAction } from "@/lib/members/account-actions";
+import { changeOwnPasswordAction } from "@/lib/session/account-actions";
 
 /** Current + new + confirm. After a one-time password, success leads on to the dashboard. */
 export function ChangePasswordForm({ oneTime }: { oneTime: boolean }) {

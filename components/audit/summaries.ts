@@ -3,6 +3,7 @@
  * column (pure: no data access). The raw JSON stays in the exports; every
  * action in lib/audit/catalog.ts has an entry here (a unit test checks it).
  */
+import { modelLabel } from "@/lib/models/label";
 
 export type Obj = Record<string, unknown>;
 
@@ -34,10 +35,7 @@ export function short(v: unknown): string {
 
 /** "Alpha (model_a)", "model_a", or "latest" when no model is pinned. */
 export function modelText(v: Obj | null): string {
-  const id = str(v?.modelId);
-  if (!id) return "latest";
-  const nick = str(v?.nickname);
-  return nick ? `${nick} (${id})` : id;
+  return modelLabel({ modelId: str(v?.modelId), nickname: str(v?.nickname) });
 }
 
 function pinSide(v: Obj | null): string {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { signInWithPasswordAction, signInWithSsoAction, type SignInState } from "@/lib/auth/actions";
+import { signInWithPasswordAction, signInWithSsoAction, type SignInState } from "@/lib/session/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";

@@ -10,6 +10,7 @@ import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { checkModelAction, registerModelAction, restoreModelAction, retireModelAction, updateModelAction } from "@/lib/models/actions";
+import { modelLabel } from "@/lib/models/label";
 
 export type ModelView = {
   id: string;
@@ -142,7 +143,7 @@ function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone:
   const { execute, result, isPending, reset } = useAction(registerModelAction, {
     onSuccess: ({ data }) => {
       formRef.current?.reset();
-      onDone(`Registered ${data?.nickname} (${data?.modelId}).`);
+      onDone(`Registered ${modelLabel(data)}.`);
     },
   });
   const { message, fieldErrors } = actionErrors(result);

@@ -1,3 +1,5 @@
+import { modelLabel as formatModelLabel } from "@/lib/models/label";
+
 /** Plain data the function page hands to its client components (dates as ISO strings). */
 
 export type ModelRefView = { id: string; modelId: string; nickname: string; retired: boolean };
@@ -35,6 +37,5 @@ export type RevisionView = {
 export type ModelOption = { id: string; modelId: string; nickname: string };
 
 export function modelLabel(m: { nickname: string; modelId: string } | null): string {
-  if (!m) return "latest — not pinned";
-  return m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId;
+  return formatModelLabel(m, { latest: "latest — not pinned" });
 }

@@ -1,22 +1,12 @@
 /** Wording shared by the promotion screens (pure: no data access, safe in client components). */
 import { describeGate, GATE_DEFAULTS } from "@/lib/promotions/gate";
-
-export type PolicyView = {
-  protected: boolean;
-  approvalsRequired: number;
-  rejectionBlocks: boolean;
-  requestExpiryHours: number | null;
-  minAgreementPct: number | null;
-  /** The gate's other rules; absent in requests made before they existed. */
-  minAnsweredSamples?: number;
-  maxErrorPct?: number;
-  gateLowerBound?: boolean;
-};
+import { modelLabel } from "@/lib/models/label";
+import type { Policy } from "@/lib/promotions/schemas";
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** "needs 2 approvals, 1 so far; one rejection ends it; expires after 72 h; evidence: ≥ 90% agreement with the current pin" */
-export function policyParts(p: PolicyView, approvals?: number): string[] {
+export function policyParts(p: Policy, approvals?: number): string[] {
   const parts = [
     p.approvalsRequired === 0
       ? "needs no approvals: applies on submit"
@@ -43,8 +33,7 @@ export function formatDuration(ms: number): string {
 }
 
 export function modelText(m: { modelId: string | null; nickname?: string | null }): string {
-  if (!m.modelId) return "latest (not pinned)";
-  return m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId;
+  return modelLabel(m, { latest: "latest (not pinned)" });
 }
 
 export const pct = (rate: number | null | undefined) => (rate === null || rate === undefined || !Number.isFinite(rate) ? "—" : `${(rate * 100).toFixed(1)}%`);

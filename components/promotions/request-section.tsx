@@ -1,5 +1,5 @@
 import { can } from "@/lib/auth/permissions";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/session/current";
 import { getRequestFormData, type RequestFormData } from "@/lib/promotions/queries";
 import { RequestForm, type RequestFormInitial, type RequestFormView } from "./request-form";
 

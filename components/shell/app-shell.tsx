@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { signOutAction } from "@/lib/auth/actions";
+import { signOutAction } from "@/lib/session/actions";
 import { ROLE_LABELS, can, type RoleName } from "@/lib/auth/permissions";
 import { countWaitingForMe } from "@/lib/promotions/queries";
 import { NavLinks } from "./nav-links";

@@ -32,7 +32,7 @@ import { ACTION_TABLE, type ActionEntry, type Fixtures } from "@/scripts/testing
  * `revalidatePath` is replaced too (there is no Next.js request here).
  */
 const session = vi.hoisted(() => ({ user: null as null | { id: string; email: string; name: string; role: "admin"; active: true } }));
-vi.mock("@/lib/auth/session", () => ({
+vi.mock("@/lib/session/current", () => ({
   getCurrentUser: async () => session.user,
   getSignedInMember: async () => session.user && { ...session.user, mustChangePassword: false, sessionId: "00000000-0000-4000-8000-000000000000" },
   requireUser: async () => session.user,

@@ -1,7 +1,7 @@
 import "server-only";
 import { createSafeActionClient } from "next-safe-action";
 import { requirePermission, type Permission } from "@/lib/auth/permissions";
-import { getCurrentUser } from "@/lib/auth/session";
+import { getCurrentUser } from "@/lib/session/current";
 import { newRequestId, userContext } from "@/lib/context";
 import { InvalidInputError, UnauthorizedError, isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";

@@ -1,7 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { can, type Permission } from "@/lib/auth/permissions";
-import { getCurrentUser, type SessionUser } from "@/lib/auth/session";
+import { getCurrentUser, type SessionUser } from "@/lib/session/current";
 import { roleRefusal, routeAllowed } from "@/lib/deployment/role";
 import { env } from "@/lib/env";
 import { newRequestId, userContext, type ServiceContext } from "@/lib/context";

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { createOwnerPrisma } from "@/scripts/testing/owner";
@@ -19,7 +20,7 @@ describe("audit log (real PostgreSQL)", () => {
     const before = await prisma.auditEvent.count();
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.concurrent", after: { i, nested: { b: 2, a: 1 } } })),
+        prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.concurrent" as AuditAction, after: { i, nested: { b: 2, a: 1 } } })),
       ),
     );
     expect(await prisma.auditEvent.count()).toBe(before + 40);
@@ -28,7 +29,7 @@ describe("audit log (real PostgreSQL)", () => {
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE by plain SQL", async () => {
-    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.guarded" }));
+    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.guarded" as AuditAction }));
     await expect(owner.$executeRawUnsafe(`UPDATE audit_events SET reason = 'x'`)).rejects.toThrow(/append-only/);
     await expect(owner.$executeRawUnsafe(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
     await expect(owner.$executeRawUnsafe(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
@@ -39,9 +40,9 @@ describe("audit log (real PostgreSQL)", () => {
 
   it("audit:verify finds and names an event edited with the trigger disabled", async () => {
     const { id } = await prisma.$transaction((tx) =>
-      appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.tampered", reason: "original reason" }),
+      appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.tampered" as AuditAction, reason: "original reason" }),
     );
-    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.after-tampered" }));
+    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.after-tampered" as AuditAction }));
     let seen: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
     await owner
       .$transaction(async (tx) => {

@@ -1,8 +1,10 @@
 /**
- * The audit actions Modelpin writes, for the audit log's filter. Later issues
- * add theirs here. (The filter also accepts any other well-formed action.)
+ * Every audit action Modelpin writes, with its label for the audit log's filter.
+ * `appendAuditEvent` takes only these (`AuditAction`), so an action cannot be
+ * written without appearing here. (The filter also accepts any other well-formed
+ * action, for events written by older versions.)
  */
-export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
+export const AUDIT_ACTIONS = [
   { action: "pin.pinned", label: "Pin" },
   { action: "pin.unpinned", label: "Unpin" },
   { action: "pin.rolled_back", label: "Rollback" },
@@ -50,7 +52,9 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ action: string; label: string }> = [
   { action: "token.revoked", label: "API token revoked" },
   { action: "audit.anchored", label: "Audit chain anchored (head signed)" },
   { action: "audit.reanchored", label: "Audit chain re-anchored" },
-];
+] as const satisfies ReadonlyArray<{ action: string; label: string }>;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]["action"];
 
 export function actionLabel(action: string): string {
   return AUDIT_ACTIONS.find((a) => a.action === action)?.label ?? action;

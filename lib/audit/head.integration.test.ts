@@ -10,6 +10,7 @@ import { ownerClient, tamperAndCommit, tamperAndRollback } from "./owner-testing
 import { reanchorAuditChain } from "./reanchor";
 import { outsideCheckpointSchema } from "./schemas";
 import { SYSTEM_ACTOR, appendAuditEvent } from "./service";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { verifyAuditChain, verifyAuditLog, type VerifyResult } from "./verify";
 
 /**
@@ -28,7 +29,7 @@ afterAll(async () => {
 
 class Rollback extends Error {}
 
-const append = (action: string, reason: string | null = null) => prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action, reason }));
+const append = (action: string, reason: string | null = null) => prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: action as AuditAction, reason }));
 const checkpoint = async () => (await prisma.$transaction((tx) => recordCheckpoint(tx, "scheduled")))!;
 const head = async (db: Pick<Tx, "$queryRaw"> = prisma) => (await readHead(db))!;
 
@@ -57,7 +58,7 @@ describe("the signed head (real PostgreSQL)", () => {
 
     await prisma
       .$transaction(async (tx) => {
-        await appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.rolled-back" });
+        await appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.rolled-back" as AuditAction });
         throw new Rollback();
       })
       .catch((e: unknown) => {
@@ -139,7 +140,7 @@ describe("tampering that audit:verify reports (as the owner, triggers off, rolle
       await setHead(tx, { ...forgedHead, hmac: null });
       const unsigned = await verifyAuditChain(tx);
       // An append on top of that head does not sign it.
-      await appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.after-rewrite" });
+      await appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.after-rewrite" as AuditAction });
       return { untouched, wrongKey, unsigned, hmacAfterAppend: (await readHead(tx))!.hmac };
     });
     expect(problemOf(seen.untouched)).toContain("The log does not end where the signed head says");

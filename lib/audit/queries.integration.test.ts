@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAuditEvent } from "@/lib/audit/service";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { csvCell } from "@/lib/csv";
@@ -49,7 +50,7 @@ beforeAll(async () => {
         prisma.$transaction((tx) =>
           appendAuditEvent(tx, {
             actor: (i + j) % 3 === 0 ? { id: actorX, label: "x@example.com" } : { id: actorY, label: "y@example.com" },
-            action: (i + j) % 2 ? "test.even" : "test.odd",
+            action: ((i + j) % 2 ? "test.even" : "test.odd") as AuditAction,
             functionId: (i + j) % 5 === 0 ? fnB : fnA,
             reason: (i + j) % 7 === 0 ? `=SUM(A${i + j}), "quoted"\nsecond line` : `reason ${i + j}`,
             after: { n: i + j },

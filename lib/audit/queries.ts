@@ -2,7 +2,7 @@ import "server-only";
 import type pg from "pg";
 import { prisma } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { parsePointInTime } from "@/lib/pins/schemas";
+import { parsePointInTime } from "@/lib/time";
 import type { HashedFields } from "./hash";
 
 /**

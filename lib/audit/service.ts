@@ -2,6 +2,7 @@ import "server-only";
 import type { Tx } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/logger";
+import type { AuditAction } from "./catalog";
 import { eventHash } from "./hash";
 import { headTrusted, lockHead, signHead, writeHead } from "./head";
 
@@ -12,7 +13,7 @@ export const SYSTEM_ACTOR: AuditActor = { id: null, label: "system" };
 
 export type AuditInput = {
   actor: AuditActor;
-  action: string;
+  action: AuditAction;
   functionId?: string | null;
   environmentId?: string | null;
   targetType?: string | null;

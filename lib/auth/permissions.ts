@@ -4,64 +4,30 @@ import { ForbiddenError } from "@/lib/errors";
  * Permissions are data: one table role → permissions, and one check that
  * fails closed (an unknown role or permission grants nothing).
  */
-export const PERMISSIONS = [
+/** What each role adds to the one before it (DESIGN.md: viewer < editor < approver < admin). */
+const GRANTS = {
   // viewer: read everything
-  "functions:read",
-  "pins:read",
-  "comparisons:read",
-  "requests:read",
-  "audit:read",
-  // editor
-  "functions:sync",
-  "models:write",
-  "samples:write",
-  "comparisons:run",
-  "pins:write",
-  "requests:create",
-  // approver
-  "requests:decide",
-  // admin
-  "environments:manage",
-  "members:manage",
-  "nyckel:manage",
-  "tokens:manage",
-  "webhooks:manage",
-  "pins:break_glass",
-  "audit:verify",
-] as const;
-
-export type Permission = (typeof PERMISSIONS)[number];
+  viewer: ["functions:read", "pins:read", "comparisons:read", "requests:read", "audit:read"],
+  editor: ["functions:sync", "models:write", "samples:write", "comparisons:run", "pins:write", "requests:create"],
+  approver: ["requests:decide"],
+  admin: ["environments:manage", "members:manage", "nyckel:manage", "tokens:manage", "webhooks:manage", "pins:break_glass", "audit:verify"],
+} as const;
 
 export const ROLES = ["viewer", "editor", "approver", "admin"] as const;
 export type RoleName = (typeof ROLES)[number];
 
-const VIEWER: readonly Permission[] = ["functions:read", "pins:read", "comparisons:read", "requests:read", "audit:read"];
-const EDITOR: readonly Permission[] = [
-  ...VIEWER,
-  "functions:sync",
-  "models:write",
-  "samples:write",
-  "comparisons:run",
-  "pins:write",
-  "requests:create",
-];
-const APPROVER: readonly Permission[] = [...EDITOR, "requests:decide"];
-const ADMIN: readonly Permission[] = [
-  ...APPROVER,
-  "environments:manage",
-  "members:manage",
-  "nyckel:manage",
-  "tokens:manage",
-  "webhooks:manage",
-  "pins:break_glass",
-  "audit:verify",
-];
+export const PERMISSIONS = [...GRANTS.viewer, ...GRANTS.editor, ...GRANTS.approver, ...GRANTS.admin] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** A role has its own grants and every grant of the roles below it. */
+const granted = (role: RoleName): readonly Permission[] => ROLES.slice(0, ROLES.indexOf(role) + 1).flatMap((r) => GRANTS[r]);
 
 export const ROLE_PERMISSIONS: Readonly<Record<RoleName, ReadonlySet<Permission>>> = Object.freeze({
-  viewer: new Set(VIEWER),
-  editor: new Set(EDITOR),
-  approver: new Set(APPROVER),
-  admin: new Set(ADMIN),
+  viewer: new Set(granted("viewer")),
+  editor: new Set(granted("editor")),
+  approver: new Set(granted("approver")),
+  admin: new Set(granted("admin")),
 });
 
 export const ROLE_LABELS: Record<RoleName, string> = {

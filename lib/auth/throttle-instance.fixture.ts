@@ -7,7 +7,7 @@
  */
 import { disconnectPrisma } from "@/lib/db/client";
 import { verifyPassword } from "./password";
-import { signInWithPassword } from "./sign-in";
+import { signInWithPassword } from "@/lib/session/sign-in";
 
 type Plan = { email: string; address: string; passwords: string[] };
 

@@ -9,7 +9,7 @@ import { createMember, type PasswordCheck } from "@/lib/members/service";
 import { signInWithSso } from "@/lib/members/sso";
 import { OPEN_SSO_POLICY } from "./sso-config";
 import { DUMMY_HASH, PASSWORD_COST, verifyPassword } from "./password";
-import { signInWithPassword, type SignInDeps } from "./sign-in";
+import { signInWithPassword, type SignInDeps } from "@/lib/session/sign-in";
 import { pruneThrottle } from "./throttle";
 
 const sys = systemContext("test");

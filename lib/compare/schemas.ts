@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { beforeCursorSchema } from "@/lib/keyset";
 
 /** Which model a side of a comparison uses: a registered model, "latest", or what an environment pins. */
 export const modelChoiceSchema = z.discriminatedUnion("kind", [
@@ -92,11 +93,7 @@ export const runListFilterSchema = z.object({
   status: z.enum(RUN_STATUSES).optional().catch(undefined),
   by: optionalText(320),
   q: optionalText(100),
-  before: z
-    .string()
-    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z~[0-9a-f-]{36}$/i)
-    .optional()
-    .catch(undefined),
+  before: beforeCursorSchema,
 });
 
 export type RunListFilter = z.output<typeof runListFilterSchema>;

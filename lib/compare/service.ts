@@ -4,6 +4,9 @@ import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
 import { InvalidInputError, NotFoundError } from "@/lib/errors";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
+import { modelLabel } from "@/lib/models/label";
+import { NOT_REGISTERED_MESSAGE, checkPinnableModel } from "@/lib/models/pinnable";
+import { currentPin } from "@/lib/pins/locks";
 import { parseInput } from "@/lib/validation";
 import { startRunSchema, type ModelChoice, type StartRunInput } from "./schemas";
 
@@ -11,18 +14,15 @@ import { startRunSchema, type ModelChoice, type StartRunInput } from "./schemas"
 export async function resolveChoice(tx: Tx, functionId: string, choice: ModelChoice): Promise<{ modelId: string | null; label: string }> {
   if (choice.kind === "latest") return { modelId: null, label: "latest" };
   if (choice.kind === "model") {
-    const m = await tx.model.findFirst({ where: { id: choice.modelRefId, functionId }, select: { modelId: true, nickname: true, retiredAt: true } });
-    if (!m) throw new InvalidInputError("That model is not registered for this function.");
-    if (m.retiredAt) throw new InvalidInputError(`${m.nickname || m.modelId} is retired; choose another model.`);
-    return { modelId: m.modelId, label: m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId };
+    const check = await checkPinnableModel(tx, { modelRefId: choice.modelRefId, functionId });
+    if (!check.ok && check.why === "unknown") throw new InvalidInputError(NOT_REGISTERED_MESSAGE);
+    if (!check.ok) throw new InvalidInputError(`${check.model.nickname || check.model.modelId} is retired; choose another model.`);
+    return { modelId: check.model.modelId, label: modelLabel(check.model) };
   }
   const env = await tx.environment.findUnique({ where: { id: choice.environmentId }, select: { id: true, name: true } });
   if (!env) throw new InvalidInputError("That environment does not exist.");
-  const pin = await tx.pin.findUnique({
-    where: { environmentId_functionId: { environmentId: env.id, functionId } },
-    select: { model: { select: { modelId: true, nickname: true } } },
-  });
-  if (!pin?.model) return { modelId: null, label: `pinned in ${env.name}: latest` };
+  const pin = await currentPin(tx, { environmentId: env.id, functionId });
+  if (!pin.model) return { modelId: null, label: `pinned in ${env.name}: latest` };
   return { modelId: pin.model.modelId, label: `pinned in ${env.name}: ${pin.model.nickname || pin.model.modelId} (${pin.model.modelId})` };
 }
 

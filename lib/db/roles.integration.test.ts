@@ -4,6 +4,7 @@ import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 
 import { SYSTEM_ACTOR, appendAuditEvent } from "@/lib/audit/service";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { getBoss, QUEUES, stopBoss } from "@/lib/jobs/boss";
@@ -51,7 +52,7 @@ describe.skipIf(appRole === undefined)("database roles (the app role, real Postg
   });
 
   it("as the app role, disabling the audit log's triggers, truncating, deleting, updating and dropping all fail", async () => {
-    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.roles" }));
+    await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.roles" as AuditAction }));
     const before = await prisma.auditEvent.count();
     for (const sql of [
       "ALTER TABLE audit_events DISABLE TRIGGER ALL",
@@ -74,7 +75,7 @@ describe.skipIf(appRole === undefined)("database roles (the app role, real Postg
   });
 
   it("the app's normal work still runs as the app role: audit appends, reads and writes, the job queue", async () => {
-    const { id } = await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.roles.work", after: { ok: true } }));
+    const { id } = await prisma.$transaction((tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: "test.roles.work" as AuditAction, after: { ok: true } }));
     expect((await prisma.auditEvent.findUniqueOrThrow({ where: { id } })).action).toBe("test.roles.work");
     expect((await verifyAuditChain(prisma)).ok).toBe(true);
     await prisma.nyckelBudgetLease.deleteMany({ where: { processId: "roles-test-none" } });

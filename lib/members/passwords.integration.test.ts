@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { signInWithPassword, type SignInDeps } from "@/lib/auth/sign-in";
+import { signInWithPassword, type SignInDeps } from "@/lib/session/sign-in";
 import { verifyPassword } from "@/lib/auth/password";
 import { OPEN_SSO_POLICY } from "@/lib/auth/sso-config";
 import { systemContext, type ServiceContext } from "@/lib/context";
@@ -32,7 +32,7 @@ async function member(prefix: string, role: Role = "editor") {
 const signIn = (e: string, password: string) => signInWithPassword({ email: e, password, address: `203.0.113.${Math.floor(Math.random() * 250) + 1}` }, deps);
 type Input = { currentPassword: string; newPassword: string; confirmPassword: string };
 const change = (u: { id: string; role: Role; email: string }, input: Input, sessionId?: string) => changeOwnPassword(as(u), input, { ...here, sessionId });
-/** What lib/auth/session.ts asks for a session: its member, epoch and session id. */
+/** What lib/session/current.ts asks for a session: its member, epoch and session id. */
 const session = (id: string, epoch: string, sid: string) => getActiveUserById(id, { epoch, sid });
 
 afterAll(async () => {

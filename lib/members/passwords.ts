@@ -14,7 +14,7 @@ import type { PasswordCheck } from "./service";
 /**
  * Password changes (the account page) and one-time passwords (admins, on the
  * Members page). Both replace the member's session epoch, which ends every
- * session issued under the old one (lib/auth/session.ts); a member's own change
+ * session issued under the old one (lib/session/current.ts); a member's own change
  * keeps the session that made it (by its session id).
  */
 

@@ -26,7 +26,7 @@ export type SignedInMember = {
   active: true;
   /** An admin set a one-time password: pages send the member to /account until they choose their own. */
   mustChangePassword: boolean;
-  /** This session's id (lib/auth/auth.ts). */
+  /** This session's id (lib/session/auth.ts). */
   sessionId: string;
 };
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { prisma } from "@/lib/db/client";
+import { prisma, type Tx } from "@/lib/db/client";
 
 /** The models registered for one function, newest first and retired last, with where each is pinned now. */
 export async function listModelsForFunction(functionId: string) {
@@ -24,4 +24,7 @@ export async function listModelsForFunction(functionId: string) {
   }));
 }
 
-export type ModelRow = Awaited<ReturnType<typeof listModelsForFunction>>[number];
+/** One model by its row id (any function, retired or not), or null; `db` may be a transaction. */
+export async function findModelRef(db: Pick<Tx, "model">, id: string): Promise<{ id: string; modelId: string; nickname: string } | null> {
+  return db.model.findUnique({ where: { id }, select: { id: true, modelId: true, nickname: true } });
+}

@@ -7,6 +7,7 @@ import type { InvokeInput, InvokeOutput } from "@/lib/nyckel/client";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { explainNyckelError } from "@/lib/nyckel-settings/errors";
 import { parseInput } from "@/lib/validation";
+import { modelLabel } from "./label";
 import {
   CHECK_IMAGE_MAX_BYTES,
   checkModelSchema,
@@ -94,7 +95,7 @@ async function lockModel(tx: Tx, id: string) {
   const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM models WHERE id = ${id}::uuid FOR UPDATE`;
   if (locked.length === 0) throw new NotFoundError("That model does not exist.");
   const model = await tx.model.findUniqueOrThrow({ where: { id }, select: modelFields });
-  return { model, label: model.nickname ? `“${model.nickname}” (${model.modelId})` : model.modelId };
+  return { model, label: modelLabel(model, { quote: true }) };
 }
 
 /**

@@ -1,9 +1,12 @@
 import "server-only";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { appendAuditEvent } from "@/lib/audit/service";
 import { can } from "@/lib/auth/permissions";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
+import { modelLabel } from "@/lib/models/label";
+import { requirePinnableModel } from "@/lib/models/pinnable";
 import { parseInput } from "@/lib/validation";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { setPinSchema, type PinKind, type SetPinInput } from "./schemas";
@@ -12,7 +15,8 @@ import { setPinSchema, type PinKind, type SetPinInput } from "./schemas";
  * THE ONLY CODE THAT WRITES PINS (DESIGN.md invariant 1).
  *
  * A pin change, in one transaction: permission and environment policy →
- * target model checks (registered for this function, not retired) →
+ * target model checks (registered for this function, not retired:
+ * lib/models/pinnable.ts) →
  * compare-and-set of the pin's version → the audit event → a pin_revisions
  * row (the history behind the timeline, rollback and point-in-time reads).
  *
@@ -27,10 +31,9 @@ import { setPinSchema, type PinKind, type SetPinInput } from "./schemas";
 
 export const CONFLICT_MESSAGE = "This pin changed since you loaded it. Reload the page to see the current pin, then try again.";
 
-const ACTIONS: Record<PinKind, string> = { pin: "pin.pinned", unpin: "pin.unpinned", rollback: "pin.rolled_back" };
+const ACTIONS: Record<PinKind, AuditAction> = { pin: "pin.pinned", unpin: "pin.unpinned", rollback: "pin.rolled_back" };
 /** Break-glass changes get their own action, whatever their kind (kind is in `after`). */
-export const BREAK_GLASS_ACTION = "pin.break_glass";
-export const PIN_ACTIONS = [...Object.values(ACTIONS), BREAK_GLASS_ACTION] as const;
+const BREAK_GLASS_ACTION: AuditAction = "pin.break_glass";
 
 type ModelRef = { id: string; modelId: string; nickname: string };
 
@@ -47,10 +50,6 @@ export type PinChange = {
   auditEventId: string;
 };
 
-function describeModel(m: ModelRef | null): string {
-  if (!m) return "latest";
-  return m.nickname ? `“${m.nickname}” (${m.modelId})` : m.modelId;
-}
 
 /** Pins, unpins or rolls back one pin, in its own transaction. See applyPinChange. */
 export async function setPin(ctx: ServiceContext, raw: SetPinInput): Promise<PinChange> {
@@ -60,8 +59,18 @@ export async function setPin(ctx: ServiceContext, raw: SetPinInput): Promise<Pin
   return prisma.$transaction((tx) => applyPinChange(tx, ctx, input), { maxWait: 30_000, timeout: 30_000 });
 }
 
-/** A pin change made by an approved promotion request (lib/promotions/service.ts). */
-export type PinChangeOptions = { promotionRequest?: { id: string; number: number } };
+/** The change a promotion request must approve exactly: where, to what, from which version. */
+export type PromotedChange = { environmentId: string; functionId: string; modelRefId: string | null; expectedVersion: number };
+
+/**
+ * A pin change made by an approved promotion request: the request, and the
+ * promotions service's check that it approves exactly this change (it reads
+ * the request, which promotions owns; lib/promotions/approval.ts). The check
+ * throws (ForbiddenError) to refuse.
+ */
+export type PromotionApproval = { id: string; number: number; assertApproves: (tx: Tx, change: PromotedChange) => Promise<void> };
+
+export type PinChangeOptions = { promotionRequest?: PromotionApproval };
 
 /**
  * The transactional core of a pin change, for callers that already hold a
@@ -71,7 +80,7 @@ export type PinChangeOptions = { promotionRequest?: { id: string; number: number
  * savepoint taken before the call).
  *
  * `options.promotionRequest`: the one way other than break-glass through a
- * protected environment's policy. It is checked here against the database:
+ * protected environment's policy. Its check runs here, inside the transaction:
  * the request must be pending, for this environment, function and target,
  * based on `expectedVersion`, and hold the approvals its frozen policy needs.
  */
@@ -91,7 +100,7 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
   // Policy: protected environments move through promotion requests; here only an approved request or an admin's break-glass.
   if (promotion) {
     if (input.breakGlass || input.kind === "rollback") throw new InvalidInputError("A promotion moves a pin to its target: no break-glass, no rollback.");
-    await assertApprovedPromotion(tx, promotion, { environmentId: environment.id, functionId: fn.id, modelRefId: input.modelRefId, expectedVersion: input.expectedVersion });
+    await promotion.assertApproves(tx, { environmentId: environment.id, functionId: fn.id, modelRefId: input.modelRefId, expectedVersion: input.expectedVersion });
   } else if (environment.protected) {
     if (!input.breakGlass || !can(ctx.actor.role, "pins:break_glass")) {
       throw new ForbiddenError(
@@ -134,20 +143,15 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
     restoredVersion = version;
   }
 
-  let target: ModelRef | null = null;
-  if (targetRefId) {
-    // FOR SHARE: a concurrent retire (FOR UPDATE) of this model waits for us, or we see its result.
-    const [row] = await tx.$queryRaw<{ id: string; function_id: string; model_id: string; nickname: string; retired_at: Date | null }[]>`
-      SELECT id, function_id, model_id, nickname, retired_at FROM models WHERE id = ${targetRefId}::uuid FOR SHARE`;
-    if (!row || row.function_id !== fn.id) throw new NotFoundError("That model is not registered for this function.", { modelRefId: ["Unknown model."] });
-    target = { id: row.id, modelId: row.model_id, nickname: row.nickname };
-    if (row.retired_at) throw new InvalidInputError(`${describeModel(target)} is retired and cannot be pinned.`, { modelRefId: ["Retired."] });
-  }
+  // FOR SHARE: a concurrent retire (FOR UPDATE) of this model waits for us, or we see its result.
+  const target: ModelRef | null = targetRefId
+    ? await requirePinnableModel(tx, { modelRefId: targetRefId, functionId: fn.id }, { field: "modelRefId", cannotBe: "pinned", quote: true, lock: "share" })
+    : null;
 
   const beforeModel: ModelRef | null = current?.model ?? null;
   if ((beforeModel?.id ?? null) === (target?.id ?? null)) {
     throw new InvalidInputError(
-      target ? `${environment.name} is already pinned to ${describeModel(target)}.` : `${environment.name} already follows latest (not pinned).`,
+      target ? `${environment.name} is already pinned to ${modelLabel(target, { quote: true })}.` : `${environment.name} already follows latest (not pinned).`,
     );
   }
 
@@ -241,32 +245,4 @@ export async function applyPinChange(tx: Tx, ctx: ServiceContext, raw: SetPinInp
     changedAt,
     auditEventId: event.id.toString(),
   };
-}
-
-/**
- * The check behind `options.promotionRequest`: the request row (locked by the
- * promotions service in this transaction) must be pending and approved for
- * exactly this change. Anything else is refused.
- */
-async function assertApprovedPromotion(
-  tx: Tx,
-  promotion: { id: string; number: number },
-  change: { environmentId: string; functionId: string; modelRefId: string | null; expectedVersion: number },
-): Promise<void> {
-  const [row] = await tx.$queryRaw<
-    { number: number; status: string; environment_id: string; function_id: string; target_model_ref_id: string | null; base_version: number; approvals_required: number; approvals: number }[]
-  >`
-    SELECT r.number, r.status, r.environment_id::text, r.function_id, r.target_model_ref_id::text, r.base_version, r.approvals_required,
-           (SELECT count(*)::int FROM promotion_decisions d WHERE d.request_id = r.id AND d.decision = 'approve') AS approvals
-    FROM promotion_requests r WHERE r.id = ${promotion.id}::uuid`;
-  const matches =
-    row &&
-    row.number === promotion.number &&
-    row.status === "pending" &&
-    row.environment_id === change.environmentId &&
-    row.function_id === change.functionId &&
-    (row.target_model_ref_id ?? null) === change.modelRefId &&
-    row.base_version === change.expectedVersion &&
-    row.approvals >= row.approvals_required;
-  if (!matches) throw new ForbiddenError(`Promotion request #${promotion.number} does not approve this pin change.`);
 }

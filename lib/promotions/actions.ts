@@ -1,8 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { authedActionClient, permittedActionClient } from "@/lib/actions/safe-action";
-import { countWaitingForMe } from "./queries";
+import { permittedActionClient } from "@/lib/actions/safe-action";
 import { approveRequestSchema, cancelRequestSchema, createRequestSchema, rejectRequestSchema } from "./schemas";
 import { approveRequest, cancelRequest, createRequest, rejectRequest, type RequestOutcome } from "./service";
 
@@ -50,6 +49,3 @@ export const cancelPromotionRequestAction = permittedActionClient("requests:read
     revalidateRequests(outcome);
     return outcome;
   });
-
-/** The nav badge's count of requests waiting for the signed-in member (polled by TanStack Query). */
-export const getWaitingCountAction = authedActionClient.action(async ({ ctx }) => ({ count: await countWaitingForMe(ctx.user) }));

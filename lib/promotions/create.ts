@@ -4,12 +4,15 @@ import { getRunReport } from "@/lib/compare/queries";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { ConflictError, InvalidInputError, NotFoundError } from "@/lib/errors";
+import { modelLabel } from "@/lib/models/label";
+import { requirePinnableModel } from "@/lib/models/pinnable";
+import { currentPin, lockPinAndTarget } from "@/lib/pins/locks";
 import { parseInput } from "@/lib/validation";
 import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
 import { canonicalTexts, frozenHash, type FrozenFields } from "./frozen";
 import { evaluateGate, formatPct, gatePolicyOf, gateRules, type EvidenceRun } from "./gate";
-import { TX, applyApproved, lockPinForApply, modelText, outcome, record, type LockedRequest, type Names, type Policy, type RequestOutcome } from "./request-core";
-import { createRequestSchema, type CreateRequestInput } from "./schemas";
+import { TX, applyApproved, recordRequestEvent, requestOutcome, type LockedRequest, type Names, type RequestOutcome } from "./request-core";
+import { createRequestSchema, type CreateRequestInput, type Policy } from "./schemas";
 
 /** Opening a promotion request (the rules: lib/promotions/service.ts). */
 
@@ -61,26 +64,18 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     const fn = await tx.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true, name: true } });
     if (!fn) throw new NotFoundError("That function does not exist.");
 
-    let target: { id: string; modelId: string; nickname: string } | null = null;
-    if (input.targetModelRefId) {
-      const m = await tx.model.findFirst({ where: { id: input.targetModelRefId, functionId: fn.id }, select: { id: true, modelId: true, nickname: true, retiredAt: true } });
-      if (!m) throw new NotFoundError("That model is not registered for this function.", { targetModelRefId: ["Unknown model."] });
-      if (m.retiredAt) throw new InvalidInputError(`${modelText(m.modelId, m.nickname)} is retired and cannot be requested.`, { targetModelRefId: ["Retired."] });
-      target = { id: m.id, modelId: m.modelId, nickname: m.nickname };
-    }
-    const targetText = modelText(target?.modelId ?? null, target?.nickname);
+    const target = input.targetModelRefId
+      ? await requirePinnableModel(tx, { modelRefId: input.targetModelRefId, functionId: fn.id }, { field: "targetModelRefId", cannotBe: "requested" })
+      : null;
+    const targetText = modelLabel(target);
 
     // Zero approvals: the request applies now, so take the pin and model locks before anything else (see lock order).
     const applyNow = environment.approvalsRequired === 0;
-    const lockedPin = applyNow
-      ? await lockPinForApply(tx, { environmentId: environment.id, functionId: fn.id, targetModelRefId: target?.id ?? null })
-      : null;
-    const pin = await tx.pin.findUnique({
-      where: { environmentId_functionId: { environmentId: environment.id, functionId: fn.id } },
-      select: { version: true, model: { select: { id: true, modelId: true, nickname: true } } },
-    });
-    const baseVersion = lockedPin?.version ?? pin?.version ?? 0;
-    const base = pin?.model ?? null;
+    const pinKey = { environmentId: environment.id, functionId: fn.id };
+    const lockedPin = applyNow ? await lockPinAndTarget(tx, pinKey, target?.id ?? null) : null;
+    const pin = await currentPin(tx, pinKey);
+    const baseVersion = lockedPin?.version ?? pin.version;
+    const base = pin.model;
     if ((base?.id ?? null) === (target?.id ?? null)) {
       throw new InvalidInputError(
         target ? `${environment.name} is already pinned to ${targetText}.` : `${environment.name} already follows latest (not pinned).`,
@@ -184,7 +179,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     });
     const r: LockedRequest = { ...frozen, evidenceSummary: summary, policy, status: "pending", requestHash };
     const names: Names = { environment: { id: environment.id, slug: environment.slug, name: environment.name }, fn, target: targetText };
-    await record(tx, ctx, r, names, {
+    await recordRequestEvent(tx, ctx, r, names, {
       action: "request.opened",
       webhook: "request.opened",
       after: {
@@ -201,7 +196,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
 
     if (applyNow) return applyApproved(tx, ctx, r, names, lockedPin!.version, 0);
     const evidenceText = summary?.agreement.rate != null ? ` Evidence: ${formatPct(summary.agreement.rate)} agreement on ${summary.agreement.n} samples.` : "";
-    return outcome(
+    return requestOutcome(
       r,
       "pending",
       0,

@@ -7,6 +7,7 @@
  */
 
 import { evaluateGate, gatePolicyOf, matchEvidence, type EvidenceRun } from "./gate";
+import { modelLabel } from "@/lib/models/label";
 
 export type OfferEnvironment = {
   id: string;
@@ -36,11 +37,7 @@ export type EvidenceOffer = {
 
 export type EvidenceOffers = { offers: EvidenceOffer[]; unregistered: string[] };
 
-const label = (modelId: string | null, models: readonly OfferModel[]) => {
-  if (modelId === null) return "latest";
-  const m = models.find((x) => x.modelId === modelId);
-  return m?.nickname ? `${m.nickname} (${modelId})` : modelId;
-};
+const label = (modelId: string | null, models: readonly OfferModel[]) => modelLabel({ modelId, nickname: models.find((x) => x.modelId === modelId)?.nickname });
 
 /**
  * For each environment whose current pin is one side of the run, the offer to

@@ -2,12 +2,12 @@ import "server-only";
 import { can, type RoleName } from "@/lib/auth/permissions";
 import { runAgreements } from "@/lib/compare/queries";
 import { prisma } from "@/lib/db/client";
+import { nextCursor, olderThanCursor } from "@/lib/keyset";
 import { listEnvironments } from "@/lib/environments/queries";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { listSampleSets } from "@/lib/samples/queries";
 import { evidenceHash, type EvidenceSummary } from "./evidence";
-import type { RequestListFilter, RequestView } from "./schemas";
-import type { Policy } from "./service";
+import type { Policy, RequestListFilter, RequestView } from "./schemas";
 
 /**
  * Reads of promotion requests, as plain objects (dates as Date; pages turn
@@ -55,11 +55,7 @@ export async function listRequests(viewer: Viewer, filter: RequestListFilter & {
   if (filter.view === "waiting") and.push(can(viewer.role, "requests:decide") ? waitingWhere(viewer, now) : { id: { in: [] } });
   if (filter.view === "mine") and.push({ requestedById: viewer.id });
   if (filter.status && filter.view !== "waiting") and.push({ status: filter.status });
-  if (filter.before) {
-    const [at, id] = filter.before.split("~") as [string, string];
-    const t = new Date(at);
-    and.push({ OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { lt: id } }] });
-  }
+  if (filter.before) and.push(olderThanCursor(filter.before));
   const rows = await prisma.promotionRequest.findMany({
     where: { AND: and },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -86,7 +82,6 @@ export async function listRequests(viewer: Viewer, filter: RequestListFilter & {
   });
   const page = rows.slice(0, take);
   const [names, nicknames] = await Promise.all([userNames(page.map((r) => r.requestedById)), modelNicknames(page)]);
-  const last = page[page.length - 1];
   return {
     requests: page.map(({ decisions, evidenceSummary, ...r }) => ({
       ...r,
@@ -99,7 +94,7 @@ export async function listRequests(viewer: Viewer, filter: RequestListFilter & {
       agreement: (evidenceSummary as EvidenceSummary | null)?.agreement.rate ?? null,
       expiredUnmarked: r.status === "pending" && r.expiresAt !== null && r.expiresAt.getTime() <= now.getTime(),
     })),
-    next: rows.length > take && last ? `${last.createdAt.toISOString()}~${last.id}` : null,
+    next: nextCursor(rows.length, page),
   };
 }
 

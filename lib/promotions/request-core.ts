@@ -1,31 +1,24 @@
 import "server-only";
+import type { AuditAction } from "@/lib/audit/catalog";
 import { appendAuditEvent, type AuditActor } from "@/lib/audit/service";
 import type { ServiceContext } from "@/lib/context";
 import type { Tx } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, NotFoundError, isExpectedError } from "@/lib/errors";
+import { modelLabel } from "@/lib/models/label";
+import { findModelRef } from "@/lib/models/queries";
+import { currentPin } from "@/lib/pins/locks";
 import { applyPinChange } from "@/lib/pins/service";
 import { emitWebhookEvent, type WebhookEventType } from "@/lib/webhooks/emit";
+import { promotionApproval } from "./approval";
 import { evidenceHash } from "./evidence";
 import { frozenMismatch, tamperedMessage, type FrozenFields } from "./frozen";
-import type { RequestStatus } from "./schemas";
+import type { Policy, RequestStatus } from "./schemas";
 
 /**
  * What creating and deciding promotion requests share (lib/promotions/service.ts
- * has the rules and the lock order): the locked row, its names, the audit and
+ * has the rules; the lock order is in lib/pins/locks.ts): the locked row, its names, the audit and
  * webhook record of each step, closing, applying and expiring.
  */
-
-export type Policy = {
-  protected: boolean;
-  approvalsRequired: number;
-  rejectionBlocks: boolean;
-  requestExpiryHours: number | null;
-  minAgreementPct: number | null;
-  /** The gate's other rules (absent in requests made before they existed). */
-  minAnsweredSamples?: number;
-  maxErrorPct?: number;
-  gateLowerBound?: boolean;
-};
 
 export type RequestOutcome = {
   id: string;
@@ -50,8 +43,7 @@ export type Names = { environment: { id: string; slug: string; name: string }; f
 
 export const TX = { maxWait: 30_000, timeout: 30_000 } as const;
 
-export const modelText = (modelId: string | null, nickname?: string | null) => (modelId ? (nickname ? `${nickname} (${modelId})` : modelId) : "latest");
-
+/** The request row FOR UPDATE: the first step of the lock order (lib/pins/locks.ts). */
 export async function lockRequest(tx: Tx, id: string): Promise<LockedRequest> {
   const [row] = await tx.$queryRaw<LockedRequest[]>`
     SELECT id::text, number, function_id AS "functionId", environment_id::text AS "environmentId",
@@ -70,16 +62,8 @@ export async function loadNames(tx: Tx, r: Pick<LockedRequest, "environmentId" |
   // One query at a time: a transaction is one connection.
   const environment = await tx.environment.findUniqueOrThrow({ where: { id: r.environmentId }, select: { id: true, slug: true, name: true } });
   const fn = await tx.nyckelFunction.findUniqueOrThrow({ where: { id: r.functionId }, select: { id: true, name: true } });
-  const model = r.targetModelRefId ? await tx.model.findUnique({ where: { id: r.targetModelRefId }, select: { nickname: true } }) : null;
-  return { environment, fn, target: modelText(r.targetModelId, model?.nickname) };
-}
-
-/** The pin row, locked for the rest of the transaction (version 0 = never pinned), and the target model FOR SHARE. */
-export async function lockPinForApply(tx: Tx, r: Pick<LockedRequest, "environmentId" | "functionId" | "targetModelRefId">): Promise<{ version: number }> {
-  const [pin] = await tx.$queryRaw<{ version: number }[]>`
-    SELECT version FROM pins WHERE environment_id = ${r.environmentId}::uuid AND function_id = ${r.functionId} FOR UPDATE`;
-  if (r.targetModelRefId) await tx.$queryRaw`SELECT id FROM models WHERE id = ${r.targetModelRefId}::uuid FOR SHARE`;
-  return { version: pin?.version ?? 0 };
+  const model = r.targetModelRefId ? await findModelRef(tx, r.targetModelRefId) : null;
+  return { environment, fn, target: modelLabel({ modelId: r.targetModelId, nickname: model?.nickname }) };
 }
 
 function webhookData(r: Pick<LockedRequest, "id" | "number" | "reason" | "targetModelId" | "baseVersion" | "baseModelId" | "requestedByLabel" | "evidenceHash">, names: Names, extra: Record<string, unknown>) {
@@ -94,12 +78,13 @@ function webhookData(r: Pick<LockedRequest, "id" | "number" | "reason" | "target
   };
 }
 
-export async function record(
+/** The audit event of one step of a request and, when `webhook` is set, its webhook event (same transaction). */
+export async function recordRequestEvent(
   tx: Tx,
   ctx: { actor: AuditActor; requestId: string },
   r: LockedRequest,
   names: Names,
-  event: { action: string; webhook?: WebhookEventType; before?: unknown; after: Record<string, unknown>; reason?: string | null },
+  event: { action: AuditAction; webhook?: WebhookEventType; before?: unknown; after: Record<string, unknown>; reason?: string | null },
 ) {
   await appendAuditEvent(tx, {
     actor: ctx.actor,
@@ -123,11 +108,13 @@ export async function record(
   }
 }
 
-export async function close(tx: Tx, id: string, status: RequestStatus, statusReason: string | null, appliedVersion: number | null = null) {
+/** Ends a request: its final status, why, when, and the pin version it produced (applied). */
+export async function closeRequest(tx: Tx, id: string, status: RequestStatus, statusReason: string | null, appliedVersion: number | null = null) {
   await tx.promotionRequest.update({ where: { id }, data: { status, statusReason, closedAt: new Date(), appliedVersion } });
 }
 
-export function outcome(r: LockedRequest, status: RequestStatus, approvals: number, message: string, appliedVersion: number | null = null): RequestOutcome {
+/** What a create or decision returns to the person who acted. */
+export function requestOutcome(r: LockedRequest, status: RequestStatus, approvals: number, message: string, appliedVersion: number | null = null): RequestOutcome {
   return { id: r.id, number: r.number, status, approvals, approvalsRequired: r.approvalsRequired, message, appliedVersion };
 }
 
@@ -140,8 +127,8 @@ export function staleReason(names: Names, baseVersion: number, currentVersion: n
 }
 
 export async function markStale(tx: Tx, ctx: ServiceContext, r: LockedRequest, names: Names, reason: string, currentVersion: number) {
-  await close(tx, r.id, "stale", reason);
-  await record(tx, ctx, r, names, {
+  await closeRequest(tx, r.id, "stale", reason);
+  await recordRequestEvent(tx, ctx, r, names, {
     action: "request.stale",
     webhook: "request.stale",
     before: { status: "pending" },
@@ -153,7 +140,7 @@ export async function markStale(tx: Tx, ctx: ServiceContext, r: LockedRequest, n
 /**
  * Moves the pin for an approved request, or marks it stale when the pin moved
  * since the request was made (or the pin service refuses the change). The
- * caller holds the request lock and has called lockPinForApply.
+ * caller holds the request lock and has called lockPinAndTarget (lib/pins/locks.ts).
  */
 export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedRequest, names: Names, pinVersion: number, approvals: number): Promise<RequestOutcome> {
   // The row as stored, hashed once more right before the pin moves (this transaction holds its lock).
@@ -161,7 +148,7 @@ export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedReques
   if (pinVersion !== r.baseVersion) {
     const reason = staleReason(names, r.baseVersion, pinVersion);
     await markStale(tx, ctx, r, names, reason, pinVersion);
-    return outcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
+    return requestOutcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
   }
   // A savepoint: if the pin service refuses, nothing it did survives, and the request still closes as stale.
   await tx.$executeRaw`SAVEPOINT promotion_apply`;
@@ -179,27 +166,26 @@ export async function applyApproved(tx: Tx, ctx: ServiceContext, r: LockedReques
         kind: r.targetModelRefId ? "pin" : "unpin",
         breakGlass: false,
       },
-      { promotionRequest: { id: r.id, number: r.number } },
+      { promotionRequest: promotionApproval(r) },
     );
   } catch (e) {
     if (!isExpectedError(e) || e instanceof ForbiddenError) throw e;
     await tx.$executeRaw`ROLLBACK TO SAVEPOINT promotion_apply`;
-    const [pin] = await tx.$queryRaw<{ version: number }[]>`
-      SELECT version FROM pins WHERE environment_id = ${r.environmentId}::uuid AND function_id = ${r.functionId}`;
+    const pin = await currentPin(tx, r);
     const reason = `The pin could not be moved: ${e.message}`;
-    await markStale(tx, ctx, r, names, reason, pin?.version ?? 0);
-    return outcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
+    await markStale(tx, ctx, r, names, reason, pin.version);
+    return requestOutcome(r, "stale", approvals, `Request #${r.number} is stale and was not applied. ${reason}`);
   }
   await tx.$executeRaw`RELEASE SAVEPOINT promotion_apply`;
-  await close(tx, r.id, "applied", null, change.after.version);
-  await record(tx, ctx, r, names, {
+  await closeRequest(tx, r.id, "applied", null, change.after.version);
+  await recordRequestEvent(tx, ctx, r, names, {
     action: "request.applied",
     webhook: "request.applied",
     before: { status: "pending", pinVersion: r.baseVersion },
     after: { status: "applied", pinVersion: change.after.version, modelId: r.targetModelId, auditEventId: change.auditEventId },
     reason: r.reason,
   });
-  return outcome(
+  return requestOutcome(
     r,
     "applied",
     approvals,
@@ -213,8 +199,8 @@ export async function markExpired(tx: Tx, ctx: { actor: AuditActor; requestId: s
   const names = await loadNames(tx, r);
   const approvals = await countApprovals(tx, r.id);
   const reason = `Expired at ${r.expiresAt!.toISOString().slice(0, 16).replace("T", " ")} UTC with ${approvals} of ${r.approvalsRequired} approval${r.approvalsRequired === 1 ? "" : "s"} (requests in ${names.environment.name} expire after ${r.policy.requestExpiryHours} h).`;
-  await close(tx, r.id, "expired", reason);
-  await record(tx, ctx, r, names, {
+  await closeRequest(tx, r.id, "expired", reason);
+  await recordRequestEvent(tx, ctx, r, names, {
     action: "request.expired",
     webhook: "request.expired",
     before: { status: "pending" },

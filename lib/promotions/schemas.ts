@@ -1,8 +1,22 @@
 import { z } from "zod";
+import { beforeCursorSchema } from "@/lib/keyset";
 import { REASON_MAX, reasonSchema } from "@/lib/pins/schemas";
 
 export const REQUEST_STATUSES = ["pending", "applied", "rejected", "cancelled", "expired", "stale"] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** A request's policy, frozen from its environment when it was made (shown by the promotion screens, lib/promotions/service.ts applies it). */
+export type Policy = {
+  protected: boolean;
+  approvalsRequired: number;
+  rejectionBlocks: boolean;
+  requestExpiryHours: number | null;
+  minAgreementPct: number | null;
+  /** The gate's other rules (absent in requests made before they existed). */
+  minAnsweredSamples?: number;
+  maxErrorPct?: number;
+  gateLowerBound?: boolean;
+};
 
 export const STATUS_LABELS: Record<RequestStatus, string> = {
   pending: "Pending",
@@ -55,10 +69,6 @@ export type RequestView = (typeof REQUEST_VIEWS)[number];
 export const requestListFilterSchema = z.object({
   view: z.enum(REQUEST_VIEWS).optional().catch(undefined),
   status: z.enum(REQUEST_STATUSES).optional().catch(undefined),
-  before: z
-    .string()
-    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z~[0-9a-f-]{36}$/i)
-    .optional()
-    .catch(undefined),
+  before: beforeCursorSchema,
 });
 export type RequestListFilter = z.output<typeof requestListFilterSchema>;

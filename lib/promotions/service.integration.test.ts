@@ -11,6 +11,7 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import { QUEUES, getBoss, stopBoss } from "@/lib/jobs/boss";
 import { registerModel, retireModel } from "@/lib/models/service";
 import { applyPinChange, setPin } from "@/lib/pins/service";
+import { promotionApproval } from "@/lib/promotions/approval";
 import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";
 import { countWaitingForMe, listRequests } from "./queries";
@@ -345,8 +346,8 @@ describe("promotion requests (real PostgreSQL)", () => {
     const w = await world({ approvalsRequired: 2 });
     const req = await createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "narrow option" });
     const change = { environmentId: w.env, functionId: w.fn, modelRefId: w.target.id, expectedVersion: 1, reason: "sneak", kind: "pin" as const };
-    const attempt = (c: typeof change, promotionRequest = { id: req.id, number: req.number }) =>
-      prisma.$transaction((tx) => applyPinChange(tx, approver1, c, { promotionRequest }));
+    const attempt = (c: typeof change, request = { id: req.id, number: req.number }) =>
+      prisma.$transaction((tx) => applyPinChange(tx, approver1, c, { promotionRequest: promotionApproval(request) }));
     // Not approved yet (0 of 2).
     await expect(attempt(change)).rejects.toThrow(`Promotion request #${req.number} does not approve this pin change.`);
     await approveRequest(approver1, { requestId: req.id });

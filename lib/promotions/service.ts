@@ -4,22 +4,22 @@ import { can } from "@/lib/auth/permissions";
 import { authorize, newRequestId, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, isUniqueViolation } from "@/lib/errors";
+import { currentPin, lockPinAndTarget } from "@/lib/pins/locks";
 import { parseInput } from "@/lib/validation";
 import { recordTampered } from "./frozen";
 import {
   TX,
   applyApproved,
-  close,
+  closeRequest,
   closedMessage,
   countApprovals,
   isExpired,
   loadNames,
-  lockPinForApply,
   lockRequest,
   markExpired,
   markStale,
-  outcome,
-  record,
+  recordRequestEvent,
+  requestOutcome,
   staleReason,
   tampering,
   type LockedRequest,
@@ -57,13 +57,12 @@ import {
  *   cannot be decided: the attempt marks it expired.
  *
  * Lock order, everywhere: request row → pin row → target model row → audit
- * chain (the audit head's row lock, taken by the first appendAuditEvent). Row locks are
- * never taken after an audit append, so there is no lock cycle with pin
- * changes (pin row → audit) or model retirement (model row → audit).
+ * chain; it is written down, with the functions that take each lock, in
+ * lib/pins/locks.ts.
  */
 
 export { createRequest } from "./create";
-export type { Policy, RequestOutcome } from "./request-core";
+export type { RequestOutcome } from "./request-core";
 
 // ---------------------------------------------------------------------------
 // Decide
@@ -120,6 +119,27 @@ async function finishDecision(work: () => Promise<Decided>): Promise<RequestOutc
 }
 
 /**
+ * One decision, in one transaction: the request locked and checked
+ * (beginDecision), the decision inserted, the approvals counted, then `then`
+ * (what approving or rejecting does). The caller has authorized and parsed.
+ */
+async function decide(
+  ctx: ServiceContext,
+  input: { requestId: string; comment: string },
+  decision: "approve" | "reject",
+  then: (tx: Tx, r: LockedRequest, approvals: number) => Promise<RequestOutcome>,
+): Promise<RequestOutcome> {
+  return finishDecision(() =>
+    prisma.$transaction(async (tx): Promise<Decided> => {
+      const { r, stop } = await beginDecision(tx, ctx, input.requestId, new Date(), decision);
+      if (stop) return stop;
+      await insertDecision(tx, ctx, r, decision, input.comment);
+      return { kind: "done", outcome: await then(tx, r, await countApprovals(tx, r.id)) };
+    }, TX),
+  );
+}
+
+/**
  * Approves a request. When this is the last approval the policy needs, the
  * pin moves in the same transaction (or the request becomes stale).
  */
@@ -127,20 +147,12 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
   authorize(ctx, "requests:decide");
   requireMember(ctx);
   const input = parseInput(approveRequestSchema, raw);
-  return finishDecision(() =>
-    prisma.$transaction(async (tx): Promise<Decided> => {
-      const now = new Date();
-      const { r, stop } = await beginDecision(tx, ctx, input.requestId, now, "approve");
-      if (stop) return stop;
-      await insertDecision(tx, ctx, r, "approve", input.comment);
-      const approvals = await countApprovals(tx, r.id);
+  return decide(ctx, input, "approve", async (tx, r, approvals) => {
       const last = approvals >= r.approvalsRequired;
       // Locks before the first audit append (lock order); a non-final approval only reads the pin.
-      const pin = last
-        ? await lockPinForApply(tx, r)
-        : ((await tx.pin.findUnique({ where: { environmentId_functionId: { environmentId: r.environmentId, functionId: r.functionId } }, select: { version: true } })) ?? { version: 0 });
+      const pin = last ? await lockPinAndTarget(tx, r, r.targetModelRefId) : await currentPin(tx, r);
       const names = await loadNames(tx, r);
-      await record(tx, ctx, r, names, {
+      await recordRequestEvent(tx, ctx, r, names, {
         action: "request.approved",
         webhook: "request.approved",
         after: {
@@ -156,20 +168,16 @@ export async function approveRequest(ctx: ServiceContext, raw: ApproveRequestInp
         },
         reason: input.comment || null,
       });
-      if (last) return { kind: "done", outcome: await applyApproved(tx, ctx, r, names, pin.version, approvals) };
+      if (last) return applyApproved(tx, ctx, r, names, pin.version, approvals);
       if (pin.version !== r.baseVersion) {
         // The pin moved: this request can never apply as approved. Say so now rather than at the last approval.
         const reason = staleReason(names, r.baseVersion, pin.version);
         await markStale(tx, ctx, r, names, reason, pin.version);
-        return { kind: "done", outcome: outcome(r, "stale", approvals, `Your approval is recorded, but request #${r.number} is stale. ${reason}`) };
+        return requestOutcome(r, "stale", approvals, `Your approval is recorded, but request #${r.number} is stale. ${reason}`);
       }
       const left = r.approvalsRequired - approvals;
-      return {
-        kind: "done",
-        outcome: outcome(r, "pending", approvals, `Approved request #${r.number} (${approvals} of ${r.approvalsRequired}); ${left} more approval${left === 1 ? "" : "s"} needed.`),
-      };
-    }, TX),
-  );
+      return requestOutcome(r, "pending", approvals, `Approved request #${r.number} (${approvals} of ${r.approvalsRequired}); ${left} more approval${left === 1 ? "" : "s"} needed.`);
+  });
 }
 
 /** Rejects a request (a comment is required). Under a blocking policy the request ends; otherwise the rejection is recorded. */
@@ -177,31 +185,21 @@ export async function rejectRequest(ctx: ServiceContext, raw: RejectRequestInput
   authorize(ctx, "requests:decide");
   requireMember(ctx);
   const input = parseInput(rejectRequestSchema, raw);
-  return finishDecision(() =>
-    prisma.$transaction(async (tx): Promise<Decided> => {
-      const now = new Date();
-      const { r, stop } = await beginDecision(tx, ctx, input.requestId, now, "reject");
-      if (stop) return stop;
-      await insertDecision(tx, ctx, r, "reject", input.comment);
-      const approvals = await countApprovals(tx, r.id);
+  return decide(ctx, input, "reject", async (tx, r, approvals) => {
       const names = await loadNames(tx, r);
       const blocking = r.policy.rejectionBlocks;
-      if (blocking) await close(tx, r.id, "rejected", `Rejected by ${ctx.actor.label}: ${input.comment}`);
-      await record(tx, ctx, r, names, {
+      if (blocking) await closeRequest(tx, r.id, "rejected", `Rejected by ${ctx.actor.label}: ${input.comment}`);
+      await recordRequestEvent(tx, ctx, r, names, {
         action: "request.rejected",
         webhook: "request.rejected",
         before: blocking ? { status: "pending" } : undefined,
         after: { decision: "reject", blocking, status: blocking ? "rejected" : "pending", approvals, approvalsRequired: r.approvalsRequired, comment: input.comment },
         reason: input.comment,
       });
-      return {
-        kind: "done",
-        outcome: blocking
-          ? outcome(r, "rejected", approvals, `Rejected request #${r.number}; it is closed.`)
-          : outcome(r, "pending", approvals, `Your rejection of request #${r.number} is recorded. In ${names.environment.name} a rejection does not end a request, so it stays open.`),
-      };
-    }, TX),
-  );
+      return blocking
+        ? requestOutcome(r, "rejected", approvals, `Rejected request #${r.number}; it is closed.`)
+        : requestOutcome(r, "pending", approvals, `Your rejection of request #${r.number} is recorded. In ${names.environment.name} a rejection does not end a request, so it stays open.`);
+  });
 }
 
 /** Cancels a pending request: its requester, or an admin (who manages the environments and their policies). */
@@ -222,9 +220,9 @@ export async function cancelRequest(ctx: ServiceContext, raw: CancelRequestInput
     }
     const names = await loadNames(tx, r);
     const reason = input.comment || (own ? "Cancelled by the requester." : `Cancelled by ${ctx.actor.label} (admin).`);
-    await close(tx, r.id, "cancelled", reason);
-    await record(tx, ctx, r, names, { action: "request.cancelled", before: { status: "pending" }, after: { status: "cancelled", byRequester: own }, reason });
-    return { kind: "done", outcome: outcome(r, "cancelled", await countApprovals(tx, r.id), `Cancelled request #${r.number}.`) };
+    await closeRequest(tx, r.id, "cancelled", reason);
+    await recordRequestEvent(tx, ctx, r, names, { action: "request.cancelled", before: { status: "pending" }, after: { status: "cancelled", byRequester: own }, reason });
+    return { kind: "done", outcome: requestOutcome(r, "cancelled", await countApprovals(tx, r.id), `Cancelled request #${r.number}.`) };
   }, TX);
   if (result.kind === "refused") throw new ConflictError(result.message);
   if (result.kind === "expired") throw new ConflictError(`Request #${result.number} had already expired; it is now marked expired.`);

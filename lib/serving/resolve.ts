@@ -3,7 +3,7 @@ import { can } from "@/lib/auth/permissions";
 import { logger } from "@/lib/logger";
 import { measureResolve } from "@/lib/metrics/serving";
 import { getPinsAt, type PinAt } from "@/lib/pins/queries";
-import { parsePointInTime } from "@/lib/pins/schemas";
+import { parsePointInTime } from "@/lib/time";
 import { decodeParam } from "@/lib/url";
 import { authenticateToken } from "./auth";
 import { canonicalFunctionId, currentSnapshot, type EnvironmentEntry, type ServingContent } from "./cache";
@@ -170,7 +170,7 @@ async function withToken(request: Request, slug: string, functionId: string | un
 
 async function withSession(request: Request, slug: string, functionId: string | undefined): Promise<Response> {
   // Loaded only here: token requests never touch Auth.js.
-  const { getCurrentUser } = await import("@/lib/auth/session");
+  const { getCurrentUser } = await import("@/lib/session/current");
   const user = await getCurrentUser();
   if (!user) return apiError(401, "unauthorized", "Send an API token (`Authorization: Bearer mp_…`), or sign in.");
   if (!can(user.role, "pins:read")) return apiError(403, "forbidden", "You are not allowed to read pins.");

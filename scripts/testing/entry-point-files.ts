@@ -23,7 +23,7 @@ export const ROUTE_ALLOW = [
 ];
 
 /** Server-action files that are not built with the action client: Auth.js sign-in and sign-out forms. */
-export const ACTION_ALLOW = new Set(["lib/auth/actions.ts"]);
+export const ACTION_ALLOW = new Set(["lib/session/actions.ts"]);
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 

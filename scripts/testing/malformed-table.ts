@@ -63,9 +63,9 @@ const byId = (key: keyof Fixtures): ActionEntry => ({ fields: { id: uuid }, base
 /** Keyed by "<file>#<export>". */
 export const ACTION_TABLE: Record<string, ActionEntry> = {
   "lib/audit/actions.ts#verifyAuditChainAction": { noInput: true, writes: false },
-  "lib/auth/actions.ts#signInWithPasswordAction": { excluded: "Auth.js sign-in (FormData, not the action client): e2e/sign-in.spec.ts" },
-  "lib/auth/actions.ts#signInWithSsoAction": { excluded: "Auth.js SSO redirect (not the action client): e2e/sso.spec.ts" },
-  "lib/auth/actions.ts#signOutAction": { excluded: "Auth.js sign-out (no input)" },
+  "lib/session/actions.ts#signInWithPasswordAction": { excluded: "Auth.js sign-in (FormData, not the action client): e2e/sign-in.spec.ts" },
+  "lib/session/actions.ts#signInWithSsoAction": { excluded: "Auth.js SSO redirect (not the action client): e2e/sso.spec.ts" },
+  "lib/session/actions.ts#signOutAction": { excluded: "Auth.js sign-out (no input)" },
 
   "lib/compare/actions.ts#startComparisonRunAction": {
     fields: { functionId, sampleSetId: uuid, modelA: { kind: "modelChoice" }, modelB: { kind: "modelChoice" } },
@@ -95,7 +95,7 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
   "lib/members/actions.ts#changeMemberRoleAction": { fields: { userId: uuid, role: { kind: "enum" } }, base: (f) => ({ userId: f.memberId, role: "editor" }) },
   "lib/members/actions.ts#setMemberActiveAction": { fields: { userId: uuid, active: { kind: "boolean" } }, base: (f) => ({ userId: f.memberId, active: false }) },
   "lib/members/actions.ts#setOneTimePasswordAction": { fields: { userId: uuid }, base: (f) => ({ userId: f.memberId }) },
-  "lib/members/account-actions.ts#changeOwnPasswordAction": {
+  "lib/session/account-actions.ts#changeOwnPasswordAction": {
     fields: { currentPassword: { kind: "password" }, newPassword: { kind: "password" }, confirmPassword: { kind: "password" } },
     base: () => ({ currentPassword: "not the password", newPassword: "a long enough password", confirmPassword: "a long enough password" }),
   },
@@ -145,7 +145,6 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
   "lib/promotions/actions.ts#approvePromotionRequestAction": decision(optionalText),
   "lib/promotions/actions.ts#rejectPromotionRequestAction": decision(text),
   "lib/promotions/actions.ts#cancelPromotionRequestAction": decision(optionalText),
-  "lib/promotions/actions.ts#getWaitingCountAction": { noInput: true, writes: false },
 
   "lib/samples/actions.ts#renameSampleSetAction": { fields: { id: uuid, name: text }, base: (f) => ({ id: f.sampleSetId, name: "Fuzz renamed" }) },
   "lib/samples/actions.ts#deleteSampleSetAction": byId("sampleSetId"),

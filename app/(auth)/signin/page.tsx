@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { getSignedInMember } from "@/lib/auth/session";
+import { getSignedInMember } from "@/lib/session/current";
 import { signInErrorMessage } from "@/lib/auth/sign-in-errors";
 import { env } from "@/lib/env";
 

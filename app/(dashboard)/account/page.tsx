@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { ChangePasswordForm } from "@/components/account/change-password-form";
 import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
-import { requireSignedIn } from "@/lib/auth/session";
+import { requireSignedIn } from "@/lib/session/current";
 import { getAccount } from "@/lib/members/queries";
 
 export const metadata: Metadata = { title: "Your account" };

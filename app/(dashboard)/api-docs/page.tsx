@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getOpenApiDocument } from "@/lib/api/openapi";
 import { publicBaseUrl } from "@/lib/api/base-url";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 
 export const metadata: Metadata = { title: "API" };
 

@@ -15,7 +15,7 @@ import { AUDIT_ACTIONS, actionLabel } from "@/lib/audit/catalog";
 import { promotionsById } from "@/lib/audit/promoted-by";
 import { auditQueryString, encodeCursor, getAuditLookups, listAuditEvents, parseAuditQuery } from "@/lib/audit/queries";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 
 export const metadata: Metadata = { title: "Audit log" };
 

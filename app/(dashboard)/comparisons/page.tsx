@@ -7,7 +7,7 @@ import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { listComparisonRuns, listRunFilterOptions } from "@/lib/compare/queries";
 import { RUN_STATUSES, runListFilterSchema, type RunListFilter } from "@/lib/compare/schemas";
 

@@ -8,7 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { systemContext } from "@/lib/context";
 import { isExpectedError } from "@/lib/errors";
 import { countFunctions, listFunctions } from "@/lib/functions/queries";

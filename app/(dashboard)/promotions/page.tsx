@@ -7,7 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { countWaitingForMe, defaultView, listRequests } from "@/lib/promotions/queries";
 import { REQUEST_STATUSES, STATUS_LABELS, requestListFilterSchema, type RequestView } from "@/lib/promotions/schemas";
 

@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/session/current";
 
 export default async function SettingsIndex() {
   await requireUser();

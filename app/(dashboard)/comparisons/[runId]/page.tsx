@@ -5,7 +5,7 @@ import { Suspense } from "react";
 import { RunProgress } from "@/components/compare/run-progress";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { DeltaHistogram } from "@/components/compare/delta-histogram";
 import { SampleTable } from "@/components/compare/sample-table";
 import { TransitionMatrix } from "@/components/compare/transition-matrix";

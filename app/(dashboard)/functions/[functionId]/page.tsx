@@ -15,15 +15,16 @@ import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
-import { parsePointInTime } from "@/lib/pins/schemas";
+import { parsePointInTime } from "@/lib/time";
 import { promotionsForPins } from "@/lib/audit/promoted-by";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 import { getFunctionTraffic } from "@/lib/serving/queries";
 import { decodeParam } from "@/lib/url";
+import { modelLabel } from "@/lib/models/label";
 
 export const metadata: Metadata = { title: "Function" };
 
@@ -179,7 +180,7 @@ export default async function FunctionPage({
           <QuickCompare
             functionId={fn.id}
             inputType={fn.inputType}
-            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId }))}
+            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}
             environments={rows.map((r) => ({
               id: r.environment.id,
               label: `${r.environment.name} (now ${r.pin?.model ? r.pin.model.nickname || r.pin.model.modelId : "latest"})`,

@@ -12,7 +12,7 @@ import { Alert } from "@/components/ui/alert";
 import { Time } from "@/components/ui/time";
 import { actionLabel } from "@/lib/audit/catalog";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { getRequestLiveState } from "@/lib/promotions/live-state";
 import { getRequestDetail } from "@/lib/promotions/queries";
 

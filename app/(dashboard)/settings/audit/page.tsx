@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { AuditIntegrity } from "@/components/settings/audit-integrity";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 
 export const metadata: Metadata = { title: "Audit integrity" };
 

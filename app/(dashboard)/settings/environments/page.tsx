@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { EnvironmentsClient } from "@/components/environments/environments-client";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { listEnvironments } from "@/lib/environments/queries";
 
 export const metadata: Metadata = { title: "Environments" };

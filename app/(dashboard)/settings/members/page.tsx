@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { MembersClient } from "@/components/members/members-client";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { listMembers } from "@/lib/members/queries";
 
 export const metadata: Metadata = { title: "Members" };

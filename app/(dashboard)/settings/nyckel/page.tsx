@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { NyckelBudgetPanel } from "@/components/settings/nyckel-budget-panel";
 import { NyckelSettingsForm } from "@/components/settings/nyckel-settings-form";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { getNyckelSettingsView } from "@/lib/nyckel-settings/queries";
 
 export const metadata: Metadata = { title: "Nyckel" };

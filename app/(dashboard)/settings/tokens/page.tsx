@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { TokensClient } from "@/components/tokens/tokens-client";
 import { publicBaseUrl } from "@/lib/api/base-url";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { listEnvironments } from "@/lib/environments/queries";
 import { listApiTokens } from "@/lib/tokens/queries";
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { WebhooksClient } from "@/components/webhooks/webhooks-client";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { listWebhooks, webhookUrlPolicy } from "@/lib/webhooks/queries";
 
 export const metadata: Metadata = { title: "Webhooks" };

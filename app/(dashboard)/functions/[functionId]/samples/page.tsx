@@ -5,13 +5,14 @@ import { StartRunForm } from "@/components/compare/start-run-form";
 import { SampleSetsClient } from "@/components/samples/sample-sets-client";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { MAX_IMAGE_BYTES, MAX_SAMPLES_PER_SET, MAX_SET_BYTES, formatBytes } from "@/lib/samples/parse";
 import { listSampleSets } from "@/lib/samples/queries";
 import { decodeParam } from "@/lib/url";
 import { listEnvironments } from "@/lib/environments/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
+import { modelLabel } from "@/lib/models/label";
 
 export const metadata: Metadata = { title: "Sample sets" };
 
@@ -37,7 +38,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
           <StartRunForm
             functionId={fn.id}
             sampleSets={sets.map((s) => ({ id: s.id, label: `${s.name} (${s.sampleCount})` }))}
-            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: m.nickname ? `${m.nickname} (${m.modelId})` : m.modelId }))}
+            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}
             environments={environments.map((e) => ({ id: e.id, label: e.name }))}
           />
         </div>

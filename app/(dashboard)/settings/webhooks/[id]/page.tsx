@@ -8,7 +8,7 @@ import { EventList, FormatBadge } from "@/components/webhooks/webhook-bits";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Time } from "@/components/ui/time";
-import { requirePagePermission } from "@/lib/auth/session";
+import { requirePagePermission } from "@/lib/session/current";
 import { decodeParam } from "@/lib/url";
 import { getWebhook, listWebhookDeliveries, webhookUrlPolicy } from "@/lib/webhooks/queries";
 import { parseDeliveryCursor } from "@/lib/webhooks/schemas";

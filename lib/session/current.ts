@@ -1,9 +1,17 @@
 import "server-only";
 import { cache } from "react";
 import { forbidden, redirect } from "next/navigation";
-import { auth } from "@/lib/auth/auth";
+import { auth } from "@/lib/session/auth";
 import { can, type Permission, type RoleName } from "@/lib/auth/permissions";
 import { getActiveUserById, type SignedInMember } from "@/lib/members/queries";
+
+/*
+ * lib/session/ is the session layer, above the domains: Auth.js (auth.ts), the
+ * sign-in flow (sign-in.ts), this request's member (this file) and the account's
+ * own actions. It imports members; lib/auth/ below it holds the leaf modules
+ * (permissions, password rules and hashing, throttling, known devices, SSO
+ * config) that members and every other domain may import.
+ */
 
 export type SessionUser = { id: string; email: string; name: string; role: RoleName; active: true };
 

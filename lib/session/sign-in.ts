@@ -2,10 +2,10 @@ import "server-only";
 import { setTimeout as sleep } from "node:timers/promises";
 import { env } from "@/lib/env";
 import { findSignInCandidate, verifyCandidatePassword, type PasswordCheck } from "@/lib/members/service";
-import { verifyPassword } from "./password";
-import { deviceKey, isKnownDevice, rememberDevice } from "./known-device";
-import { auditTrips, clearPair, readThrottle, recordFailure } from "./throttle";
-import { decideThrottle, refusalMessage, type ThrottleKeys } from "./throttle-rules";
+import { verifyPassword } from "@/lib/auth/password";
+import { deviceKey, isKnownDevice, rememberDevice } from "@/lib/auth/known-device";
+import { auditTrips, clearPair, readThrottle, recordFailure } from "@/lib/auth/throttle";
+import { decideThrottle, refusalMessage, type ThrottleKeys } from "@/lib/auth/throttle-rules";
 
 export type PasswordSignInInput = {
   email: string;

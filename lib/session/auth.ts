@@ -6,12 +6,12 @@ import { z } from "zod";
 import { env } from "@/lib/env";
 import { getMemberSessionBySubject } from "@/lib/members/queries";
 import { signInWithSso } from "@/lib/members/sso";
-import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "./request-context";
+import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "@/lib/auth/request-context";
 import { signInWithPassword } from "./sign-in";
 
 declare module "next-auth" {
   interface User {
-    /** The member's session epoch at sign-in (lib/auth/session.ts). */
+    /** The member's session epoch at sign-in (lib/session/current.ts). */
     sessionEpoch?: string;
   }
   interface Session {
@@ -91,7 +91,7 @@ function buildConfig(): NextAuthConfig {
         return result.status === "ok" ? true : `/signin?error=${result.reason}`;
       },
       async jwt({ token, user, account }) {
-        // At sign-in only: the member, the epoch the session starts under (lib/auth/session.ts) and a fresh session id.
+        // At sign-in only: the member, the epoch the session starts under (lib/session/current.ts) and a fresh session id.
         if (account?.provider === "oidc") {
           const member = await getMemberSessionBySubject(account.providerAccountId);
           if (member) Object.assign(token, { uid: member.id, epoch: member.sessionEpoch, sid: randomUUID() });

@@ -3,13 +3,13 @@
 import { actionClient } from "@/lib/actions/safe-action";
 import { deviceKey, rememberDevice } from "@/lib/auth/known-device";
 import { readKnownDeviceCookie, requestClientAddress, writeKnownDeviceCookie } from "@/lib/auth/request-context";
-import { getSignedInMember } from "@/lib/auth/session";
+import { getSignedInMember } from "@/lib/session/current";
 import { userContext } from "@/lib/context";
 import { env } from "@/lib/env";
 import { InvalidInputError, UnauthorizedError } from "@/lib/errors";
 import { NUL_MESSAGE, containsNul } from "@/lib/validation";
-import { changeOwnPassword } from "./passwords";
-import { changePasswordSchema } from "./schemas";
+import { changeOwnPassword } from "@/lib/members/passwords";
+import { changePasswordSchema } from "@/lib/members/schemas";
 
 /**
  * The account page's client: like `authedActionClient`, but it also serves a

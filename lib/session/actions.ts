@@ -1,7 +1,7 @@
 "use server";
 
 import { AuthError, CredentialsSignin } from "next-auth";
-import { Throttled, signIn, signOut } from "@/lib/auth/auth";
+import { Throttled, signIn, signOut } from "@/lib/session/auth";
 
 export type SignInState = { error?: string; email?: string };
 

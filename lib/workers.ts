@@ -2,10 +2,12 @@ import "server-only";
 import { logger } from "@/lib/logger";
 
 /**
- * Starts every job worker of this process: in the web process (lib/startup.ts,
- * unless MODELPIN_WORKERS=off) or in `npm run worker`. Each domain owns its
- * queue and handler; add new ones here. A worker that fails to start is logged
- * and does not stop the others.
+ * The worker registry: starts every job worker of this process, in the web
+ * process (lib/startup.ts, unless MODELPIN_WORKERS=off) or in `npm run worker`.
+ * It sits above the domains: each domain owns its queue's handler and imports
+ * only the queue (lib/jobs/), and this module is the one place that knows them
+ * all; add new ones here. A worker that fails to start is logged and does not
+ * stop the others.
  */
 export async function startJobWorkers(): Promise<string[]> {
   const starters: Array<[string, () => Promise<void>]> = [
