@@ -4,7 +4,7 @@ import { tripsBreaker } from "@/lib/db/breaker";
 import { timeoutOptions } from "@/lib/db/timeouts";
 import { requireDatabaseUrl } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import { ensurePrefix } from "@/lib/nyckel/client";
+import { ensurePrefix } from "@/lib/nyckel/ids";
 
 /**
  * The serving cache: per process, an in-memory snapshot of what the resolve API
