@@ -1,4 +1,4 @@
-import { TBody } from "@/components/ui/table";
+import { InlineTable } from "@/components/ui/table";
 import { deref, type OpenApiDocument, type OperationObject, type ParameterObject, type ResponseObject, type HeaderObject } from "@/lib/api/openapi-types";
 import { allowsMore, schemaRows, typeLabel } from "@/lib/api/schema-rows";
 import { CodeBlock } from "./code-block";
@@ -39,37 +39,26 @@ export function OperationSection({ doc, path, method, operation }: { doc: OpenAp
         <>
           <Heading>Parameters</Heading>
           <div className="mt-2 overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Parameters of {method.toUpperCase()} {path}</caption>
-              <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-                <tr>
-                  <th scope="col" className="py-1 pr-4 font-medium">Name</th>
-                  <th scope="col" className="py-1 pr-4 font-medium">In</th>
-                  <th scope="col" className="py-1 pr-4 font-medium">Type</th>
-                  <th scope="col" className="py-1 font-medium">Description</th>
+            <InlineTable caption={`Parameters of ${method.toUpperCase()} ${path}`} columns={["Name", "In", "Type", "Description"]}>
+              {parameters.map((p) => (
+                <tr key={`${p.in}-${p.name}`} data-testid={`param-${p.name}`}>
+                  <td className="py-1.5 pr-4 align-top">
+                    <code className="text-xs font-semibold">{p.name}</code>
+                    {p.required ? <span className="ml-1 text-xs text-red-700 dark:text-red-400">required</span> : null}
+                  </td>
+                  <td className="py-1.5 pr-4 align-top text-xs text-zinc-500 dark:text-zinc-400">{IN_LABEL[p.in]}</td>
+                  <td className="py-1.5 pr-4 align-top font-mono text-xs text-indigo-700 dark:text-indigo-300">{typeLabel(doc, p.schema)}</td>
+                  <td className="py-1.5 align-top text-zinc-600 dark:text-zinc-400">
+                    <Prose text={p.description} />
+                    {p.example !== undefined ? (
+                      <span className="text-xs">
+                        Example: <code>{String(p.example)}</code>
+                      </span>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <TBody>
-                {parameters.map((p) => (
-                  <tr key={`${p.in}-${p.name}`} data-testid={`param-${p.name}`}>
-                    <td className="py-1.5 pr-4 align-top">
-                      <code className="text-xs font-semibold">{p.name}</code>
-                      {p.required ? <span className="ml-1 text-xs text-red-700 dark:text-red-400">required</span> : null}
-                    </td>
-                    <td className="py-1.5 pr-4 align-top text-xs text-zinc-500 dark:text-zinc-400">{IN_LABEL[p.in]}</td>
-                    <td className="py-1.5 pr-4 align-top font-mono text-xs text-indigo-700 dark:text-indigo-300">{typeLabel(doc, p.schema)}</td>
-                    <td className="py-1.5 align-top text-zinc-600 dark:text-zinc-400">
-                      <Prose text={p.description} />
-                      {p.example !== undefined ? (
-                        <span className="text-xs">
-                          Example: <code>{String(p.example)}</code>
-                        </span>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </TBody>
-            </table>
+              ))}
+            </InlineTable>
           </div>
         </>
       ) : null}

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { useEffect, useRef } from "react";
 import { RunStatusBadge } from "@/components/compare/run-status-badge";
-import { sampleKeys } from "@/components/compare/sample-table";
+import { sampleKeys } from "@/components/compare/sample-query";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { actionErrors } from "@/components/ui/action-errors";

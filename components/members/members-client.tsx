@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
@@ -80,64 +80,50 @@ function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
     <>
       {status ? <Alert tone={status.tone} className="mb-3">{status.text}</Alert> : null}
       {issued ? <IssuedPassword {...issued} onDone={() => setIssued(null)} /> : null}
-      <TableFrame>
-        <Table>
-          <THead>
-            <tr>
-              <Th>Name</Th>
-              <Th>Email</Th>
-              <Th>Role</Th>
-              <Th>Status</Th>
-              <Th>Last sign-in</Th>
-              <Th><span className="sr-only">Actions</span></Th>
-            </tr>
-          </THead>
-          <TBody>
-            {members.map((m) => (
-              <tr key={m.id} data-testid={`member-${m.email}`} className={m.active ? undefined : "opacity-60"}>
-                <Td className="font-medium">
-                  {m.name} {m.id === meId ? <Badge tone="indigo">you</Badge> : null} {m.sso ? <Badge>SSO</Badge> : null}
-                </Td>
-                <Td>{m.email}</Td>
-                <Td>
-                  {m.roleClaim ? (
-                    <RoleFromSso role={m.role} claim={m.roleClaim} />
-                  ) : (
-                    <>
-                      <label className="sr-only" htmlFor={`role-${m.id}`}>Role of {m.name}</label>
-                      <select
-                        id={`role-${m.id}`}
-                        value={m.role}
-                        disabled={roleAction.isPending}
-                        onChange={(e) => roleAction.execute({ userId: m.id, role: e.target.value as RoleName })}
-                        className={inputClass + " w-32 py-1"}
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>{ROLE_LABELS[r]}</option>
-                        ))}
-                      </select>
-                    </>
-                  )}
-                </Td>
-                <Td>{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</Td>
-                <Td className="text-zinc-500">{m.lastSignInAt ? <Time value={m.lastSignInAt} /> : "never"}</Td>
-                <Td align="right">
-                  {m.hasPassword && m.id !== meId ? (
-                    <Button variant="ghost" onClick={() => setReset(m)}>Set one-time password</Button>
-                  ) : null}
-                  {m.active ? (
-                    <Button variant="ghost" onClick={() => setConfirm(m)}>Deactivate</Button>
-                  ) : (
-                    <Button variant="ghost" pending={activeAction.isPending} onClick={() => activeAction.execute({ userId: m.id, active: true })}>
-                      Reactivate
-                    </Button>
-                  )}
-                </Td>
-              </tr>
-            ))}
-          </TBody>
-        </Table>
-      </TableFrame>
+      <ListTable columns={["Name", "Email", "Role", "Status", "Last sign-in", { label: "Actions", srOnly: true }]}>
+        {members.map((m) => (
+          <tr key={m.id} data-testid={`member-${m.email}`} className={m.active ? undefined : "opacity-60"}>
+            <Td className="font-medium">
+              {m.name} {m.id === meId ? <Badge tone="indigo">you</Badge> : null} {m.sso ? <Badge>SSO</Badge> : null}
+            </Td>
+            <Td>{m.email}</Td>
+            <Td>
+              {m.roleClaim ? (
+                <RoleFromSso role={m.role} claim={m.roleClaim} />
+              ) : (
+                <>
+                  <label className="sr-only" htmlFor={`role-${m.id}`}>Role of {m.name}</label>
+                  <select
+                    id={`role-${m.id}`}
+                    value={m.role}
+                    disabled={roleAction.isPending}
+                    onChange={(e) => roleAction.execute({ userId: m.id, role: e.target.value as RoleName })}
+                    className={inputClass + " w-32 py-1"}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>{ROLE_LABELS[r]}</option>
+                    ))}
+                  </select>
+                </>
+              )}
+            </Td>
+            <Td>{m.active ? <Badge tone="green">Active</Badge> : <Badge tone="red">Deactivated</Badge>}</Td>
+            <Td className="text-zinc-500">{m.lastSignInAt ? <Time value={m.lastSignInAt} /> : "never"}</Td>
+            <Td align="right">
+              {m.hasPassword && m.id !== meId ? (
+                <Button variant="ghost" onClick={() => setReset(m)}>Set one-time password</Button>
+              ) : null}
+              {m.active ? (
+                <Button variant="ghost" onClick={() => setConfirm(m)}>Deactivate</Button>
+              ) : (
+                <Button variant="ghost" pending={activeAction.isPending} onClick={() => activeAction.execute({ userId: m.id, active: true })}>
+                  Reactivate
+                </Button>
+              )}
+            </Td>
+          </tr>
+        ))}
+      </ListTable>
       <ConfirmDialog
         open={confirm !== null}
         title={`Deactivate ${confirm?.name ?? ""}?`}

@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { setPinAction } from "@/lib/pins/actions";
 import { PendingLinks } from "@/components/promotions/pending-links";
@@ -40,68 +40,55 @@ export function PinsPanel({
   return (
     <div className="space-y-3">
       {done ? <Alert tone="success">{done}</Alert> : null}
-      <TableFrame>
-        <Table>
-          <THead>
-            <tr>
-              <Th>Environment</Th>
-              <Th>Pinned model</Th>
-              <Th>Set by</Th>
-              <Th>Why</Th>
-              <Th><span className="sr-only">Actions</span></Th>
+      <ListTable columns={["Environment", "Pinned model", "Set by", "Why", { label: "Actions", srOnly: true }]}>
+        {rows.map(({ environment: env, pin, pending }) => {
+          const mayChange = canWrite && (!env.protected || canBreakGlass);
+          return (
+            <tr key={env.id} data-testid={`pin-row-${env.slug}`} data-environment-id={env.id} data-version={pin?.version ?? 0} className="align-top">
+              <Td density="relaxed">
+                <div className="font-medium">{env.name}</div>
+                {env.protected ? <Badge tone="amber">protected</Badge> : null}
+              </Td>
+              <Td data-testid="pin-model" density="relaxed">
+                <ModelRef model={pin?.model ?? null} />
+                <div className="mt-1 text-xs text-zinc-500">
+                  version {pin?.version ?? 0}
+                  {pin?.kind === "rollback" ? ` · rollback to v${pin.restoredVersion}` : ""}
+                </div>
+                {pin?.breakGlass ? <BreakGlassBadge /> : null}
+                <PendingLinks requests={pending} />
+              </Td>
+              <Td density="relaxed" className="text-zinc-600 dark:text-zinc-400">
+                {pin ? (
+                  <>
+                    {promotedBy[env.id] ? <PromotedBy value={promotedBy[env.id]!} /> : <div>{pin.updatedBy}</div>}
+                    <Time value={pin.updatedAt} className="text-xs" />
+                  </>
+                ) : (
+                  "never pinned"
+                )}
+              </Td>
+              <Td data-testid="pin-reason" density="relaxed" className="max-w-sm whitespace-pre-wrap break-words">
+                {pin?.reason || <span className="text-zinc-400">—</span>}
+              </Td>
+              <Td align="right" density="relaxed">
+                {env.protected ? (
+                  <p className="mb-2 max-w-56 text-left text-xs text-zinc-500">
+                    Protected: changes go through promotion requests
+                    {env.approvalsRequired ? ` (${env.approvalsRequired} approval${env.approvalsRequired === 1 ? "" : "s"})` : ""}.
+                    {canBreakGlass ? " As an admin you can break glass, with a reason." : ""}
+                  </p>
+                ) : null}
+                {mayChange ? (
+                  <Button variant={env.protected ? "danger" : "secondary"} onClick={() => setOpen(open === env.id ? null : env.id)} aria-expanded={open === env.id}>
+                    {env.protected ? "Break glass…" : "Change pin"}
+                  </Button>
+                ) : null}
+              </Td>
             </tr>
-          </THead>
-          <TBody>
-            {rows.map(({ environment: env, pin, pending }) => {
-              const mayChange = canWrite && (!env.protected || canBreakGlass);
-              return (
-                <tr key={env.id} data-testid={`pin-row-${env.slug}`} data-environment-id={env.id} data-version={pin?.version ?? 0} className="align-top">
-                  <Td density="relaxed">
-                    <div className="font-medium">{env.name}</div>
-                    {env.protected ? <Badge tone="amber">protected</Badge> : null}
-                  </Td>
-                  <Td data-testid="pin-model" density="relaxed">
-                    <ModelRef model={pin?.model ?? null} />
-                    <div className="mt-1 text-xs text-zinc-500">
-                      version {pin?.version ?? 0}
-                      {pin?.kind === "rollback" ? ` · rollback to v${pin.restoredVersion}` : ""}
-                    </div>
-                    {pin?.breakGlass ? <BreakGlassBadge /> : null}
-                    <PendingLinks requests={pending} />
-                  </Td>
-                  <Td density="relaxed" className="text-zinc-600 dark:text-zinc-400">
-                    {pin ? (
-                      <>
-                        {promotedBy[env.id] ? <PromotedBy value={promotedBy[env.id]!} /> : <div>{pin.updatedBy}</div>}
-                        <Time value={pin.updatedAt} className="text-xs" />
-                      </>
-                    ) : (
-                      "never pinned"
-                    )}
-                  </Td>
-                  <Td data-testid="pin-reason" density="relaxed" className="max-w-sm whitespace-pre-wrap break-words">
-                    {pin?.reason || <span className="text-zinc-400">—</span>}
-                  </Td>
-                  <Td align="right" density="relaxed">
-                    {env.protected ? (
-                      <p className="mb-2 max-w-56 text-left text-xs text-zinc-500">
-                        Protected: changes go through promotion requests
-                        {env.approvalsRequired ? ` (${env.approvalsRequired} approval${env.approvalsRequired === 1 ? "" : "s"})` : ""}.
-                        {canBreakGlass ? " As an admin you can break glass, with a reason." : ""}
-                      </p>
-                    ) : null}
-                    {mayChange ? (
-                      <Button variant={env.protected ? "danger" : "secondary"} onClick={() => setOpen(open === env.id ? null : env.id)} aria-expanded={open === env.id}>
-                        {env.protected ? "Break glass…" : "Change pin"}
-                      </Button>
-                    ) : null}
-                  </Td>
-                </tr>
-              );
-            })}
-          </TBody>
-        </Table>
-      </TableFrame>
+          );
+        })}
+      </ListTable>
       {rows.map((row) =>
         open === row.environment.id ? (
           <PinChangeForm

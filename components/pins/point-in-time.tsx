@@ -2,7 +2,7 @@ import Link from "next/link";
 import { PendingLinks, type PendingLink } from "@/components/promotions/pending-links";
 import { buttonClass } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td, Th } from "@/components/ui/table";
 import { Time, formatUtc } from "@/components/ui/time";
 import type { PinOverview } from "@/lib/pins/queries";
 import { BreakGlassBadge } from "./model-ref";
@@ -39,59 +39,47 @@ export function PointInTimeForm({ action, value, anchor }: { action: string; val
 /** Functions × environments: the pinned model in each cell (now, or as of `at`). */
 export function PointInTimeTable({ overview, at, pending }: { overview: PinOverview; at: Date | null; pending?: Map<string, PendingLink[]> }) {
   return (
-    <TableFrame className="mt-3">
-      <Table data-testid="pin-matrix">
-        <caption className="px-4 py-2 text-left text-xs text-zinc-500">
-          {at ? <>Pins as of {formatUtc(at)}</> : "Pins now"}
-        </caption>
-        <THead>
-          <tr>
-            <Th>Function</Th>
-            {overview.environments.map((e) => (
-              <Th key={e.id}>
-                {e.name}
-              </Th>
-            ))}
-          </tr>
-        </THead>
-        <TBody>
-          {overview.functions.map((f) => (
-            <tr key={f.id} data-testid={`matrix-${f.id}`} className="align-top">
-              <Th scope="row" className="text-left font-medium">
-                <Link href={`/functions/${encodeURIComponent(f.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
-                  {f.name}
-                </Link>
-              </Th>
-              {f.cells.map((c, i) => {
-                const env = overview.environments[i]!;
-                return (
-                  <Td key={env.id} data-testid={`cell-${env.slug}`}>
-                    {c.modelId ? (
-                      <>
-                        <div className="font-medium">{c.nickname || "(no nickname)"}</div>
-                        <code className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{c.modelId}</code>
-                      </>
-                    ) : (
-                      <span className="text-zinc-500">latest — not pinned</span>
-                    )}
-                    <div className="text-xs text-zinc-500">
-                      v{c.version}
-                      {c.updatedAt ? (
-                        <>
-                          {" "}
-                          · <Time value={c.updatedAt} />
-                        </>
-                      ) : null}
-                    </div>
-                    {c.breakGlass ? <BreakGlassBadge /> : null}
-                    {at ? null : <PendingLinks requests={pending?.get(`${f.id} ${env.id}`)} />}
-                  </Td>
-                );
-              })}
-            </tr>
-          ))}
-        </TBody>
-      </Table>
-    </TableFrame>
+    <ListTable
+      data-testid="pin-matrix"
+      columns={["Function", ...overview.environments.map((e) => ({ label: e.name, key: e.id }))]}
+      frameClassName="mt-3"
+      caption={<caption className="px-4 py-2 text-left text-xs text-zinc-500">{at ? <>Pins as of {formatUtc(at)}</> : "Pins now"}</caption>}
+    >
+      {overview.functions.map((f) => (
+        <tr key={f.id} data-testid={`matrix-${f.id}`} className="align-top">
+          <Th scope="row" className="text-left font-medium">
+            <Link href={`/functions/${encodeURIComponent(f.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              {f.name}
+            </Link>
+          </Th>
+          {f.cells.map((c, i) => {
+            const env = overview.environments[i]!;
+            return (
+              <Td key={env.id} data-testid={`cell-${env.slug}`}>
+                {c.modelId ? (
+                  <>
+                    <div className="font-medium">{c.nickname || "(no nickname)"}</div>
+                    <code className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{c.modelId}</code>
+                  </>
+                ) : (
+                  <span className="text-zinc-500">latest — not pinned</span>
+                )}
+                <div className="text-xs text-zinc-500">
+                  v{c.version}
+                  {c.updatedAt ? (
+                    <>
+                      {" "}
+                      · <Time value={c.updatedAt} />
+                    </>
+                  ) : null}
+                </div>
+                {c.breakGlass ? <BreakGlassBadge /> : null}
+                {at ? null : <PendingLinks requests={pending?.get(`${f.id} ${env.id}`)} />}
+              </Td>
+            );
+          })}
+        </tr>
+      ))}
+    </ListTable>
   );
 }

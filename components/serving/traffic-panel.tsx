@@ -1,8 +1,18 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
-import { TBody } from "@/components/ui/table";
+import { InlineTable, type TableColumn } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import type { EnvironmentTraffic } from "@/lib/serving/queries";
+
+const MODEL_COLUMNS: TableColumn[] = [
+  "Model served",
+  { label: "Calls", align: "right" },
+  { label: "Errors", align: "right" },
+  { label: <abbr title="Refused by Modelpin's Nyckel budget (429 budget_exhausted)">Budget 429</abbr>, key: "budget429", align: "right" },
+  { label: "Nyckel 429", align: "right" },
+  "First",
+  "Last",
+];
 
 const count = (n: number) => n.toLocaleString("en-US");
 const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
@@ -76,41 +86,30 @@ export function TrafficPanel({ traffic }: { traffic: EnvironmentTraffic[] }) {
               ) : null}
             </span>
           </p>
-          <table className="mt-3 min-w-full text-left text-sm">
-            <caption className="sr-only">Calls in {t.environment.name} by served model</caption>
-            <thead className="text-xs uppercase tracking-wide text-zinc-500">
-              <tr>
-                <th scope="col" className="py-1 pr-4 font-medium">Model served</th>
-                <th scope="col" className="py-1 pr-4 text-right font-medium">Calls</th>
-                <th scope="col" className="py-1 pr-4 text-right font-medium">Errors</th>
-                <th scope="col" className="py-1 pr-4 text-right font-medium">
-                  <abbr title="Refused by Modelpin's Nyckel budget (429 budget_exhausted)">Budget 429</abbr>
-                </th>
-                <th scope="col" className="py-1 pr-4 text-right font-medium">Nyckel 429</th>
-                <th scope="col" className="py-1 pr-4 font-medium">First</th>
-                <th scope="col" className="py-1 font-medium">Last</th>
+          <InlineTable
+            className="mt-3 min-w-full text-left text-sm"
+            headClassName="text-xs uppercase tracking-wide text-zinc-500"
+            caption={`Calls in ${t.environment.name} by served model`}
+            columns={MODEL_COLUMNS}
+          >
+            {t.models.map((m) => (
+              <tr key={m.modelId}>
+                <td className="py-1 pr-4">
+                  <ModelName modelId={m.modelId} nickname={m.nickname} /> {m.pinned ? <Badge tone="indigo">pinned now</Badge> : null}
+                </td>
+                <td className="py-1 pr-4 text-right tabular-nums">{count(m.calls)}</td>
+                <td className="py-1 pr-4 text-right tabular-nums">{count(m.errorCalls)}</td>
+                <td className="py-1 pr-4 text-right tabular-nums">{count(m.budgetRefusedCalls)}</td>
+                <td className="py-1 pr-4 text-right tabular-nums">{count(m.nyckel429Calls)}</td>
+                <td className="py-1 pr-4 text-xs">
+                  <Time value={m.firstAt} />
+                </td>
+                <td className="py-1 text-xs">
+                  <Time value={m.lastAt} />
+                </td>
               </tr>
-            </thead>
-            <TBody>
-              {t.models.map((m) => (
-                <tr key={m.modelId}>
-                  <td className="py-1 pr-4">
-                    <ModelName modelId={m.modelId} nickname={m.nickname} /> {m.pinned ? <Badge tone="indigo">pinned now</Badge> : null}
-                  </td>
-                  <td className="py-1 pr-4 text-right tabular-nums">{count(m.calls)}</td>
-                  <td className="py-1 pr-4 text-right tabular-nums">{count(m.errorCalls)}</td>
-                  <td className="py-1 pr-4 text-right tabular-nums">{count(m.budgetRefusedCalls)}</td>
-                  <td className="py-1 pr-4 text-right tabular-nums">{count(m.nyckel429Calls)}</td>
-                  <td className="py-1 pr-4 text-xs">
-                    <Time value={m.firstAt} />
-                  </td>
-                  <td className="py-1 text-xs">
-                    <Time value={m.lastAt} />
-                  </td>
-                </tr>
-              ))}
-            </TBody>
-          </table>
+            ))}
+          </InlineTable>
         </div>
       ))}
       {quiet.length > 0 ? (

@@ -4,7 +4,7 @@ import { routeErrorMessage } from "@/lib/api/error-body";
 import { useQuery } from "@tanstack/react-query";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td, Th } from "@/components/ui/table";
 import type { BudgetView } from "@/lib/nyckel-settings/budget-view";
 
 export const budgetKeys = { view: () => ["nyckel-budget", "view"] as const };
@@ -84,36 +84,24 @@ function BudgetDetails({ view }: { view: BudgetView }) {
         </div>
       </dl>
       <p className="text-xs text-zinc-500">{mode.hint}</p>
-      <TableFrame>
-        <Table aria-label="Budget by class">
-          <THead>
-            <tr>
-              <Th>Class</Th>
-              <Th align="right">Rate now</Th>
-              <Th align="right">In flight</Th>
-              <Th align="right">Refused (this server)</Th>
-            </tr>
-          </THead>
-          <TBody>
-            {view.classes.map((c) => (
-              <tr key={c.name}>
-                <Th scope="row" className="text-left font-normal">
-                  {CLASS_LABELS[c.name]}
-                </Th>
-                <Td align="right" className="tabular-nums">
-                  {c.rate}/s
-                </Td>
-                <Td align="right" className="tabular-nums">
-                  {c.inFlight}
-                </Td>
-                <Td align="right" className="tabular-nums">
-                  {c.refused}
-                </Td>
-              </tr>
-            ))}
-          </TBody>
-        </Table>
-      </TableFrame>
+      <ListTable aria-label="Budget by class" columns={["Class", { label: "Rate now", align: "right" }, { label: "In flight", align: "right" }, { label: "Refused (this server)", align: "right" }]}>
+        {view.classes.map((c) => (
+          <tr key={c.name}>
+            <Th scope="row" className="text-left font-normal">
+              {CLASS_LABELS[c.name]}
+            </Th>
+            <Td align="right" className="tabular-nums">
+              {c.rate}/s
+            </Td>
+            <Td align="right" className="tabular-nums">
+              {c.inFlight}
+            </Td>
+            <Td align="right" className="tabular-nums">
+              {c.refused}
+            </Td>
+          </tr>
+        ))}
+      </ListTable>
       <ProcessTable processes={view.processes} />
     </>
   );
@@ -129,38 +117,25 @@ function ProcessTable({ processes }: { processes: BudgetView["processes"] }) {
     );
   }
   return (
-    <TableFrame>
-      <Table aria-label="Processes holding leases">
-        <THead>
-          <tr>
-            <Th>Role</Th>
-            <Th>Host</Th>
-            <Th align="right">PID</Th>
-            <Th align="right">Share</Th>
-            <Th align="right">Renewed</Th>
-          </tr>
-        </THead>
-        <TBody>
-          {processes.map((p) => (
-            <tr key={p.processId}>
-              <Td>
-                {p.role}
-                {p.self ? <span className="ml-2 text-xs text-zinc-500">(this server)</span> : null}
-              </Td>
-              <Td>{p.host}</Td>
-              <Td align="right" className="tabular-nums">
-                {p.pid}
-              </Td>
-              <Td align="right" className="tabular-nums">
-                {Math.round(p.share * 100)}% · {p.grantedRate}/s · {p.grantedConcurrency} in flight
-              </Td>
-              <Td align="right" className="tabular-nums">
-                {ago(p.renewedAgoMs)}
-              </Td>
-            </tr>
-          ))}
-        </TBody>
-      </Table>
-    </TableFrame>
+    <ListTable aria-label="Processes holding leases" columns={["Role", "Host", { label: "PID", align: "right" }, { label: "Share", align: "right" }, { label: "Renewed", align: "right" }]}>
+      {processes.map((p) => (
+        <tr key={p.processId}>
+          <Td>
+            {p.role}
+            {p.self ? <span className="ml-2 text-xs text-zinc-500">(this server)</span> : null}
+          </Td>
+          <Td>{p.host}</Td>
+          <Td align="right" className="tabular-nums">
+            {p.pid}
+          </Td>
+          <Td align="right" className="tabular-nums">
+            {Math.round(p.share * 100)}% · {p.grantedRate}/s · {p.grantedConcurrency} in flight
+          </Td>
+          <Td align="right" className="tabular-nums">
+            {ago(p.renewedAgoMs)}
+          </Td>
+        </tr>
+      ))}
+    </ListTable>
   );
 }

@@ -1,3 +1,4 @@
+import { useId } from "react";
 import { cn } from "./cn";
 
 export const inputClass =
@@ -39,6 +40,19 @@ export function Field({
           {errors.join(" ")}
         </p>
       ) : null}
+    </div>
+  );
+}
+
+/** A small labelled control for filter bars: the label above, an id from useId (many per page). */
+export function CompactField({ label, children }: { label: string; children: (id: string) => React.ReactNode }) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+        {label}
+      </label>
+      {children(id)}
     </div>
   );
 }

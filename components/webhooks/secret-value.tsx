@@ -1,13 +1,15 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useRef } from "react";
 import { Button } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
+import { useClipboard } from "@/components/ui/use-clipboard";
 
 /** A secret in a read-only field with a Copy button (falls back to selecting the text). */
 export function SecretValue({ value, label = "Signing secret" }: { value: string; label?: string }) {
   const ref = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
+  const { state, copy } = useClipboard(2000);
+  const copied = state === "copied";
   return (
     <div className="flex items-center gap-2">
       <input
@@ -23,15 +25,7 @@ export function SecretValue({ value, label = "Signing secret" }: { value: string
       <Button
         type="button"
         variant="secondary"
-        onClick={async () => {
-          try {
-            await navigator.clipboard.writeText(value);
-            setCopied(true);
-            setTimeout(() => setCopied(false), 2000);
-          } catch {
-            ref.current?.select();
-          }
-        }}
+        onClick={() => copy(value, () => ref.current?.select())}
       >
         {copied ? "Copied" : "Copy"}
       </Button>

@@ -7,7 +7,7 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { createWebhookAction } from "@/lib/webhooks/actions";
 import type { WebhookListItem } from "@/lib/webhooks/queries";
@@ -95,51 +95,37 @@ export function WebhooksClient({ webhooks, allowInsecure }: { webhooks: WebhookL
           </EmptyState>
         )
       ) : (
-        <TableFrame>
-          <Table data-testid="webhooks-table">
-            <THead>
-              <tr>
-                <Th>Name</Th>
-                <Th>URL</Th>
-                <Th>Events</Th>
-                <Th>Format</Th>
-                <Th>Status</Th>
-                <Th>Last delivery</Th>
-              </tr>
-            </THead>
-            <TBody>
-              {webhooks.map((w) => (
-                <tr key={w.id} data-testid={`webhook-row-${w.name}`} className={w.active ? undefined : "text-zinc-500"}>
-                  <Td className="font-medium">
-                    <Link href={`/settings/webhooks/${w.id}`} className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
-                      {w.name}
-                    </Link>
-                  </Td>
-                  <Td title={w.url} className="max-w-xs truncate font-mono text-xs">
-                    {w.url}
-                  </Td>
-                  <Td>
-                    <EventList events={w.events} />
-                  </Td>
-                  <Td>
-                    <FormatBadge format={w.format} />
-                  </Td>
-                  <Td>{w.active ? <Badge tone="green">Active</Badge> : <Badge>Paused</Badge>}</Td>
-                  <Td className="whitespace-nowrap">
-                    {w.lastDelivery ? (
-                      <span className="flex flex-wrap items-center gap-2">
-                        <DeliveryStatus statusCode={w.lastDelivery.statusCode} error={w.lastDelivery.error} />
-                        <Time value={w.lastDelivery.createdAt} className="text-xs text-zinc-500" />
-                      </span>
-                    ) : (
-                      <span className="text-xs text-zinc-500">No deliveries yet</span>
-                    )}
-                  </Td>
-                </tr>
-              ))}
-            </TBody>
-          </Table>
-        </TableFrame>
+        <ListTable data-testid="webhooks-table" columns={["Name", "URL", "Events", "Format", "Status", "Last delivery"]}>
+          {webhooks.map((w) => (
+            <tr key={w.id} data-testid={`webhook-row-${w.name}`} className={w.active ? undefined : "text-zinc-500"}>
+              <Td className="font-medium">
+                <Link href={`/settings/webhooks/${w.id}`} className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
+                  {w.name}
+                </Link>
+              </Td>
+              <Td title={w.url} className="max-w-xs truncate font-mono text-xs">
+                {w.url}
+              </Td>
+              <Td>
+                <EventList events={w.events} />
+              </Td>
+              <Td>
+                <FormatBadge format={w.format} />
+              </Td>
+              <Td>{w.active ? <Badge tone="green">Active</Badge> : <Badge>Paused</Badge>}</Td>
+              <Td className="whitespace-nowrap">
+                {w.lastDelivery ? (
+                  <span className="flex flex-wrap items-center gap-2">
+                    <DeliveryStatus statusCode={w.lastDelivery.statusCode} error={w.lastDelivery.error} />
+                    <Time value={w.lastDelivery.createdAt} className="text-xs text-zinc-500" />
+                  </span>
+                ) : (
+                  <span className="text-xs text-zinc-500">No deliveries yet</span>
+                )}
+              </Td>
+            </tr>
+          ))}
+        </ListTable>
       )}
     </section>
   );

@@ -10,7 +10,8 @@
  *
  * What the catalog does not say and the document adds: the Nyckel statuses the
  * proxy passes through unchanged, parameters, response headers, request bodies,
- * examples (validated against their schemas by openapi.test.ts) and curl samples.
+ * examples (validated against their schemas by openapi.test.ts) and curl samples
+ * (openapi-examples.ts).
  *
  * No I/O, no Prisma: safe for route handlers, pages, scripts and tests.
  */
@@ -30,8 +31,15 @@ import {
   apiTokenSchema,
   type ServingRoute,
 } from "@/lib/serving/schemas";
+import {
+  DESCRIPTIONS,
+  EXAMPLES,
+  EXAMPLE_ETAG,
+  NYCKEL_PASS_THROUGH,
+  SAMPLES,
+  URL_VAR,
+} from "./openapi-examples";
 import type {
-  CodeSample,
   HeaderObject,
   JsonSchema,
   MediaTypeObject,
@@ -157,121 +165,6 @@ function metaId(schema: Schema): string {
   if (typeof id !== "string" || !id) throw new Error("A schema of the serving route catalog has no `.meta({ id })`: the OpenAPI document needs a component name for it.");
   return id;
 }
-
-// ---- examples and samples -----------------------------------------------------------
-
-export const EXAMPLE_FUNCTION_ID = "function_9ir4imph0v4g8hyr";
-export const EXAMPLE_MODEL_ID = "model_tufiw90jpsla3xl8";
-const EXAMPLE_TIME = "2026-03-01T14:30:00.000Z";
-const EXAMPLE_ETAG = '"Xq3nR0c7dF2mK9pL1sT4vw"';
-
-/** Examples use these shell variables; the API page and the README say how to set them. */
-const URL_VAR = "$MODELPIN_URL";
-const TOKEN_VAR = "$MODELPIN_TOKEN";
-const curl = (lines: string[]) => lines.join(" \\\n  ");
-
-const apiError = (code: string, message: string) => ({ error: { code, message } });
-const proxyError = (code: string, message: string) => ({ message, error: { code, message } });
-
-/** Response examples per route and status (validated against the documented schemas by the unit test). */
-const EXAMPLES: Record<string, Record<string, unknown>> = {
-  "/api/v1/environments/{environment}/pins": {
-    "200": {
-      environment: "production",
-      at: EXAMPLE_TIME,
-      pins: [
-        { functionId: "function_yhts7vfw4wlvz21r", functionName: "Cat vs dog vs bird", modelId: null, version: 0, updatedAt: null },
-        { functionId: EXAMPLE_FUNCTION_ID, functionName: "Support ticket triage", modelId: EXAMPLE_MODEL_ID, version: 3, updatedAt: EXAMPLE_TIME },
-      ],
-    },
-    "400": apiError("invalid_input", "`at` must be an ISO 8601 time, like 2026-03-01T14:30:00Z (without a zone: UTC)."),
-    "401": apiError("token_revoked", "This API token was revoked. Ask an admin for a new one."),
-    "403": apiError("forbidden", "This token is for the environment \"staging\", not \"production\"."),
-    "404": apiError("not_found", 'There is no environment "qa".'),
-  },
-  "/api/v1/environments/{environment}/pins/{functionId}": {
-    "200": { functionId: EXAMPLE_FUNCTION_ID, modelId: EXAMPLE_MODEL_ID, version: 3, updatedAt: EXAMPLE_TIME },
-    "401": apiError("token_missing", "Send an API token: Authorization: Bearer mp_…"),
-    "404": apiError("not_found", `There is no function "function_unknown" in Modelpin.`),
-  },
-  "/v1/functions/{functionId}/invoke": {
-    "200": { labelName: "Billing", labelId: "label_2lq8mrbr4wq3bj9e", confidence: 0.91 },
-    "400": { message: "Request body is not valid JSON" },
-    "401": proxyError("token_invalid", "This API token is not valid."),
-    "404": { message: "Function 'function_unknown' not found" },
-    "409": {
-      message: `This environment is pinned to ${EXAMPLE_MODEL_ID}; the request asked for model_other.`,
-      error: {
-        code: "model_conflict",
-        message: `This environment is pinned to ${EXAMPLE_MODEL_ID}; the request asked for model_other.`,
-        environment: "production",
-        functionId: EXAMPLE_FUNCTION_ID,
-        pinnedModelId: EXAMPLE_MODEL_ID,
-        requestedModelId: "model_other",
-      },
-    },
-    "429": { message: "Rate limit exceeded: more than 25 requests per second" },
-    "502": proxyError("nyckel_unreachable", "Nyckel could not be reached. Try again."),
-  },
-};
-
-const SAMPLES: Record<string, CodeSample[]> = {
-  "/api/v1/environments/{environment}/pins": [
-    { lang: "shell", label: "curl", source: curl(["curl -sS", `-H "Authorization: Bearer ${TOKEN_VAR}"`, `"${URL_VAR}/api/v1/environments/production/pins"`]) },
-    {
-      lang: "shell",
-      label: "curl, only when something changed",
-      source: curl(["curl -sS -i", `-H "Authorization: Bearer ${TOKEN_VAR}"`, `-H 'If-None-Match: ${EXAMPLE_ETAG}'`, `"${URL_VAR}/api/v1/environments/production/pins"`]),
-    },
-  ],
-  "/api/v1/environments/{environment}/pins/{functionId}": [
-    { lang: "shell", label: "curl", source: curl(["curl -sS", `-H "Authorization: Bearer ${TOKEN_VAR}"`, `"${URL_VAR}/api/v1/environments/production/pins/${EXAMPLE_FUNCTION_ID}"`]) },
-  ],
-  "/v1/functions/{functionId}/invoke": [
-    {
-      lang: "shell",
-      label: "curl, JSON",
-      source: curl([
-        "curl -sS -X POST",
-        `-H "Authorization: Bearer ${TOKEN_VAR}"`,
-        "-H 'Content-Type: application/json'",
-        `-d '{"data": "I was charged twice this month"}'`,
-        `"${URL_VAR}/v1/functions/${EXAMPLE_FUNCTION_ID}/invoke?labelCount=3"`,
-      ]),
-    },
-    {
-      lang: "shell",
-      label: "curl, an image file (multipart)",
-      source: curl(["curl -sS -X POST", `-H "Authorization: Bearer ${TOKEN_VAR}"`, "-F 'data=@cat.jpg'", `"${URL_VAR}/v1/functions/function_yhts7vfw4wlvz21r/invoke"`]),
-    },
-  ],
-};
-
-const DESCRIPTIONS: Record<string, string> = {
-  "/api/v1/environments/{environment}/pins":
-    "Every function Modelpin has synced from Nyckel, with the model id pinned in this environment (`modelId: null` = not pinned: Nyckel's latest model answers). " +
-    "Answers carry an `ETag`: poll with `If-None-Match` and you get `304` with no body until a pin changes.",
-  "/api/v1/environments/{environment}/pins/{functionId}":
-    "Which model to use for one function in this environment: pass `modelId` to Nyckel's invoke as `?modelId=`, or nothing when it is `null` (latest). Same `ETag` / `304` rule as the list.",
-  "/v1/functions/{functionId}/invoke":
-    "The same path, query and body as Nyckel's `POST https://www.nyckel.com/v1/functions/{functionId}/invoke`: change only the base URL and the token. " +
-    "Modelpin forwards the request to Nyckel with its own Nyckel credentials and adds the environment's pinned `modelId` (none when the pin is latest). " +
-    "Query parameters (documented ones and any other) and the body (JSON or multipart) pass through unchanged, and so do Nyckel's status and body, errors included. " +
-    "Every answer carries `X-Modelpin-Environment` and `X-Modelpin-Model-Id`.\n\n" +
-    "A caller may send its own `modelId`: equal to the pin, it is served; a different one (also when the pin is latest) gets `409` and is not forwarded, unless the environment allows caller overrides.",
-};
-
-/** Statuses of Nyckel's invoke that the proxy passes through unchanged, with Nyckel's `{ "message" }` body. */
-const NYCKEL_PASS_THROUGH: Record<string, string> = {
-  "400": "Nyckel refused the input (malformed JSON, missing `data`, data of the wrong kind, an unknown model id …).",
-  "402": "Nyckel's billing limit (e.g. the free-tier quota).",
-  "404": "Nyckel does not know this function.",
-  "413": "The body is too large for Nyckel.",
-  "415": "The content type is neither JSON nor multipart.",
-  "429": "Nyckel's rate or concurrency limit: back off and retry.",
-  "500": "Nyckel failed: retry with backoff.",
-  "503": "Nyckel is temporarily unavailable: retry with backoff.",
-};
 
 // ---- the document -------------------------------------------------------------------
 

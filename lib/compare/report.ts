@@ -1,12 +1,11 @@
+import { accuracyReport, type AccuracyReport } from "./accuracy";
+import { describeMcnemar } from "./mcnemar";
 import {
-  accuracyReport,
   agreement,
-  describeMcnemar,
   histogram,
   latencySummary,
   perLabelFlipRates,
   transitionMatrix,
-  type AccuracyReport,
   type Agreement,
   type Histogram,
   type LabelFlipRate,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { NyckelClient, stripPrefix } from "@/lib/nyckel/client";
+import { NyckelClient } from "@/lib/nyckel/client";
+import { stripPrefix } from "@/lib/nyckel/ids";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
 import { parseTextLines } from "@/lib/samples/parse";

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { accuracyReport } from "./accuracy";
+import { describeMcnemar, formatPValue, logBinomialHalfCdf, mcnemarExact } from "./mcnemar";
 import {
   Z_95,
-  accuracyReport,
   agreement,
-  describeMcnemar,
-  formatPValue,
   histogram,
   latencySummary,
-  logBinomialHalfCdf,
-  mcnemarExact,
   percentile,
   perLabelFlipRates,
   transitionCount,

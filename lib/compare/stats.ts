@@ -16,6 +16,8 @@
  *   `null` always last.
  * - Invalid arguments (negative counts, successes > n, NaN values, p outside
  *   0–100) are programming errors and throw `RangeError`.
+ *
+ * McNemar's exact test is in mcnemar.ts, accuracy against ground truth in accuracy.ts.
  */
 
 /** z for a two-sided 95% interval: the 97.5th percentile of the standard normal. */
@@ -34,7 +36,7 @@ export interface WilsonInterval extends Interval {
   p: number;
 }
 
-function assertCount(name: string, value: number): void {
+export function assertCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}.`);
 }
 
@@ -69,117 +71,6 @@ export function wilsonInterval(successes: number, n: number, z: number = Z_95): 
 }
 
 // ---------------------------------------------------------------------------
-// McNemar's exact test
-
-export interface McnemarResult {
-  /** Samples where model A is right and model B is wrong. */
-  b: number;
-  /** Samples where model A is wrong and model B is right. */
-  c: number;
-  /** Discordant samples, b + c. */
-  n: number;
-  /** Exact two-sided p-value; 1 when there is no discordant sample. */
-  p: number;
-}
-
-/** log(e^x + e^y) without overflow or underflow. */
-function logAddExp(x: number, y: number): number {
-  if (x === Number.NEGATIVE_INFINITY) return y;
-  if (y === Number.NEGATIVE_INFINITY) return x;
-  const hi = Math.max(x, y);
-  return hi + Math.log1p(Math.exp(Math.min(x, y) - hi));
-}
-
-/**
- * log P(X ≤ k) for X ~ Bin(n, ½), in log space so that n = 20,000 neither overflows
- * (C(20000, 10000) ≈ 10^6018) nor underflows (2^−20000):
- *   log pmf(0) = −n·ln 2,   log pmf(i+1) = log pmf(i) + ln((n − i)/(i + 1)),
- * summed with log-sum-exp. Each step adds one rounding error of about 1e-16 to a
- * log, so after k ≤ 10,000 steps the relative error of the result is below 1e-11.
- */
-export function logBinomialHalfCdf(k: number, n: number): number {
-  assertCount("n", n);
-  if (!Number.isSafeInteger(k)) throw new RangeError(`k must be an integer, got ${k}.`);
-  if (k < 0) return Number.NEGATIVE_INFINITY;
-  if (k >= n) return 0;
-  let logTerm = -n * Math.LN2;
-  let logSum = logTerm;
-  for (let i = 0; i < k; i++) {
-    logTerm += Math.log((n - i) / (i + 1));
-    logSum = logAddExp(logSum, logTerm);
-  }
-  return Math.min(0, logSum);
-}
-
-/**
- * McNemar's exact test (the binomial test on the discordant pairs). Under the null
- * hypothesis that both models have the same error rate, each of the n = b + c
- * discordant samples is equally likely to favour A or B, so min(b, c) follows
- * Bin(n, ½) and the two-sided p-value is
- *
- *   p = min(1, 2 · P(X ≤ min(b, c))),  X ~ Bin(b + c, ½).
- *
- * b + c = 0 (the models are right and wrong on exactly the same samples): p = 1.
- * A single discordant sample gives p = 1 too: one sample cannot show a difference.
- * Very lopsided large tables give p = 0 (the true value is below 1e-308).
- */
-export function mcnemarExact(b: number, c: number): McnemarResult {
-  assertCount("b", b);
-  assertCount("c", c);
-  const n = b + c;
-  if (n === 0) return { b, c, n, p: 1 };
-  const logTail = logBinomialHalfCdf(Math.min(b, c), n);
-  return { b, c, n, p: Math.min(1, 2 * Math.exp(logTail)) };
-}
-
-/**
- * A p-value for people: "p < 0.001" below 0.001, otherwise "p = " and two significant
- * digits without trailing zeros (0.0625 → "p = 0.063", 0.109375 → "p = 0.11",
- * 1 → "p = 1"). `NaN` → "p = n/a".
- */
-export function formatPValue(p: number, significantDigits = 2): string {
-  if (Number.isNaN(p)) return "p = n/a";
-  if (p < 0.001) return "p < 0.001";
-  return `p = ${Number(p.toPrecision(significantDigits))}`;
-}
-
-export interface DescribeMcnemarOptions {
-  /** Significance level; default 0.05. */
-  alpha?: number;
-  /** How to call the models; default "Model A" and "Model B". */
-  nameA?: string;
-  nameB?: string;
-}
-
-function samples(count: number): string {
-  return `${count} sample${count === 1 ? "" : "s"}`;
-}
-
-/**
- * McNemar's result in plain words, e.g.
- * - "No evidence that the models' error rates differ: Model A alone was right on 3
- *   samples, Model B alone on 5 (p = 0.73)."
- * - "Model B makes fewer errors: it alone was right on 8 samples, Model A alone on 2;
- *   a difference this large would happen by chance with p = 0.003."
- * The verdict uses `alpha` (0.05); when two-digit rounding would print a significant
- * p as alpha or more (0.0496 → "0.05"), a third digit is shown.
- */
-export function describeMcnemar(result: McnemarResult, options: DescribeMcnemarOptions = {}): string {
-  const { alpha = 0.05, nameA = "Model A", nameB = "Model B" } = options;
-  const { b, c, p } = result;
-  if (b + c === 0) {
-    return "The models were right and wrong on exactly the same samples, so there is no evidence that their error rates differ (p = 1).";
-  }
-  let formatted = formatPValue(p);
-  if (p < alpha && p >= 0.001 && Number(p.toPrecision(2)) >= alpha) formatted = formatPValue(p, 3);
-  if (p >= alpha || b === c) {
-    return `No evidence that the models' error rates differ: ${nameA} alone was right on ${samples(b)}, ${nameB} alone on ${c} (${formatted}).`;
-  }
-  const [better, worse, betterOnly, worseOnly] = c > b ? [nameB, nameA, c, b] : [nameA, nameB, b, c];
-  return `${better} makes fewer errors: it alone was right on ${samples(betterOnly)}, ${worse} alone on ${worseOnly}; a difference this large would happen by chance with ${formatted}.`;
-}
-
-// ---------------------------------------------------------------------------
 // Agreement, transitions, flips
 
 export interface LabelPair {
@@ -188,7 +79,7 @@ export interface LabelPair {
 }
 
 /** Sorts labels by count descending, then name (code-unit order), null last. */
-function orderLabels(counts: Map<Label, number>): Label[] {
+export function orderLabels(counts: Map<Label, number>): Label[] {
   return [...counts.keys()].sort((x, y) => {
     if (x === null) return y === null ? 0 : 1;
     if (y === null) return -1;
@@ -198,7 +89,7 @@ function orderLabels(counts: Map<Label, number>): Label[] {
   });
 }
 
-function bump(map: Map<Label, number>, key: Label, by = 1): void {
+export function bump(map: Map<Label, number>, key: Label, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
@@ -434,124 +325,4 @@ export function histogram(values: readonly number[], options: HistogramOptions =
     (result[i] as HistogramBin).count++;
   }
   return { bins: result, total: values.length, below, above };
-}
-
-// ---------------------------------------------------------------------------
-// Accuracy against ground truth
-
-export interface AccuracyRow {
-  /** Ground truth; rows without one (null, undefined or "") are left out and counted. */
-  truth: string | null | undefined;
-  a: Label;
-  b: Label;
-}
-
-export interface LabelMetrics {
-  label: string;
-  /** Rows whose truth is this label. */
-  support: number;
-  /** Rows the model gave this label. */
-  predicted: number;
-  truePositives: number;
-  /** truePositives / predicted (`NaN` when never predicted). */
-  precision: number;
-  /** truePositives / support (`NaN` when the label never occurs in the truth). */
-  recall: number;
-  /** 2PR / (P + R); `NaN` when P or R is undefined, 0 when both are 0. */
-  f1: number;
-}
-
-export interface ModelAccuracy {
-  correct: number;
-  n: number;
-  /** correct / n (`NaN` when n = 0). */
-  accuracy: number;
-  /** 95% Wilson interval of the accuracy. */
-  ci: Interval;
-  perLabel: LabelMetrics[];
-}
-
-export interface AccuracyReport {
-  /** Rows with ground truth (the denominator of everything below). */
-  n: number;
-  /** Rows left out because they have no ground truth. */
-  withoutTruth: number;
-  /** Every label in the truth or a prediction: by support desc, then name. */
-  labels: string[];
-  a: ModelAccuracy;
-  b: ModelAccuracy;
-  bothRight: number;
-  bothWrong: number;
-  /** b = A right & B wrong, c = A wrong & B right. */
-  mcnemar: McnemarResult;
-}
-
-function modelAccuracy(rows: ReadonlyArray<{ truth: string; predicted: Label }>, labels: readonly string[]): ModelAccuracy {
-  const predicted = new Map<Label, number>();
-  const tp = new Map<Label, number>();
-  const support = new Map<Label, number>();
-  let correct = 0;
-  for (const { truth, predicted: label } of rows) {
-    bump(support, truth);
-    if (label !== null) bump(predicted, label);
-    if (label === truth) {
-      correct++;
-      bump(tp, truth);
-    }
-  }
-  const perLabel = labels.map((label): LabelMetrics => {
-    const s = support.get(label) ?? 0;
-    const pr = predicted.get(label) ?? 0;
-    const t = tp.get(label) ?? 0;
-    const precision = pr === 0 ? Number.NaN : t / pr;
-    const recall = s === 0 ? Number.NaN : t / s;
-    const f1 = Number.isNaN(precision) || Number.isNaN(recall) ? Number.NaN : precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { label, support: s, predicted: pr, truePositives: t, precision, recall, f1 };
-  });
-  const w = wilsonInterval(correct, rows.length);
-  return { correct, n: rows.length, accuracy: w.p, ci: { low: w.low, high: w.high }, perLabel };
-}
-
-/**
- * Accuracy of A and B against ground truth, with Wilson intervals, per-label
- * precision / recall / F1, and McNemar's exact test on the rows where exactly one
- * model is right. A `null` prediction (error / no label) is wrong: it counts against
- * recall of the true label and against no label's precision.
- */
-export function accuracyReport(rows: readonly AccuracyRow[]): AccuracyReport {
-  const withTruth: Array<{ truth: string; a: Label; b: Label }> = [];
-  let withoutTruth = 0;
-  for (const row of rows) {
-    if (row.truth === null || row.truth === undefined || row.truth === "") withoutTruth++;
-    else withTruth.push({ truth: row.truth, a: row.a, b: row.b });
-  }
-  const support = new Map<Label, number>();
-  for (const { truth } of withTruth) bump(support, truth);
-  for (const { a, b } of withTruth) {
-    if (a !== null && !support.has(a)) support.set(a, 0);
-    if (b !== null && !support.has(b)) support.set(b, 0);
-  }
-  const labels = orderLabels(support) as string[];
-  let onlyA = 0;
-  let onlyB = 0;
-  let bothRight = 0;
-  let bothWrong = 0;
-  for (const { truth, a, b } of withTruth) {
-    const aRight = a === truth;
-    const bRight = b === truth;
-    if (aRight && bRight) bothRight++;
-    else if (aRight) onlyA++;
-    else if (bRight) onlyB++;
-    else bothWrong++;
-  }
-  return {
-    n: withTruth.length,
-    withoutTruth,
-    labels,
-    a: modelAccuracy(withTruth.map((r) => ({ truth: r.truth, predicted: r.a })), labels),
-    b: modelAccuracy(withTruth.map((r) => ({ truth: r.truth, predicted: r.b })), labels),
-    bothRight,
-    bothWrong,
-    mcnemar: mcnemarExact(onlyA, onlyB),
-  };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
-import { stripPrefix } from "@/lib/nyckel/client";
+import { stripPrefix } from "@/lib/nyckel/ids";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { listModelsForFunction } from "./queries";

@@ -1,7 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { NyckelClient, ensurePrefix, parseNextLink, parseRetryAfter, readModelId, stripPrefix } from "./client";
+import { NyckelClient } from "./client";
+import { ensurePrefix, stripPrefix } from "./ids";
+import { parseNextLink, parseRetryAfter, readModelId } from "./parse";
 import { NyckelError, isNyckelError, isUnknownModelError } from "./errors";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";

@@ -6,7 +6,8 @@
  * Invokes use capture=false so the real function gets no new samples.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NyckelClient, stripPrefix, type InvokeInput, type NyckelFunction } from "./client";
+import { NyckelClient, type InvokeInput, type NyckelFunction } from "./client";
+import { stripPrefix } from "./ids";
 import { isNyckelError, type NyckelError } from "./errors";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";

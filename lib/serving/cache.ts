@@ -1,10 +1,9 @@
 import "server-only";
 import pg from "pg";
 import { tripsBreaker } from "@/lib/db/breaker";
-import { timeoutOptions } from "@/lib/db/timeouts";
-import { requireDatabaseUrl } from "@/lib/env";
+import { PgListener } from "@/lib/db/listen";
 import { logger } from "@/lib/logger";
-import { ensurePrefix } from "@/lib/nyckel/client";
+import { ensurePrefix } from "@/lib/nyckel/ids";
 
 /**
  * The serving cache: per process, an in-memory snapshot of what the resolve API
@@ -117,14 +116,11 @@ type PinRow = { environment_id: string; function_id: string; model_id: string | 
 
 export class ServingCache {
   readonly #options: Required<Omit<ServingCacheOptions, "connectionString">> & { connectionString?: string };
+  readonly #listener: PgListener;
   #snapshot: ServingSnapshot | null = null;
-  #client: pg.Client | null = null;
-  #connecting: Promise<void> | null = null;
   #lastConnectFailure: { at: number; error: unknown } | null = null;
   #dirty = new Set<Part>();
   #reloading: Promise<void> | null = null;
-  #reconnectTimer: NodeJS.Timeout | null = null;
-  #reconnectAttempt = 0;
   #safetyTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #stats: ServingCacheStats = {
@@ -147,6 +143,21 @@ export class ServingCache {
       safetyReloadMs: options.safetyReloadMs ?? 60_000,
       applicationName: options.applicationName ?? "modelpin-serving-cache",
     };
+    this.#listener = new PgListener({
+      channel: CHANGES_CHANNEL,
+      applicationName: this.#options.applicationName,
+      connectionString: this.#options.connectionString,
+      reconnectInitialMs: this.#options.reconnectInitialMs,
+      reconnectMaxMs: this.#options.reconnectMaxMs,
+      closedError: () => new ServingCacheUnavailableError(),
+      onNotification: (message) => this.#onNotification(message),
+      onConnected: (client, failedAttempts) => this.#onConnected(client, failedAttempts),
+      onConnectFailed: (error) => {
+        this.#lastConnectFailure = { at: Date.now(), error };
+      },
+      onLost: (error) => this.#onConnectionLost(error),
+      onReconnected: () => logger.info("serving cache: reconnected; reloading everything"),
+    });
   }
 
   /** The current snapshot, or null before the first load. Synchronous: the hot path. */
@@ -155,7 +166,7 @@ export class ServingCache {
   }
 
   get stats(): ServingCacheStats {
-    return { ...this.#stats, connected: this.#client !== null, generation: this.#snapshot?.generation ?? 0 };
+    return { ...this.#stats, connected: this.#listener.client !== null, generation: this.#snapshot?.generation ?? 0 };
   }
 
   /**
@@ -169,7 +180,7 @@ export class ServingCache {
     const failure = this.#lastConnectFailure;
     if (failure && Date.now() - failure.at < 1000) throw new ServingCacheUnavailableError(failure.error);
     try {
-      await this.#ensureConnected();
+      await this.#listener.connect();
       await this.#drain();
     } catch (error) {
       if (this.#snapshot) return this.#snapshot;
@@ -182,7 +193,7 @@ export class ServingCache {
   /** Reloads everything now (tests, scripts, after bulk changes that do not notify). */
   async reloadAll(): Promise<ServingSnapshot> {
     for (const p of ALL_PARTS) this.#dirty.add(p);
-    await this.#ensureConnected();
+    await this.#listener.connect();
     await this.#drain();
     return this.ready();
   }
@@ -194,88 +205,27 @@ export class ServingCache {
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     if (this.#safetyTimer) clearInterval(this.#safetyTimer);
-    this.#reconnectTimer = null;
     this.#safetyTimer = null;
-    const client = this.#client;
-    this.#client = null;
-    await this.#reloading?.catch(() => undefined);
-    await client?.end().catch(() => undefined);
+    await this.#listener.close(this.#reloading);
   }
 
-  // ---- connection ---------------------------------------------------------
+  // ---- connection (lib/db/listen.ts reconnects) ---------------------------
 
-  #ensureConnected(): Promise<void> {
-    if (this.#client) return Promise.resolve();
-    this.#connecting ??= this.#connect().finally(() => {
-      this.#connecting = null;
-    });
-    return this.#connecting;
+  #onConnected(client: pg.Client, failedAttempts: number): void {
+    this.#stats.backendPid = (client as unknown as { processID?: number }).processID ?? null;
+    this.#lastConnectFailure = null;
+    if (failedAttempts > 0 || this.#snapshot) this.#stats.reconnects++;
+    for (const p of ALL_PARTS) this.#dirty.add(p);
+    this.#startSafetyReload();
+    void this.#drain();
   }
 
-  async #connect(): Promise<void> {
-    if (this.#closed) throw new ServingCacheUnavailableError();
-    const client = new pg.Client({
-      connectionString: this.#options.connectionString ?? requireDatabaseUrl(),
-      keepAlive: true,
-      application_name: this.#options.applicationName,
-      // Connect, statement and read timeouts (lib/db/timeouts.ts): a stalled server fails the load instead of hanging it.
-      ...timeoutOptions("app"),
-    });
-    client.on("error", (error) => this.#onConnectionLost(client, error));
-    client.on("end", () => this.#onConnectionLost(client));
-    client.on("notification", (message) => this.#onNotification(client, message));
-    try {
-      await client.connect();
-      // Subscribe first, then load: a change committed after this point notifies us.
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-      const pid = (client as unknown as { processID?: number }).processID ?? null;
-      if (this.#closed) throw new ServingCacheUnavailableError();
-      this.#client = client;
-      this.#stats.backendPid = pid;
-      this.#lastConnectFailure = null;
-      if (this.#reconnectAttempt > 0 || this.#snapshot) this.#stats.reconnects++;
-      this.#reconnectAttempt = 0;
-      for (const p of ALL_PARTS) this.#dirty.add(p);
-      this.#startSafetyReload();
-      void this.#drain();
-    } catch (error) {
-      this.#lastConnectFailure = { at: Date.now(), error };
-      client.removeAllListeners("notification");
-      client.on("error", () => undefined);
-      void client.end().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  #onConnectionLost(client: pg.Client, error?: unknown): void {
-    if (client !== this.#client) return;
-    this.#client = null;
+  #onConnectionLost(error?: unknown): void {
     this.#stats.backendPid = null;
     if (this.#safetyTimer) clearInterval(this.#safetyTimer);
     this.#safetyTimer = null;
-    client.removeAllListeners("notification");
-    client.on("error", () => undefined); // a late error on the dead connection must not crash the process
-    void client.end().catch(() => undefined);
-    if (this.#closed) return;
     logger.warn({ err: error instanceof Error ? error.message : undefined }, "serving cache: database connection lost; serving the last snapshot and reconnecting");
-    this.#scheduleReconnect();
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#closed || this.#reconnectTimer) return;
-    const ceiling = Math.min(this.#options.reconnectMaxMs, this.#options.reconnectInitialMs * 2 ** this.#reconnectAttempt);
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    this.#reconnectAttempt++;
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = null;
-      this.#ensureConnected().then(
-        () => logger.info({ attempt: this.#reconnectAttempt }, "serving cache: reconnected; reloading everything"),
-        () => this.#scheduleReconnect(),
-      );
-    }, delay);
-    this.#reconnectTimer.unref();
   }
 
   #startSafetyReload(): void {
@@ -287,8 +237,8 @@ export class ServingCache {
     this.#safetyTimer.unref();
   }
 
-  #onNotification(client: pg.Client, message: pg.Notification): void {
-    if (client !== this.#client || message.channel !== CHANGES_CHANNEL) return;
+  #onNotification(message: pg.Notification): void {
+    if (message.channel !== CHANGES_CHANNEL) return;
     this.#stats.notifications++;
     let part: Part | undefined;
     try {
@@ -307,7 +257,7 @@ export class ServingCache {
   /** Runs the reload loop unless it already runs (the running loop picks up new dirty parts). */
   #drain(): Promise<void> {
     if (this.#reloading) return this.#reloading;
-    if (this.#dirty.size === 0 || !this.#client) return Promise.resolve();
+    if (this.#dirty.size === 0 || !this.#listener.client) return Promise.resolve();
     const loop: Promise<void> = this.#reloadLoop().finally(() => {
       if (this.#reloading === loop) this.#reloading = null;
     });
@@ -317,8 +267,8 @@ export class ServingCache {
   }
 
   async #reloadLoop(): Promise<void> {
-    while (this.#dirty.size > 0 && this.#client) {
-      const client = this.#client;
+    while (this.#dirty.size > 0 && this.#listener.client) {
+      const client = this.#listener.client;
       const parts = new Set(this.#dirty);
       this.#dirty.clear();
       try {
@@ -328,8 +278,8 @@ export class ServingCache {
         // A lost connection also emits "error"/"end" (reconnect, then a full reload).
         // A timeout (stalled server) leaves the connection busy: drop it and reconnect the same way.
         // Anything else is retried by the next notification or the safety reload.
-        if (client === this.#client && tripsBreaker(error)) this.#onConnectionLost(client, error);
-        else if (client === this.#client) logger.error({ err: error }, "serving cache: reload failed");
+        if (client === this.#listener.client && tripsBreaker(error)) this.#listener.drop(client, error);
+        else if (client === this.#listener.client) logger.error({ err: error }, "serving cache: reload failed");
         throw error;
       }
     }

@@ -1,8 +1,6 @@
 import "server-only";
-import pg from "pg";
 import type PgBoss from "pg-boss";
-import { timeoutOptions } from "@/lib/db/timeouts";
-import { requireDatabaseUrl } from "@/lib/env";
+import { PgListener } from "@/lib/db/listen";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
 import { runDeliveryJob, type DeliveryJobData } from "./deliver";
@@ -111,38 +109,17 @@ async function start(options: WebhookWorkerOptions): Promise<WebhookWorker> {
   };
   const interval = setInterval(dispatch, options.dispatchIntervalMs ?? 1000);
 
-  let listener: pg.Client | null = null;
-  const listen = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: "modelpin-webhooks", ...timeoutOptions("app") });
-    let lost = false;
-    client.on("error", (err) => {
-      if (lost) return;
-      lost = true;
-      if (listener === client) listener = null;
-      client.end().catch(() => undefined);
-      // The 1 s poll keeps delivering meanwhile; only the instant wake-up waits for the reconnect.
-      logger.warn({ err }, "webhook LISTEN connection lost; reconnecting in 5 s");
-      later(5_000, listenOrRetry);
-    });
-    client.on("notification", dispatch);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${WEBHOOK_NOTIFY_CHANNEL}`);
-    } catch (err) {
-      if (lost) return; // the error handler already scheduled the reconnect
-      lost = true;
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    if (stopped) await client.end();
-    else listener = client;
-  };
-  const listenOrRetry = () =>
-    listen().catch((err: unknown) => {
-      logger.warn({ err }, "webhook LISTEN failed; deliveries start on the 1 s poll until it reconnects");
-      later(5_000, listenOrRetry);
-    });
-  await listenOrRetry();
+  // The 1 s poll keeps delivering while the LISTEN connection is down; only the instant wake-up waits for it.
+  const listener = new PgListener({
+    channel: WEBHOOK_NOTIFY_CHANNEL,
+    applicationName: "modelpin-webhooks",
+    onNotification: dispatch,
+    onConnectFailed: (err) => {
+      if (!stopped) logger.warn({ err }, "webhook LISTEN failed; deliveries start on the 1 s poll until it reconnects");
+    },
+    onLost: (err) => logger.warn({ err }, "webhook LISTEN connection lost; reconnecting"),
+  });
+  await listener.start();
   dispatch();
 
   return {
@@ -151,8 +128,7 @@ async function start(options: WebhookWorkerOptions): Promise<WebhookWorker> {
       clearInterval(interval);
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      await listener?.end().catch(() => undefined);
-      listener = null;
+      await listener.close();
       for (const id of workerIds) await boss.offWork({ id }).catch(() => undefined);
       await running;
       globalForWorker.modelpinWebhookWorker = undefined;

@@ -9,7 +9,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { AUDIT_ACTIONS, actionLabel } from "@/lib/audit/catalog";
 import { promotionsById } from "@/lib/audit/promoted-by";
@@ -156,66 +156,51 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
 
       {page && page.rows.length > 0 ? (
         <>
-          <TableFrame>
-            <Table data-testid="audit-table">
-              <THead>
-                <tr>
-                  <Th density="compact">#</Th>
-                  <Th density="compact">When</Th>
-                  <Th density="compact">Actor</Th>
-                  <Th density="compact">Action</Th>
-                  <Th density="compact">Target</Th>
-                  <Th density="compact">Change</Th>
-                  <Th density="compact">Reason</Th>
+          <ListTable data-testid="audit-table" columns={["#", "When", "Actor", "Action", "Target", "Change", "Reason"]} density="compact">
+            {page.rows.map((r) => {
+              const target = targetLink(r, { ...links, functionName: r.functionId ? functionName.get(r.functionId) : null });
+              const breakGlass = r.action === "pin.break_glass";
+              const promoId = promotionIdOf(r);
+              const promotion = promoId ? promotions.get(promoId) : undefined;
+              return (
+                <tr key={r.id} className="align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
+                  <Td density="compact" className="font-mono text-xs text-zinc-500">{r.id}</Td>
+                  <Td density="compact" className="whitespace-nowrap text-xs text-zinc-600 dark:text-zinc-400">
+                    <Time value={r.createdAt} />
+                  </Td>
+                  <Td density="compact">
+                    <div>{r.actorLabel}</div>
+                    {promotion ? <PromotedBy value={promotion} className="text-xs text-zinc-500" /> : null}
+                  </Td>
+                  <Td density="compact">
+                    <div>{actionLabel(r.action)}</div>
+                    <code className="font-mono text-xs text-zinc-500">{r.action}</code> {breakGlass ? <BreakGlassBadge /> : null}
+                  </Td>
+                  <Td density="compact">
+                    {target ? (
+                      <Link href={target.href} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                        {target.label}
+                      </Link>
+                    ) : (
+                      <span className="text-zinc-400">—</span>
+                    )}
+                    {r.environmentId ? (
+                      <div>
+                        <Badge>{environmentName.get(r.environmentId) ?? "environment"}</Badge>
+                      </div>
+                    ) : null}
+                  </Td>
+                  <Td density="compact" data-testid="audit-change" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">
+                    <div data-testid="audit-summary">{summarizeChange(r, r.environmentId ? environmentName.get(r.environmentId) : null)}</div>
+                    <JsonDetail before={r.beforeJson} after={r.afterJson} />
+                  </Td>
+                  <Td data-testid="audit-reason" density="compact" className="max-w-xs whitespace-pre-wrap break-words">
+                    {r.reason ?? <span className="text-zinc-400">—</span>}
+                  </Td>
                 </tr>
-              </THead>
-              <TBody>
-                {page.rows.map((r) => {
-                  const target = targetLink(r, { ...links, functionName: r.functionId ? functionName.get(r.functionId) : null });
-                  const breakGlass = r.action === "pin.break_glass";
-                  const promoId = promotionIdOf(r);
-                  const promotion = promoId ? promotions.get(promoId) : undefined;
-                  return (
-                    <tr key={r.id} className="align-top" data-testid="audit-row" data-id={r.id} data-action={r.action}>
-                      <Td density="compact" className="font-mono text-xs text-zinc-500">{r.id}</Td>
-                      <Td density="compact" className="whitespace-nowrap text-xs text-zinc-600 dark:text-zinc-400">
-                        <Time value={r.createdAt} />
-                      </Td>
-                      <Td density="compact">
-                        <div>{r.actorLabel}</div>
-                        {promotion ? <PromotedBy value={promotion} className="text-xs text-zinc-500" /> : null}
-                      </Td>
-                      <Td density="compact">
-                        <div>{actionLabel(r.action)}</div>
-                        <code className="font-mono text-xs text-zinc-500">{r.action}</code> {breakGlass ? <BreakGlassBadge /> : null}
-                      </Td>
-                      <Td density="compact">
-                        {target ? (
-                          <Link href={target.href} className="text-indigo-700 hover:underline dark:text-indigo-300">
-                            {target.label}
-                          </Link>
-                        ) : (
-                          <span className="text-zinc-400">—</span>
-                        )}
-                        {r.environmentId ? (
-                          <div>
-                            <Badge>{environmentName.get(r.environmentId) ?? "environment"}</Badge>
-                          </div>
-                        ) : null}
-                      </Td>
-                      <Td density="compact" data-testid="audit-change" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">
-                        <div data-testid="audit-summary">{summarizeChange(r, r.environmentId ? environmentName.get(r.environmentId) : null)}</div>
-                        <JsonDetail before={r.beforeJson} after={r.afterJson} />
-                      </Td>
-                      <Td data-testid="audit-reason" density="compact" className="max-w-xs whitespace-pre-wrap break-words">
-                        {r.reason ?? <span className="text-zinc-400">—</span>}
-                      </Td>
-                    </tr>
-                  );
-                })}
-              </TBody>
-            </Table>
-          </TableFrame>
+              );
+            })}
+          </ListTable>
           <nav aria-label="Pages" className="mt-4 flex gap-2">
             {cursor ? (
               <Link href={`/audit${auditQueryString(raw)}`} className={buttonClass("secondary")}>

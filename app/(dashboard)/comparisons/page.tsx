@@ -5,7 +5,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { requirePagePermission } from "@/lib/session/current";
 import { listComparisonRuns, listRunFilterOptions } from "@/lib/compare/queries";
@@ -89,57 +89,42 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
               Change or clear the filters to see more runs.
             </EmptyState>
           ) : (
-            <TableFrame>
-              <Table data-testid="runs-table">
-                <THead tone="contrast">
-                  <tr>
-                    <Th>Function</Th>
-                    <Th>Model A</Th>
-                    <Th>Model B</Th>
-                    <Th>Sample set</Th>
-                    <Th>Status</Th>
-                    <Th>Agreement</Th>
-                    <Th>Started</Th>
-                  </tr>
-                </THead>
-                <TBody>
-                  {runs.map((r) => (
-                    <tr key={r.id} data-testid={`run-${r.id}`}>
-                      <Td>
-                        <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-                          {r.function.name}
-                        </Link>
-                      </Td>
-                      <Td className="max-w-56 break-words">{r.modelALabel}</Td>
-                      <Td className="max-w-56 break-words">{r.modelBLabel}</Td>
-                      <Td>
-                        {r.sampleSet.name} ({r.total})
-                      </Td>
-                      <Td>
-                        <RunStatusBadge status={r.status} />
-                      </Td>
-                      <Td data-testid="run-agreement" className="whitespace-nowrap tabular-nums">
-                        {r.agreement ? (
-                          <span title={`${r.agreement.agree} of ${r.agreement.n} samples both models answered; 95% Wilson interval`}>
-                            <strong>{pct(r.agreement.rate)}</strong>{" "}
-                            <span className="text-xs text-zinc-600 dark:text-zinc-400">
-                              ({pct(r.agreement.low)}–{pct(r.agreement.high)}, n = {r.agreement.n})
-                            </span>
-                          </span>
-                        ) : (
-                          <span className="text-zinc-500 dark:text-zinc-400">—</span>
-                        )}
-                      </Td>
-                      <Td className="text-zinc-600 dark:text-zinc-400">
-                        {r.createdByLabel}
-                        <br />
-                        <Time value={r.createdAt} className="text-xs" />
-                      </Td>
-                    </tr>
-                  ))}
-                </TBody>
-              </Table>
-            </TableFrame>
+            <ListTable data-testid="runs-table" columns={["Function", "Model A", "Model B", "Sample set", "Status", "Agreement", "Started"]} tone="contrast">
+              {runs.map((r) => (
+                <tr key={r.id} data-testid={`run-${r.id}`}>
+                  <Td>
+                    <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                      {r.function.name}
+                    </Link>
+                  </Td>
+                  <Td className="max-w-56 break-words">{r.modelALabel}</Td>
+                  <Td className="max-w-56 break-words">{r.modelBLabel}</Td>
+                  <Td>
+                    {r.sampleSet.name} ({r.total})
+                  </Td>
+                  <Td>
+                    <RunStatusBadge status={r.status} />
+                  </Td>
+                  <Td data-testid="run-agreement" className="whitespace-nowrap tabular-nums">
+                    {r.agreement ? (
+                      <span title={`${r.agreement.agree} of ${r.agreement.n} samples both models answered; 95% Wilson interval`}>
+                        <strong>{pct(r.agreement.rate)}</strong>{" "}
+                        <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                          ({pct(r.agreement.low)}–{pct(r.agreement.high)}, n = {r.agreement.n})
+                        </span>
+                      </span>
+                    ) : (
+                      <span className="text-zinc-500 dark:text-zinc-400">—</span>
+                    )}
+                  </Td>
+                  <Td className="text-zinc-600 dark:text-zinc-400">
+                    {r.createdByLabel}
+                    <br />
+                    <Time value={r.createdAt} className="text-xs" />
+                  </Td>
+                </tr>
+              ))}
+            </ListTable>
           )}
           <nav className="mt-3 flex gap-3 text-sm" aria-label="More runs">
             {filter.before ? (

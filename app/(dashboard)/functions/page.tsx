@@ -6,7 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
-import { Table, TableFrame, TBody, Td, Th, THead } from "@/components/ui/table";
+import { ListTable, Td } from "@/components/ui/table";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { systemContext } from "@/lib/context";
@@ -41,38 +41,25 @@ export default async function FunctionsPage() {
             : "An editor or admin syncs the functions from Nyckel; an admin sets the Nyckel credentials in Settings → Nyckel."}
         </EmptyState>
       ) : (
-        <TableFrame>
-          <Table data-testid="functions-table">
-            <THead>
-              <tr>
-                <Th>Name</Th>
-                <Th>Input</Th>
-                <Th>Output</Th>
-                <Th align="right">Labels</Th>
-                <Th>Last synced</Th>
-              </tr>
-            </THead>
-            <TBody>
-              {functions.map((f) => (
-                <tr key={f.id}>
-                  <Td>
-                    <Link href={`/functions/${encodeURIComponent(f.id)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-                      {f.name}
-                    </Link>
-                    <div className="font-mono text-xs text-zinc-500">{f.id}</div>
-                    {f.missingSince ? <Badge tone="amber">no longer in Nyckel</Badge> : null}
-                  </Td>
-                  <Td>{f.inputType}</Td>
-                  <Td>{f.outputType}</Td>
-                  <Td align="right" className="tabular-nums">{f.labelCount}</Td>
-                  <Td className="text-zinc-500">
-                    <Time value={f.lastSyncedAt} />
-                  </Td>
-                </tr>
-              ))}
-            </TBody>
-          </Table>
-        </TableFrame>
+        <ListTable data-testid="functions-table" columns={["Name", "Input", "Output", { label: "Labels", align: "right" }, "Last synced"]}>
+          {functions.map((f) => (
+            <tr key={f.id}>
+              <Td>
+                <Link href={`/functions/${encodeURIComponent(f.id)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                  {f.name}
+                </Link>
+                <div className="font-mono text-xs text-zinc-500">{f.id}</div>
+                {f.missingSince ? <Badge tone="amber">no longer in Nyckel</Badge> : null}
+              </Td>
+              <Td>{f.inputType}</Td>
+              <Td>{f.outputType}</Td>
+              <Td align="right" className="tabular-nums">{f.labelCount}</Td>
+              <Td className="text-zinc-500">
+                <Time value={f.lastSyncedAt} />
+              </Td>
+            </tr>
+          ))}
+        </ListTable>
       )}
     </>
   );
