@@ -60,8 +60,6 @@ export async function getFunctionPins(functionId: string) {
   });
 }
 
-export type FunctionPinRow = Awaited<ReturnType<typeof getFunctionPins>>[number];
-
 /** The history of one function's pins, newest first, per environment (at most `limit` each). */
 export async function listPinTimeline(functionId: string, limit = 100) {
   const rows = await prisma.pinRevision.findMany({

@@ -211,8 +211,6 @@ export async function getRequestDetail(requestId: string, now: Date = new Date()
   };
 }
 
-export type RequestDetail = NonNullable<Awaited<ReturnType<typeof getRequestDetail>>>;
-
 /**
  * What the request form on a function's page needs: environments with their
  * policy and current pin, the registered models, finished comparison runs of
