@@ -2,7 +2,7 @@ import "server-only";
 import { createSafeActionClient } from "next-safe-action";
 import { requirePermission, type Permission } from "@/lib/auth/permissions";
 import { getCurrentUser } from "@/lib/session/current";
-import { newRequestId, userContext } from "@/lib/context";
+import { newRequestId, userContext, type ServiceContext } from "@/lib/context";
 import { InvalidInputError, UnauthorizedError, isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { NUL_MESSAGE, containsNul } from "@/lib/validation";
@@ -54,4 +54,13 @@ export function permittedActionClient(permission: Permission) {
     requirePermission(ctx.user, permission);
     return next();
   });
+}
+
+/**
+ * The body of an action that calls one service function with the member's
+ * service context, then `done` with its result: revalidate, and choose what
+ * the browser gets back.
+ */
+export function callService<I, R, O>(run: (service: ServiceContext, input: I) => Promise<R>, done: (result: R) => O) {
+  return async ({ parsedInput, ctx }: { parsedInput: I; ctx: { service: ServiceContext } }): Promise<O> => done(await run(ctx.service, parsedInput));
 }

@@ -70,3 +70,8 @@ export async function appendAuditEvent(tx: Tx, input: AuditInput): Promise<{ id:
   await writeHead(tx, next, trusted ? signHead(next) : head.hmac);
   return { id, hash };
 }
+
+/** appendAuditEvent for a change made through a service call: its actor, and its request id. */
+export function appendAuditEventBy(tx: Tx, ctx: { actor: AuditActor; requestId: string }, event: Omit<AuditInput, "actor" | "requestId">): Promise<{ id: bigint; hash: string }> {
+  return appendAuditEvent(tx, { ...event, actor: ctx.actor, requestId: ctx.requestId });
+}

@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAuditEvent } from "@/lib/audit/service";
+import { appendAuditEventBy } from "@/lib/audit/service";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { ConflictError, NotFoundError, isUniqueViolation } from "@/lib/errors";
@@ -13,14 +13,12 @@ export async function createEnvironment(ctx: ServiceContext, raw: CreateEnvironm
   try {
     return await prisma.$transaction(async (tx) => {
       const env = await tx.environment.create({ data: input, select: environmentSelect });
-      await appendAuditEvent(tx, {
-        actor: ctx.actor,
+      await appendAuditEventBy(tx, ctx, {
         action: "environment.created",
         environmentId: env.id,
         targetType: "environment",
         targetId: env.id,
         after: env,
-        requestId: ctx.requestId,
       });
       return env;
     });
@@ -37,15 +35,13 @@ export async function updateEnvironment(ctx: ServiceContext, raw: UpdateEnvironm
     const before = await tx.environment.findUnique({ where: { id }, select: environmentSelect });
     if (!before) throw new NotFoundError("That environment does not exist.");
     const after = await tx.environment.update({ where: { id }, data, select: environmentSelect });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "environment.updated",
       environmentId: id,
       targetType: "environment",
       targetId: id,
       before,
       after,
-      requestId: ctx.requestId,
     });
     return after;
   });

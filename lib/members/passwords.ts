@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { appendAuditEvent } from "@/lib/audit/service";
+import { appendAuditEventBy } from "@/lib/audit/service";
 import { generateOneTimePassword, hashPassword, verifyPassword } from "@/lib/auth/password";
 import { auditTrips, clearAccount, readThrottle, recordFailure } from "@/lib/auth/throttle";
 import { decideThrottle, refusalMessage } from "@/lib/auth/throttle-rules";
@@ -56,13 +56,11 @@ export async function changeOwnPassword(
       where: { id: user.id },
       data: { passwordHash, sessionEpoch, keptSessionId: options.sessionId ?? null, mustChangePassword: false },
     });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "member.password_changed",
       targetType: "member",
       targetId: user.id,
       after: { otherSessionsEnded: true },
-      requestId: ctx.requestId,
     });
   });
   return { sessionEpoch };
@@ -86,13 +84,11 @@ export async function setOneTimePassword(ctx: ServiceContext, raw: { userId: str
       throw new ConflictError(`${target.name} signs in with single sign-on and has no Modelpin password to reset.`);
     }
     await tx.user.update({ where: { id: target.id }, data: { passwordHash, mustChangePassword: true, sessionEpoch: randomUUID(), keptSessionId: null } });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "member.password_reset",
       targetType: "member",
       targetId: target.id,
       after: { oneTimePassword: true, mustChangePassword: true, otherSessionsEnded: true },
-      requestId: ctx.requestId,
     });
     return target;
   });

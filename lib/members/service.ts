@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAuditEvent } from "@/lib/audit/service";
+import { appendAuditEventBy } from "@/lib/audit/service";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "@/lib/auth/password";
 import type { RoleName } from "@/lib/auth/permissions";
 import { authorize, type ServiceContext } from "@/lib/context";
@@ -71,13 +71,11 @@ export async function createMember(ctx: ServiceContext, raw: CreateMemberInput) 
         data: { email: input.email, name: input.name, role: input.role, passwordHash },
         select: publicFields,
       });
-      await appendAuditEvent(tx, {
-        actor: ctx.actor,
+      await appendAuditEventBy(tx, ctx, {
         action: "member.created",
         targetType: "member",
         targetId: user.id,
         after: { email: user.email, name: user.name, role: user.role },
-        requestId: ctx.requestId,
       });
       return user;
     });
@@ -122,14 +120,12 @@ export async function changeMemberRole(ctx: ServiceContext, raw: { userId: strin
     }
     if (user.role === "admin" && user.active) await assertNotLastAdmin(tx, user.id, "change the role of");
     const updated = await tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "member.role_changed",
       targetType: "member",
       targetId: user.id,
       before: { role: user.role },
       after: { role: updated.role },
-      requestId: ctx.requestId,
     });
     return updated;
   });
@@ -143,14 +139,12 @@ export async function setMemberActive(ctx: ServiceContext, raw: { userId: string
     if (user.active === input.active) return user;
     if (!input.active && user.role === "admin") await assertNotLastAdmin(tx, user.id, "deactivate");
     const updated = await tx.user.update({ where: { id: user.id }, data: { active: input.active }, select: publicFields });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: input.active ? "member.reactivated" : "member.deactivated",
       targetType: "member",
       targetId: user.id,
       before: { active: user.active },
       after: { active: updated.active },
-      requestId: ctx.requestId,
     });
     return updated;
   });

@@ -1,43 +1,30 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { permittedActionClient } from "@/lib/actions/safe-action";
+import { callService, permittedActionClient } from "@/lib/actions/safe-action";
 import { checkModelSchema, registerModelSchema, restoreModelSchema, retireModelSchema, updateModelSchema } from "./schemas";
 import { checkModel, registerModel, restoreModel, retireModel, updateModel } from "./service";
 
 const modelsAction = permittedActionClient("models:write");
 
-function revalidateModels() {
+/** After a model changed: the pages that show it, and what the browser gets back. */
+function modelChanged(model: { id: string; modelId: string; nickname: string }) {
   revalidatePath("/functions/[functionId]", "page");
   revalidatePath("/audit");
+  return { id: model.id, modelId: model.modelId, nickname: model.nickname };
 }
 
-export const registerModelAction = modelsAction.inputSchema(registerModelSchema).action(async ({ parsedInput, ctx }) => {
-  const model = await registerModel(ctx.service, parsedInput);
-  revalidateModels();
-  return { id: model.id, modelId: model.modelId, nickname: model.nickname };
-});
+export const registerModelAction = modelsAction.inputSchema(registerModelSchema).action(callService(registerModel, modelChanged));
 
-export const updateModelAction = modelsAction.inputSchema(updateModelSchema).action(async ({ parsedInput, ctx }) => {
-  const model = await updateModel(ctx.service, parsedInput);
-  revalidateModels();
-  return { id: model.id, modelId: model.modelId, nickname: model.nickname };
-});
+export const updateModelAction = modelsAction.inputSchema(updateModelSchema).action(callService(updateModel, modelChanged));
 
-export const retireModelAction = modelsAction.inputSchema(retireModelSchema).action(async ({ parsedInput, ctx }) => {
-  const model = await retireModel(ctx.service, parsedInput);
-  revalidateModels();
-  return { id: model.id, modelId: model.modelId, nickname: model.nickname };
-});
+export const retireModelAction = modelsAction.inputSchema(retireModelSchema).action(callService(retireModel, modelChanged));
 
-export const restoreModelAction = modelsAction.inputSchema(restoreModelSchema).action(async ({ parsedInput, ctx }) => {
-  const model = await restoreModel(ctx.service, parsedInput);
-  revalidateModels();
-  return { id: model.id, modelId: model.modelId, nickname: model.nickname };
-});
+export const restoreModelAction = modelsAction.inputSchema(restoreModelSchema).action(callService(restoreModel, modelChanged));
 
-export const checkModelAction = modelsAction.inputSchema(checkModelSchema).action(async ({ parsedInput, ctx }) => {
-  const result = await checkModel(ctx.service, parsedInput);
-  revalidatePath("/audit");
-  return result;
-});
+export const checkModelAction = modelsAction.inputSchema(checkModelSchema).action(
+  callService(checkModel, (result) => {
+    revalidatePath("/audit");
+    return result;
+  }),
+);

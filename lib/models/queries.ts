@@ -28,3 +28,15 @@ export async function listModelsForFunction(functionId: string) {
 export async function findModelRef(db: Pick<Tx, "model">, id: string): Promise<{ id: string; modelId: string; nickname: string } | null> {
   return db.model.findUnique({ where: { id }, select: { id: true, modelId: true, nickname: true } });
 }
+
+/** The models that can be pinned or requested for a function (registered, not retired), newest first. */
+export async function listPinnableModels(functionId: string): Promise<Array<{ id: string; modelId: string; nickname: string }>> {
+  return prisma.model.findMany({ where: { functionId, retiredAt: null }, orderBy: { createdAt: "desc" }, select: { id: true, modelId: true, nickname: true } });
+}
+
+/** Nicknames of models given as (function, model id) pairs, keyed "functionId|modelId"; unregistered ids are absent. */
+export async function modelNicknamesByModelId(pairs: ReadonlyArray<{ functionId: string; modelId: string }>): Promise<Map<string, string>> {
+  if (!pairs.length) return new Map();
+  const models = await prisma.model.findMany({ where: { OR: [...pairs] }, select: { functionId: true, modelId: true, nickname: true } });
+  return new Map(models.map((m) => [`${m.functionId}|${m.modelId}`, m.nickname]));
+}

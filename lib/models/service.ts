@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAuditEvent } from "@/lib/audit/service";
+import { appendAuditEventBy } from "@/lib/audit/service";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from "@/lib/errors";
@@ -49,14 +49,12 @@ export async function registerModel(ctx: ServiceContext, raw: RegisterModelInput
         data: { functionId: input.functionId, modelId: input.modelId, nickname: input.nickname, notes: input.notes, registeredById: ctx.actor.id },
         select: modelFields,
       });
-      await appendAuditEvent(tx, {
-        actor: ctx.actor,
+      await appendAuditEventBy(tx, ctx, {
         action: "model.registered",
         functionId: model.functionId,
         targetType: "model",
         targetId: model.id,
         after: { modelId: model.modelId, nickname: model.nickname, notes: model.notes },
-        requestId: ctx.requestId,
       });
       return model;
     });
@@ -76,15 +74,13 @@ export async function updateModel(ctx: ServiceContext, raw: UpdateModelInput) {
     if (!before) throw new NotFoundError("That model does not exist.");
     if (before.nickname === input.nickname && before.notes === input.notes) return before;
     const after = await tx.model.update({ where: { id: input.id }, data: { nickname: input.nickname, notes: input.notes }, select: modelFields });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "model.updated",
       functionId: after.functionId,
       targetType: "model",
       targetId: after.id,
       before: { modelId: before.modelId, nickname: before.nickname, notes: before.notes },
       after: { modelId: after.modelId, nickname: after.nickname, notes: after.notes },
-      requestId: ctx.requestId,
     });
     return after;
   });
@@ -121,15 +117,13 @@ export async function retireModel(ctx: ServiceContext, raw: { id: string }) {
       );
     }
     const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt: new Date() }, select: modelFields });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "model.retired",
       functionId: model.functionId,
       targetType: "model",
       targetId: model.id,
       before: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
       after: { modelId: model.modelId, nickname: model.nickname, retiredAt: after.retiredAt },
-      requestId: ctx.requestId,
     });
     return after;
   });
@@ -146,15 +140,13 @@ export async function restoreModel(ctx: ServiceContext, raw: { id: string }) {
     const { model, label } = await lockModel(tx, input.id);
     if (!model.retiredAt) throw new ConflictError(`${label} is not retired.`);
     const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt: null }, select: modelFields });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "model.restored",
       functionId: model.functionId,
       targetType: "model",
       targetId: model.id,
       before: { modelId: model.modelId, nickname: model.nickname, retiredAt: model.retiredAt },
       after: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
-      requestId: ctx.requestId,
     });
     return after;
   });
@@ -233,8 +225,7 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
     result = { ok: false, modelId: model.modelId, message: explained.message };
   }
   await prisma.$transaction((tx) =>
-    appendAuditEvent(tx, {
-      actor: ctx.actor,
+    appendAuditEventBy(tx, ctx, {
       action: "model.checked",
       functionId: model.functionId,
       targetType: "model",
@@ -245,7 +236,6 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
         sample: summary,
         result: result.ok ? { labelName: result.output.labelName, confidence: result.output.confidence } : { error: result.message },
       },
-      requestId: ctx.requestId,
     }),
   );
   return result;

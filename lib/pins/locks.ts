@@ -25,8 +25,8 @@ export type PinKey = { environmentId: string; functionId: string };
 export type CurrentPin = { version: number; model: { id: string; modelId: string; nickname: string } | null };
 
 /** The pin's version (0 = never pinned) and model (null = latest), without a lock. */
-export async function currentPin(tx: Tx, key: PinKey): Promise<CurrentPin> {
-  const pin = await tx.pin.findUnique({
+export async function currentPin(db: Pick<Tx, "pin">, key: PinKey): Promise<CurrentPin> {
+  const pin = await db.pin.findUnique({
     where: { environmentId_functionId: { environmentId: key.environmentId, functionId: key.functionId } },
     select: { version: true, model: { select: { id: true, modelId: true, nickname: true } } },
   });

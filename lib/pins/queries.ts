@@ -16,6 +16,11 @@ const modelSelect = { id: true, modelId: true, nickname: true, retiredAt: true }
 export type PinModel = { id: string; modelId: string; nickname: string; retiredAt: Date | null };
 
 /** Environments × current pin of one function, in environment order. */
+/** Each environment's current pin of one function, with its version and model (environments never pinned have no row). */
+export async function listCurrentPins(functionId: string) {
+  return prisma.pin.findMany({ where: { functionId }, select: { environmentId: true, version: true, model: { select: { id: true, modelId: true, nickname: true } } } });
+}
+
 export async function getFunctionPins(functionId: string) {
   const [environments, pins] = await Promise.all([
     listEnvironments(),
@@ -59,8 +64,6 @@ export async function getFunctionPins(functionId: string) {
     };
   });
 }
-
-export type FunctionPinRow = Awaited<ReturnType<typeof getFunctionPins>>[number];
 
 /** The history of one function's pins, newest first, per environment (at most `limit` each). */
 export async function listPinTimeline(functionId: string, limit = 100) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { prisma } from "@/lib/db/client";
+import { currentPin } from "@/lib/pins/locks";
 
 /**
  * A promotion request's state in two fields, for its page's polling (GET /api/promotions/{id}/status).
@@ -13,11 +14,8 @@ export async function getRequestLiveState(requestId: string, now: Date = new Dat
     select: { status: true, expiresAt: true, functionId: true, environmentId: true, closedAt: true, decisions: { select: { id: true } } },
   });
   if (!r) return null;
-  const pin = await prisma.pin.findUnique({
-    where: { environmentId_functionId: { environmentId: r.environmentId, functionId: r.functionId } },
-    select: { version: true },
-  });
+  const pin = await currentPin(prisma, r);
   const expired = r.status === "pending" && r.expiresAt !== null && r.expiresAt.getTime() <= now.getTime();
   const decisions = r.decisions.map((d) => d.id).sort().join(",");
-  return { status: expired ? "expired" : r.status, version: [r.status, expired ? "expired" : "", r.closedAt?.toISOString() ?? "", decisions, pin?.version ?? 0].join("|") };
+  return { status: expired ? "expired" : r.status, version: [r.status, expired ? "expired" : "", r.closedAt?.toISOString() ?? "", decisions, pin.version].join("|") };
 }

@@ -2,6 +2,8 @@ import "server-only";
 import { runAgreements } from "@/lib/compare/queries";
 import { prisma } from "@/lib/db/client";
 import { listEnvironments } from "@/lib/environments/queries";
+import { listPinnableModels } from "@/lib/models/queries";
+import { listCurrentPins } from "@/lib/pins/queries";
 import { evidenceOffers, type EvidenceOffers } from "./offers";
 
 /**
@@ -20,8 +22,8 @@ export async function getEvidenceOffers(runId: string, now: Date = new Date()): 
   const [agreements, environments, pins, models] = await Promise.all([
     runAgreements([run.id]),
     listEnvironments(),
-    prisma.pin.findMany({ where: { functionId: run.functionId }, select: { environmentId: true, model: { select: { modelId: true } } } }),
-    prisma.model.findMany({ where: { functionId: run.functionId, retiredAt: null }, select: { id: true, modelId: true, nickname: true } }),
+    listCurrentPins(run.functionId),
+    listPinnableModels(run.functionId),
   ]);
   const a = agreements.get(run.id);
   return evidenceOffers(

@@ -3,6 +3,8 @@ import { can, type RoleName } from "@/lib/auth/permissions";
 import { runAgreements } from "@/lib/compare/queries";
 import { prisma } from "@/lib/db/client";
 import { nextCursor, olderThanCursor } from "@/lib/keyset";
+import { listPinnableModels, modelNicknamesByModelId } from "@/lib/models/queries";
+import { listCurrentPins } from "@/lib/pins/queries";
 import { listEnvironments } from "@/lib/environments/queries";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { listSampleSets } from "@/lib/samples/queries";
@@ -102,9 +104,7 @@ export type RequestListRow = Awaited<ReturnType<typeof listRequests>>["requests"
 
 async function modelNicknames(rows: Array<{ function: { id: string }; targetModelId: string | null; baseModelId: string | null }>) {
   const pairs = rows.flatMap((r) => [r.targetModelId, r.baseModelId].filter((m): m is string => Boolean(m)).map((modelId) => ({ functionId: r.function.id, modelId })));
-  if (!pairs.length) return new Map<string, string>();
-  const models = await prisma.model.findMany({ where: { OR: pairs }, select: { functionId: true, modelId: true, nickname: true } });
-  return new Map(models.map((m) => [`${m.functionId}|${m.modelId}`, m.nickname]));
+  return modelNicknamesByModelId(pairs);
 }
 
 /** Everything the request page shows. Null when there is no such request. */
@@ -211,8 +211,6 @@ export async function getRequestDetail(requestId: string, now: Date = new Date()
   };
 }
 
-export type RequestDetail = NonNullable<Awaited<ReturnType<typeof getRequestDetail>>>;
-
 /**
  * What the request form on a function's page needs: environments with their
  * policy and current pin, the registered models, finished comparison runs of
@@ -222,12 +220,8 @@ export type RequestDetail = NonNullable<Awaited<ReturnType<typeof getRequestDeta
 export async function getRequestFormData(functionId: string, now: Date = new Date()) {
   const [environments, pins, models, runs, sampleSets, open] = await Promise.all([
     listEnvironments(),
-    prisma.pin.findMany({ where: { functionId }, select: { environmentId: true, version: true, model: { select: { id: true, modelId: true, nickname: true } } } }),
-    prisma.model.findMany({
-      where: { functionId, retiredAt: null },
-      orderBy: { createdAt: "desc" },
-      select: { id: true, modelId: true, nickname: true },
-    }),
+    listCurrentPins(functionId),
+    listPinnableModels(functionId),
     prisma.comparisonRun.findMany({
       where: { functionId, status: "finished" },
       orderBy: [{ finishedAt: "desc" }, { id: "desc" }],

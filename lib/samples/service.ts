@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAuditEvent } from "@/lib/audit/service";
+import { appendAuditEventBy } from "@/lib/audit/service";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { InvalidInputError, NotFoundError } from "@/lib/errors";
@@ -84,15 +84,13 @@ export async function renameSampleSet(ctx: ServiceContext, raw: { id: string; na
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sample-set-name:${set.functionId}`}))`;
     await assertNameFree(tx, set.functionId, input.name, set.id);
     const updated = await tx.sampleSet.update({ where: { id: set.id }, data: { name: input.name }, select: { id: true, name: true, functionId: true } });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "sample_set.renamed",
       functionId: set.functionId,
       targetType: "sample_set",
       targetId: set.id,
       before: { name: set.name },
       after: { name: updated.name },
-      requestId: ctx.requestId,
     });
     return updated;
   });
@@ -106,14 +104,12 @@ export async function deleteSampleSet(ctx: ServiceContext, raw: { id: string }) 
     const set = await tx.sampleSet.findFirst({ where: { id: input.id, deletedAt: null }, select: { id: true, name: true, functionId: true } });
     if (!set) throw new NotFoundError("That sample set does not exist or was already deleted.");
     await tx.sampleSet.update({ where: { id: set.id }, data: { deletedAt: new Date() } });
-    await appendAuditEvent(tx, {
-      actor: ctx.actor,
+    await appendAuditEventBy(tx, ctx, {
       action: "sample_set.deleted",
       functionId: set.functionId,
       targetType: "sample_set",
       targetId: set.id,
       before: { name: set.name },
-      requestId: ctx.requestId,
     });
     return set;
   });
