@@ -162,9 +162,9 @@ describe("sign-in throttle (real PostgreSQL)", () => {
   });
 });
 
-/** Runs sign-in attempts in a separate process (lib/auth/throttle-instance.fixture.ts) against the same database. */
+/** Runs sign-in attempts in a separate process (scripts/testing/throttle-instance.ts) against the same database. */
 async function otherInstance(plan: { email: string; address: string; passwords: string[] }): Promise<string[]> {
-  const { code, stdout, stderr } = await runTsx("lib/auth/throttle-instance.fixture.ts", [JSON.stringify(plan)]);
+  const { code, stdout, stderr } = await runTsx("scripts/testing/throttle-instance.ts", [JSON.stringify(plan)]);
   if (code !== 0) throw new Error(`the second instance failed (${code}): ${stderr}`);
   const line = stdout.trim().split("\n").at(-1) ?? "[]";
   return JSON.parse(line) as string[];

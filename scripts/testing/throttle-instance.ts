@@ -3,11 +3,11 @@
  * separate process, with its own database pool, that makes password sign-in
  * attempts against the same PostgreSQL. Prints one JSON line: the statuses.
  *
- *   tsx --conditions=react-server lib/auth/throttle-instance.fixture.ts '{"email":…,"address":…,"passwords":[…]}'
+ *   tsx --conditions=react-server scripts/testing/throttle-instance.ts '{"email":…,"address":…,"passwords":[…]}'
  */
 import { disconnectPrisma } from "@/lib/db/client";
-import { verifyPassword } from "./password";
-import { signInWithPassword } from "./sign-in";
+import { verifyPassword } from "@/lib/auth/password";
+import { signInWithPassword } from "@/lib/auth/sign-in";
 
 type Plan = { email: string; address: string; passwords: string[] };
 
