@@ -11,8 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { EmulatorState, type EmulatorStateOptions } from "./state";
 import { faultsSchema, handleControl } from "./control";
-import { HttpError, readBody, sendJson, sleep, zodMessage } from "./http";
-import { API_ROUTES, checkBearer, handleInvoke, matchPattern, type Ctx, type Route } from "./nyckel-routes";
+import { HttpError, matchPattern, readBody, sendJson, sleep, zodMessage } from "./http";
+import { API_ROUTES, checkBearer, handleInvoke, type Ctx, type Route } from "./nyckel-routes";
 
 export interface EmulatorOptions extends Omit<EmulatorStateOptions, "maxSamplesPerFunction"> {
   /** 0 (default) = a free random port. */
