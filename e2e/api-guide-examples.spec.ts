@@ -4,6 +4,7 @@ import { expect, test } from "./fixtures/test";
 import { inputDigest } from "../scripts/emulator/models";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../scripts/emulator/state";
 import { emulatorUrl, recentInvokes, setUpApiWorld, type ApiWorld } from "./fixtures/api";
+import { GUIDE_CURL, GUIDE_FETCH } from "../scripts/testing/nyckel-guide";
 
 /**
  * Nyckel's model-pinning guide (https://www.nyckel.com/docs/model-pinning; the
@@ -12,33 +13,14 @@ import { emulatorUrl, recentInvokes, setUpApiWorld, type ApiWorld } from "./fixt
  * that follows it must work against Modelpin's proxy by changing only the base
  * URL and the token (and, as the guide asks, filling in its function and model id).
  *
- * The two examples are COPIED VERBATIM below (the guide file is not part of this
- * repository, so it cannot be read at test time). The test replaces exactly four
+ * The two examples are COPIED VERBATIM in scripts/testing/nyckel-guide.ts (the guide file
+ * is not part of this repository, so it cannot be read at test time). The test replaces exactly four
  * placeholders — the host `https://www.nyckel.com` (→ Modelpin's URL),
  * `<accessToken>` (→ a Modelpin token), `<functionId>` and `<modelId>` (→ the
  * environment's pinned model) — and runs the result unchanged: curl through
  * /bin/sh, the fetch snippet with `node -e`. The body stays the guide's literal
  * `{"data":"@<fileName>"}` (a text input for a text function).
  */
-
-const GUIDE_CURL = `curl -X POST \\
-  -H 'Authorization: Bearer <accessToken>' \\
-  -H 'Content-Type: application/json' \\
-  -d '{"data":"@<fileName>"}' \\
-  'https://www.nyckel.com/v1/functions/<functionId>/invoke?modelId=<modelId>'`;
-
-const GUIDE_FETCH = `fetch('https://www.nyckel.com/v1/functions/<functionId>/invoke?modelId=<modelId>', {
-    method: 'POST',
-    headers: {
-        'Authorization': 'Bearer ' + '<accessToken>',
-        'Content-Type': 'application/json',
-    },
-    body: JSON.stringify(
-        {"data":"@<fileName>"}
-    )
-})
-.then(response => response.json())
-.then(data => console.log(data));`;
 
 /** The guide's input, as the emulator sees it. */
 const GUIDE_INPUT = "@<fileName>";

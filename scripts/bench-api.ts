@@ -47,7 +47,7 @@ import { startEmulator, type EmulatorHandle } from "./emulator/server";
 import { seededFunction } from "./emulator/seed";
 import { freePort } from "@/scripts/testing/free-port";
 import { percentile } from "@/lib/compare/stats";
-import { cliOptions, positive } from "./cli/args";
+import { cliOptions, exitWithMain, positive } from "./cli/args";
 import { appEnv, ensureBuild, runBin } from "./bench/build";
 import { scratchDatabase } from "./bench/postgres";
 import { seedBenchEnvironment } from "./bench/world";
@@ -407,9 +407,4 @@ async function main(): Promise<number> {
   }
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+exitWithMain(main);

@@ -28,7 +28,7 @@ import { dropDatabase, ensureDatabase, withDatabaseName } from "@/scripts/db/pg-
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { percentile } from "@/lib/compare/stats";
 import { mulberry32 } from "@/scripts/testing/random";
-import { cliOptions } from "./cli/args";
+import { cliOptions, exitWithMain } from "./cli/args";
 import { scratchName, throwAwayPostgres } from "./bench/postgres";
 
 const args = cliOptions({
@@ -357,9 +357,4 @@ async function main(): Promise<number> {
   }
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+exitWithMain(main);

@@ -26,7 +26,7 @@ import { startEmulator } from "./emulator/server";
 import { seededFunction } from "./emulator/seed";
 import { freePort } from "@/scripts/testing/free-port";
 import { percentile } from "@/lib/compare/stats";
-import { cliOptions } from "./cli/args";
+import { cliOptions, exitWithMain } from "./cli/args";
 import { appEnv, ensureBuild, runBin } from "./bench/build";
 import { scratchDatabase } from "./bench/postgres";
 import { runComparisonToEnd, sampleText, seedBenchEnvironment } from "./bench/world";
@@ -227,10 +227,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+exitWithMain(main);

@@ -35,7 +35,7 @@ import { repoRoot } from "@/scripts/db/database";
 import { percentile } from "@/lib/compare/stats";
 import { mulberry32 } from "@/scripts/testing/random";
 import { launchChromium, signIn, startNext, withCleanup } from "./bench/app";
-import { cliOptions } from "./cli/args";
+import { cliOptions, exitWithMain } from "./cli/args";
 import { appEnv, ensureBuild } from "./bench/build";
 import { scratchDatabase } from "./bench/postgres";
 
@@ -301,12 +301,8 @@ async function main(): Promise<number> {
 
 let result = "";
 
-main()
-  .then((code) => {
-    if (result) console.log(result); // the last line, after everything was stopped
-    process.exit(code);
-  })
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+exitWithMain(async () => {
+  const code = await main();
+  if (result) console.log(result); // the last line, after everything was stopped
+  return code;
+});

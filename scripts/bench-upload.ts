@@ -30,6 +30,7 @@ import type { MemorySample } from "@/lib/diagnostics/memory-sampler";
 import { startNext, withCleanup } from "./bench/app";
 import { appEnv, ensureBuild } from "./bench/build";
 import { scratchDatabase } from "./bench/postgres";
+import { exitWithMain } from "./cli/args";
 
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench-upload";
 const MB = 2 ** 20;
@@ -174,10 +175,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+exitWithMain(main);

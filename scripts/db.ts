@@ -18,6 +18,8 @@
  * app role (DATABASE_URL's user) what it needs (lib/db/roles.ts); seed runs as the app.
  */
 import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { UsageError } from "./cli/args";
 import path from "node:path";
 import { migrationRoleWarning, resolveDatabase, type ResolvedDatabase } from "@/scripts/db/database";
 import { stopOnSignals } from "@/scripts/db/embedded";
@@ -57,52 +59,41 @@ type Args = {
   help: boolean;
 };
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { command: undefined, skipSeed: false, createOnly: false, help: false };
-  const valueOf = (flag: string, i: number): string => {
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
-    return value;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i]!;
-    const [flag, inline] = raw.startsWith("--") && raw.includes("=") ? [raw.slice(0, raw.indexOf("=")), raw.slice(raw.indexOf("=") + 1)] : [raw, undefined];
-    const take = () => (inline !== undefined ? inline : valueOf(flag, i++));
-    switch (flag) {
-      case "--name":
-        args.name = take();
-        break;
-      case "--schema":
-        args.schema = take();
-        break;
-      case "--migrations":
-        args.migrations = take();
-        break;
-      case "--rolled-back":
-        args.rolledBack = take();
-        break;
-      case "--applied":
-        args.applied = take();
-        break;
-      case "--skip-seed":
-        args.skipSeed = true;
-        break;
-      case "--create-only":
-        args.createOnly = true;
-        break;
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
-      default:
-        if (flag.startsWith("-") || args.command !== undefined) throw new UsageError(`Unknown argument "${raw}".`);
-        args.command = flag;
-    }
+function parseCommandLine(argv: string[]): Args {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        name: { type: "string" },
+        schema: { type: "string" },
+        migrations: { type: "string" },
+        "rolled-back": { type: "string" },
+        applied: { type: "string" },
+        "skip-seed": { type: "boolean" },
+        "create-only": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  return args;
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`Unknown argument "${positionals[1]}".`);
+  return {
+    command: positionals[0],
+    name: values.name as string | undefined,
+    schema: values.schema as string | undefined,
+    migrations: values.migrations as string | undefined,
+    rolledBack: values["rolled-back"] as string | undefined,
+    applied: values.applied as string | undefined,
+    skipSeed: values["skip-seed"] === true,
+    createOnly: values["create-only"] === true,
+    help: values.help === true,
+  };
 }
-
-class UsageError extends Error {}
 
 function deployInChild(database: ResolvedDatabase, migrationsDir: string | undefined): void {
   const tsx = path.resolve("node_modules/.bin/tsx");
@@ -116,7 +107,7 @@ function deployInChild(database: ResolvedDatabase, migrationsDir: string | undef
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2));
   if (args.help || !args.command) {
     console.log(USAGE);
     return args.help ? 0 : 2;

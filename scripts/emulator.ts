@@ -17,6 +17,7 @@
  */
 import { startEmulator, type EmulatorOptions } from "./emulator/server";
 import type { EmulatorFaults } from "./emulator/faults";
+import { cliOptions } from "./cli/args";
 
 function usage(message: string): never {
   console.error(`emulator: ${message}`);
@@ -24,97 +25,81 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): EmulatorOptions {
-  const envPort = process.env.NYCKEL_EMULATOR_PORT;
-  let port = envPort !== undefined && envPort !== "" ? Number(envPort) : 4010;
-  let perSecond = 25;
-  let concurrency = 25;
-  let limits = true;
-  const faults: EmulatorFaults = {};
-  const options: EmulatorOptions = {};
+const USAGE =
+  "usage: npm run emulator -- [--port N] [--rate N] [--concurrency N] [--no-limits] [--latency MS] [--latency-range MIN-MAX] [--share-429 X] [--share-500 X] [--share-503 X] [--share-hang X] [--retry-after S] [--client-id ID] [--client-secret S] [--token-ttl S] [--quiet]";
 
-  const number = (flag: string, value: string | undefined, min = 0): number => {
-    const n = Number(value);
-    if (value === undefined || value === "" || !Number.isFinite(n) || n < min) usage(`${flag} needs a number >= ${min}`);
-    return n;
-  };
-  const shareOf = (flag: string, value: string | undefined): number => {
-    const n = number(flag, value);
-    if (n > 1) usage(`${flag} is a share between 0 and 1`);
-    return n;
-  };
+const FLAGS = {
+  port: { type: "string" },
+  rate: { type: "string" },
+  concurrency: { type: "string" },
+  "no-limits": { type: "boolean" },
+  latency: { type: "string" },
+  "latency-range": { type: "string" },
+  "share-429": { type: "string" },
+  "share-500": { type: "string" },
+  "share-503": { type: "string" },
+  "share-hang": { type: "string" },
+  "retry-after": { type: "string" },
+  "client-id": { type: "string" },
+  "client-secret": { type: "string" },
+  "token-ttl": { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    const next = () => argv[++i];
-    switch (flag) {
-      case "--port":
-        port = number(flag, next());
-        break;
-      case "--rate":
-        perSecond = number(flag, next(), 1);
-        break;
-      case "--concurrency":
-        concurrency = number(flag, next(), 1);
-        break;
-      case "--no-limits":
-        limits = false;
-        break;
-      case "--latency":
-        faults.latencyMs = number(flag, next());
-        break;
-      case "--latency-range": {
-        const value = next() ?? "";
-        const match = /^(\d+)-(\d+)$/.exec(value);
-        if (!match) usage("--latency-range needs MIN-MAX, e.g. 50-300");
-        faults.latencyRangeMs = [Number(match[1]), Number(match[2])];
-        break;
-      }
-      case "--share-429":
-        faults.share429 = shareOf(flag, next());
-        break;
-      case "--share-500":
-        faults.share500 = shareOf(flag, next());
-        break;
-      case "--share-503":
-        faults.share503 = shareOf(flag, next());
-        break;
-      case "--share-hang":
-        faults.shareHang = shareOf(flag, next());
-        break;
-      case "--retry-after":
-        faults.retryAfterSeconds = number(flag, next());
-        break;
-      case "--client-id":
-        options.clientId = next() ?? usage("--client-id needs a value");
-        break;
-      case "--client-secret":
-        options.clientSecret = next() ?? usage("--client-secret needs a value");
-        break;
-      case "--token-ttl":
-        options.tokenTtlSeconds = number(flag, next(), 1);
-        break;
-      case "--quiet":
-        options.quiet = true;
-        break;
-      case "--help":
-      case "-h":
-        console.log("usage: npm run emulator -- [--port N] [--rate N] [--concurrency N] [--no-limits] [--latency MS] [--latency-range MIN-MAX] [--share-429 X] [--share-500 X] [--share-503 X] [--share-hang X] [--retry-after S] [--client-id ID] [--client-secret S] [--token-ttl S] [--quiet]");
-        process.exit(0);
-      default:
-        usage(`unknown flag ${flag}`);
-    }
+function parseFlags(argv: string[]): EmulatorOptions {
+  let args: ReturnType<typeof cliOptions<typeof FLAGS>>;
+  try {
+    args = cliOptions(FLAGS, argv);
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
   }
+  if (args.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const number = (flag: string, value: string, min = 0): number => {
+    const n = Number(value);
+    if (value === "" || !Number.isFinite(n) || n < min) usage(`--${flag} needs a number >= ${min}`);
+    return n;
+  };
+  const shareOf = (flag: string, value: string): number => {
+    const n = number(flag, value);
+    if (n > 1) usage(`--${flag} is a share between 0 and 1`);
+    return n;
+  };
+  const envPort = process.env.NYCKEL_EMULATOR_PORT;
+  const port = args.port !== undefined ? number("port", args.port) : envPort !== undefined && envPort !== "" ? Number(envPort) : 4010;
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage("the port must be an integer between 0 and 65535");
-  options.port = port;
-  options.host = "127.0.0.1";
-  options.rateLimit = limits ? { perSecond, concurrency } : false;
+  const faults: EmulatorFaults = {};
+  if (args.latency !== undefined) faults.latencyMs = number("latency", args.latency);
+  if (args["latency-range"] !== undefined) {
+    const match = /^(\d+)-(\d+)$/.exec(args["latency-range"]);
+    if (!match) usage("--latency-range needs MIN-MAX, e.g. 50-300");
+    faults.latencyRangeMs = [Number(match[1]), Number(match[2])];
+  }
+  if (args["share-429"] !== undefined) faults.share429 = shareOf("share-429", args["share-429"]);
+  if (args["share-500"] !== undefined) faults.share500 = shareOf("share-500", args["share-500"]);
+  if (args["share-503"] !== undefined) faults.share503 = shareOf("share-503", args["share-503"]);
+  if (args["share-hang"] !== undefined) faults.shareHang = shareOf("share-hang", args["share-hang"]);
+  if (args["retry-after"] !== undefined) faults.retryAfterSeconds = number("retry-after", args["retry-after"]);
+  const options: EmulatorOptions = {
+    port,
+    host: "127.0.0.1",
+    rateLimit: args["no-limits"]
+      ? false
+      : { perSecond: args.rate !== undefined ? number("rate", args.rate, 1) : 25, concurrency: args.concurrency !== undefined ? number("concurrency", args.concurrency, 1) : 25 },
+  };
+  if (args["client-id"] !== undefined) options.clientId = args["client-id"];
+  if (args["client-secret"] !== undefined) options.clientSecret = args["client-secret"];
+  if (args["token-ttl"] !== undefined) options.tokenTtlSeconds = number("token-ttl", args["token-ttl"], 1);
+  if (args.quiet) options.quiet = true;
   if (Object.keys(faults).length > 0) options.faults = faults;
   return options;
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseFlags(process.argv.slice(2));
   let emulator;
   try {
     emulator = await startEmulator(options);

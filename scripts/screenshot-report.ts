@@ -22,7 +22,7 @@ import { seededFunction } from "./emulator/seed";
 import { startEmulator } from "./emulator/server";
 import { DEV_USERS } from "@/lib/seed/dev-users";
 import { launchChromium, signIn, startNext, withCleanup } from "./bench/app";
-import { cliOptions } from "./cli/args";
+import { cliOptions, exitWithMain } from "./cli/args";
 import { appEnv, ensureBuild } from "./bench/build";
 import { scratchDatabase } from "./bench/postgres";
 
@@ -114,9 +114,4 @@ async function main(): Promise<number> {
   });
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+exitWithMain(main);

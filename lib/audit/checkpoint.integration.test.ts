@@ -1,18 +1,15 @@
 import { createHmac, randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceContext } from "@/lib/context";
-import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { closePgPool } from "@/lib/db/pool";
-import { resetConfigForTests } from "@/lib/env";
-import { QUEUES, getBoss, stopBoss } from "@/lib/jobs/boss";
+import { prisma } from "@/lib/db/client";
+import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { createWebhook, deleteWebhook } from "@/lib/webhooks/service";
 import { startWebhookWorker, type WebhookWorker } from "@/lib/webhooks/worker";
 import { AUDIT_CHECKPOINT_CRON, runDueCheckpoint, startAuditCheckpointWorker } from "./checkpoint";
 import { headSignatureOk, readHead } from "./head";
 import { outsideCheckpointSchema } from "./schemas";
 import { verifyAuditLog } from "./verify";
+import { startWebhookReceiver, stopWebhookTests, type ReceivedRequest, type WebhookReceiver } from "@/scripts/testing/webhook-receiver";
 
 /**
  * `audit.checkpoint` through the real webhook path: outbox row written with
@@ -20,37 +17,18 @@ import { verifyAuditLog } from "./verify";
  */
 
 const admin: ServiceContext = { actor: { id: null, role: "admin", label: "checkpoint test" }, requestId: "test-checkpoint" };
-type Received = { headers: http.IncomingHttpHeaders; body: string };
-const received: Received[] = [];
-let server: http.Server;
+const received: ReceivedRequest[] = [];
+let receiver: WebhookReceiver;
 let base: string;
 let worker: WebhookWorker;
 
 beforeAll(async () => {
-  process.env.MODELPIN_ALLOW_INSECURE_WEBHOOKS = "true";
-  resetConfigForTests();
-  server = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (body += c));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver = await startWebhookReceiver(received);
+  base = receiver.base;
   worker = await startWebhookWorker({ retry: { maxAttempts: 2, retryDelaySeconds: 1 } });
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await stopBoss();
-  await closePgPool();
-  await disconnectPrisma();
-  await new Promise((r) => server?.close(r));
-});
+afterAll(() => stopWebhookTests(worker, receiver));
 
 describe("audit checkpoints as webhook events", () => {
   it("a due checkpoint is recorded and delivered, signed, to a webhook subscribed to audit.checkpoint; its body verifies the log from outside", async () => {

@@ -6,7 +6,7 @@ import { ForbiddenError, InvalidInputError } from "@/lib/errors";
 import { recordCheckpoint, runDueCheckpoint } from "./checkpoint";
 import { eventHash } from "./hash";
 import { deriveAuditKey, headSignatureOk, readHead, signHead, type StoredHead } from "./head";
-import { ownerClient, tamperAndCommit, tamperAndRollback } from "./owner-testing";
+import { ownerClient, tamperAndCommit, tamperAndRollback } from "@/scripts/testing/audit-tamper";
 import { reanchorAuditChain } from "./reanchor";
 import { outsideCheckpointSchema } from "./schemas";
 import { SYSTEM_ACTOR, appendAuditEvent } from "./service";

@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
-import { repoRoot } from "@/scripts/db/database";
+import { runTsx } from "@/scripts/testing/run-tsx";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
 import { createMember, type PasswordCheck } from "@/lib/members/service";
 import { signInWithSso } from "@/lib/members/sso";
@@ -164,24 +162,10 @@ describe("sign-in throttle (real PostgreSQL)", () => {
   });
 });
 
-/** Runs sign-in attempts in a separate process (lib/auth/throttle-instance.fixture.ts) against the same database. */
-function otherInstance(plan: { email: string; address: string; passwords: string[] }): Promise<string[]> {
-  const root = repoRoot();
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["--conditions=react-server", "lib/auth/throttle-instance.fixture.ts", JSON.stringify(plan)], {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`the second instance failed (${code}): ${stderr}`));
-      const line = stdout.trim().split("\n").at(-1) ?? "[]";
-      resolve(JSON.parse(line) as string[]);
-    });
-  });
+/** Runs sign-in attempts in a separate process (scripts/testing/throttle-instance.ts) against the same database. */
+async function otherInstance(plan: { email: string; address: string; passwords: string[] }): Promise<string[]> {
+  const { code, stdout, stderr } = await runTsx("scripts/testing/throttle-instance.ts", [JSON.stringify(plan)]);
+  if (code !== 0) throw new Error(`the second instance failed (${code}): ${stderr}`);
+  const line = stdout.trim().split("\n").at(-1) ?? "[]";
+  return JSON.parse(line) as string[];
 }

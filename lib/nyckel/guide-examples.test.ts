@@ -13,25 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
 import { emulatorToken } from "@/scripts/testing/nyckel";
-
-const CURL_EXAMPLE = `curl -X POST \\
-  -H 'Authorization: Bearer <accessToken>' \\
-  -H 'Content-Type: application/json' \\
-  -d '{"data":"@<fileName>"}' \\
-  'https://www.nyckel.com/v1/functions/<functionId>/invoke?modelId=<modelId>'`;
-
-const FETCH_EXAMPLE = `fetch('https://www.nyckel.com/v1/functions/<functionId>/invoke?modelId=<modelId>', {
-    method: 'POST',
-    headers: {
-        'Authorization': 'Bearer ' + '<accessToken>',
-        'Content-Type': 'application/json',
-    },
-    body: JSON.stringify(
-        {"data":"@<fileName>"}
-    )
-})
-.then(response => response.json())
-.then(data => console.log(data));`;
+import { GUIDE_CURL, GUIDE_FETCH } from "@/scripts/testing/nyckel-guide";
 
 const run = promisify(execFile);
 const CURL = ["/usr/bin/curl", "/bin/curl", "/usr/local/bin/curl"].find((path) => existsSync(path));
@@ -61,7 +43,7 @@ afterAll(async () => {
 
 describe("the model-pinning guide's examples", () => {
   it.skipIf(!CURL)("the curl example succeeds and pins the model", async () => {
-    const command = fill(CURL_EXAMPLE);
+    const command = fill(GUIDE_CURL);
     expect(command.split("\n")).toHaveLength(5); // still the guide's shape
     const { stdout } = await run("/bin/sh", ["-c", command], {
       env: { ...process.env, NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
@@ -82,7 +64,7 @@ describe("the model-pinning guide's examples", () => {
     const logged = new Promise<unknown>((resolve) => {
       const fakeConsole = { log: (value: unknown) => resolve(value) };
       // Runs the guide's code unchanged, with the global fetch; only console is captured.
-      new Function("console", fill(FETCH_EXAMPLE))(fakeConsole);
+      new Function("console", fill(GUIDE_FETCH))(fakeConsole);
     });
     const data = (await logged) as { labelName: string; confidence: number };
     expect(data.labelName).toBe("Billing");

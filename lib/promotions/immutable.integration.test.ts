@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerClient, tamperAndCommit } from "@/lib/audit/owner-testing";
+import { ownerClient, tamperAndCommit } from "@/scripts/testing/audit-tamper";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { systemContext, type ServiceContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { canonicalJson } from "@/lib/audit/hash";
-import { ownerClient, tamperAndCommit } from "@/lib/audit/owner-testing";
+import { ownerClient, tamperAndCommit } from "@/scripts/testing/audit-tamper";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { systemContext, type ServiceContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";

@@ -1,7 +1,5 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "@/scripts/db/database";
+import { runTsx } from "@/scripts/testing/run-tsx";
 import { prisma } from "@/lib/db/client";
 import { closePgPool } from "@/lib/db/pool";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
@@ -78,21 +76,8 @@ describe("token service (real PostgreSQL)", () => {
   });
 });
 
-function runScript(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const root = repoRoot();
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/token-create.ts", ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function runScript(args: string[]) {
+  return runTsx("scripts/token-create.ts", args);
 }
 
 describe("npm run token:create", () => {

@@ -3,12 +3,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext, type ServiceContext } from "@/lib/context";
-import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { closePgPool } from "@/lib/db/pool";
+import { prisma } from "@/lib/db/client";
 import { resetConfigForTests } from "@/lib/env";
 import { createEnvironment } from "@/lib/environments/service";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
-import { stopBoss } from "@/lib/jobs/boss";
 import { createMember } from "@/lib/members/service";
 import { registerModel } from "@/lib/models/service";
 import { setPin } from "@/lib/pins/service";
@@ -18,6 +16,7 @@ import { emitWebhookEvent, type WebhookEventInput } from "./emit";
 import { URL_MESSAGES } from "./schemas";
 import { createWebhook, deleteWebhook, revealWebhookSecret, rotateWebhookSecret, sendTestWebhook, updateWebhook } from "./service";
 import { startWebhookWorker, type WebhookWorker } from "./worker";
+import { startWebhookReceiver, stopWebhookTests, type ReceivedRequest, type WebhookReceiver } from "@/scripts/testing/webhook-receiver";
 
 /**
  * Webhooks against the real PostgreSQL and the real pg-boss worker path:
@@ -29,14 +28,13 @@ const sys = systemContext("test");
 const tag = () => randomBytes(4).toString("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Received = { path: string; headers: http.IncomingHttpHeaders; body: string; at: number };
 
 let admin: ServiceContext;
 let editor: ServiceContext;
 let worker: WebhookWorker;
-let server: http.Server;
+let receiver: WebhookReceiver;
 let base: string;
-const received: Received[] = [];
+const received: ReceivedRequest[] = [];
 /** Status codes to answer, per path, in order; then 200. */
 const script = new Map<string, number[]>();
 
@@ -65,7 +63,7 @@ function deliveries(webhookId: string) {
 }
 
 /** The README's verification, written out here independently of sign.ts. */
-function readmeSignatureOk(secret: string, r: Received): boolean {
+function readmeSignatureOk(secret: string, r: ReceivedRequest): boolean {
   const ts = String(r.headers["x-modelpin-timestamp"]);
   const expected = "v1=" + createHmac("sha256", secret).update(`${ts}.${r.body}`).digest("hex");
   const fresh = Math.abs(Date.now() / 1000 - Number(ts)) < 300;
@@ -83,33 +81,23 @@ async function newHook(path: string, over: Partial<{ events: string[]; format: "
 }
 
 beforeAll(async () => {
-  process.env.MODELPIN_ALLOW_INSECURE_WEBHOOKS = "true";
-  resetConfigForTests();
-  server = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (body += c));
-    req.on("end", () => {
-      const path = req.url ?? "/";
-      received.push({ path, headers: req.headers, body, at: Date.now() });
-      if (path === "/hang") return; // never answers
-      if (path === "/big") {
-        res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
-        res.end("é".repeat(3000)); // 6,000 bytes
-        return;
-      }
-      if (path === "/redirect") {
-        res.writeHead(302, { location: "https://elsewhere.example.com/hook" });
-        res.end();
-        return;
-      }
-      const code = script.get(path)?.shift() ?? 200;
-      res.writeHead(code, { "content-type": "text/plain" });
-      res.end(code === 200 ? "ok, thanks" : `failing on purpose (${code})`);
-    });
+  receiver = await startWebhookReceiver(received, ({ path }, res) => {
+    if (path === "/hang") return; // never answers
+    if (path === "/big") {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+      res.end("é".repeat(3000)); // 6,000 bytes
+      return;
+    }
+    if (path === "/redirect") {
+      res.writeHead(302, { location: "https://elsewhere.example.com/hook" });
+      res.end();
+      return;
+    }
+    const code = script.get(path)?.shift() ?? 200;
+    res.writeHead(code, { "content-type": "text/plain" });
+    res.end(code === 200 ? "ok, thanks" : `failing on purpose (${code})`);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = receiver.base;
 
   const t = tag();
   admin = as(await createMember(sys, { email: `hooks-admin-${t}@example.com`, name: "Hook Admin", role: "admin", password: "hooks-admin-pass" }));
@@ -121,13 +109,7 @@ beforeAll(async () => {
   worker = await startWebhookWorker({ retry: { maxAttempts: 3, retryDelaySeconds: 2 } });
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await stopBoss();
-  await closePgPool();
-  await disconnectPrisma();
-  await new Promise((r) => server?.close(r));
-});
+afterAll(() => stopWebhookTests(worker, receiver));
 
 describe("webhook deliveries (real PostgreSQL, real pg-boss worker)", () => {
   it("a receiver answering 500, 500, 200 gets three attempts with growing gaps; every body's signature verifies with the README's scheme", async () => {

@@ -1,7 +1,7 @@
 /**
- * Command-line options of the scripts, through node:util's parseArgs
- * (`--name value`, `--name=value`, `--flag`): the benches' options (`cliOptions`)
- * and the small CLIs' value options with their usage errors (`parseOptions`).
+ * The scripts' command lines: options through node:util's parseArgs (`--name value`,
+ * `--name=value`, `--flag`) for the benches (`cliOptions`) and the small CLIs' value
+ * options with their usage errors (`parseOptions`), and a script's exit (`exitWithMain`).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -57,4 +57,15 @@ function usageMessage(error: unknown): string {
     default:
       return message;
   }
+}
+
+/** Runs a script's `main` and exits with its code; an error is printed and exits 1. */
+export function exitWithMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -6,8 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import type { EmulatorState } from "./state";
 import type { EmulatorFaults } from "./faults";
-import { HttpError, parseNonNegativeInt, readJsonBody, sendJson, zodMessage } from "./http";
-import { matchPattern } from "./nyckel-routes";
+import { HttpError, matchPattern, parseNonNegativeInt, readJsonBody, sendJson, zodMessage } from "./http";
 
 const rateLimitBody = z.union([
   z.object({ perSecond: z.number().int().min(1), concurrency: z.number().int().min(1) }),

@@ -1,6 +1,6 @@
 /**
  * The emulator's HTTP plumbing (node:http): JSON answers with Nyckel's
- * `{ "message": … }` errors, bounded body reading, multipart and query parsing.
+ * `{ "message": … }` errors, bounded body reading, multipart and query parsing, route patterns.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
@@ -117,4 +117,24 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 export function zodMessage(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
+}
+
+/** The params of `path` under a route `pattern` like /v1/functions/:functionId/invoke, or null. */
+export function matchPattern(pattern: string, path: string): Record<string, string> | null {
+  const p = pattern.split("/").filter(Boolean);
+  const s = path.split("/").filter(Boolean);
+  if (p.length !== s.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < p.length; i++) {
+    const part = p[i] as string;
+    const seg = s[i] as string;
+    if (part.startsWith(":")) {
+      try {
+        params[part.slice(1)] = decodeURIComponent(seg);
+      } catch {
+        return null;
+      }
+    } else if (part !== seg) return null;
+  }
+  return params;
 }

@@ -62,25 +62,6 @@ export interface Route {
   handler: Handler;
 }
 
-export function matchPattern(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split("/").filter(Boolean);
-  const s = path.split("/").filter(Boolean);
-  if (p.length !== s.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < p.length; i++) {
-    const part = p[i] as string;
-    const seg = s[i] as string;
-    if (part.startsWith(":")) {
-      try {
-        params[part.slice(1)] = decodeURIComponent(seg);
-      } catch {
-        return null;
-      }
-    } else if (part !== seg) return null;
-  }
-  return params;
-}
-
 function requireFunction(ctx: Ctx): EmuFunction {
   const id = ctx.params.functionId ?? "";
   const fn = ctx.state.findFunction(id);

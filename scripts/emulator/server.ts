@@ -9,27 +9,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { EmulatorRateLimit } from "./rate-window";
-import { EmulatorState } from "./state";
-import type { EmulatorFaults } from "./faults";
+import { EmulatorState, type EmulatorStateOptions } from "./state";
 import { faultsSchema, handleControl } from "./control";
-import { HttpError, readBody, sendJson, sleep, zodMessage } from "./http";
-import { API_ROUTES, checkBearer, handleInvoke, matchPattern, type Ctx, type Route } from "./nyckel-routes";
+import { HttpError, matchPattern, readBody, sendJson, sleep, zodMessage } from "./http";
+import { API_ROUTES, checkBearer, handleInvoke, type Ctx, type Route } from "./nyckel-routes";
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends Omit<EmulatorStateOptions, "maxSamplesPerFunction"> {
   /** 0 (default) = a free random port. */
   port?: number;
   /** Default 127.0.0.1 (loopback only). */
   host?: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** Default 25 requests per second and 25 concurrent; `false` = no limits. */
-  rateLimit?: EmulatorRateLimit | false;
-  faults?: EmulatorFaults;
-  /** Token lifetime (`expires_in`). Default 3600 s. */
-  tokenTtlSeconds?: number;
-  /** Invoke requests kept in the log. Default 200. */
-  invokeLogSize?: number;
   /** Do not print the start-up banner. */
   quiet?: boolean;
   /** Where the banner goes. Default console.log. */
@@ -162,14 +151,8 @@ export function formatBanner(url: string, state: EmulatorState): string {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const state = new EmulatorState({
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    rateLimit: options.rateLimit,
-    faults: options.faults,
-    tokenTtlSeconds: options.tokenTtlSeconds,
-    invokeLogSize: options.invokeLogSize,
-  });
+  const { port: _port, host: _host, quiet: _quiet, print: _print, ...stateOptions } = options;
+  const state = new EmulatorState(stateOptions);
   if (options.faults) {
     const parsed = faultsSchema.safeParse(options.faults);
     if (!parsed.success) throw new RangeError(`Invalid emulator faults: ${zodMessage(parsed.error)}`);

@@ -96,11 +96,15 @@ export interface InvokeLogEntry {
 }
 
 export interface EmulatorStateOptions {
+  /** Default modelpin-emulator / modelpin-emulator-secret. */
   clientId?: string;
   clientSecret?: string;
+  /** Default 25 requests per second and 25 concurrent; `false` = no limits. */
   rateLimit?: EmulatorRateLimit | false;
   faults?: EmulatorFaults;
+  /** Token lifetime (`expires_in`). Default 3600 s. */
   tokenTtlSeconds?: number;
+  /** Invoke requests kept in the log. Default 200. */
   invokeLogSize?: number;
   /** Captured samples kept per function (oldest dropped first). Default 5000. */
   maxSamplesPerFunction?: number;

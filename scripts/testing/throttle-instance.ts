@@ -3,10 +3,10 @@
  * separate process, with its own database pool, that makes password sign-in
  * attempts against the same PostgreSQL. Prints one JSON line: the statuses.
  *
- *   tsx --conditions=react-server lib/auth/throttle-instance.fixture.ts '{"email":…,"address":…,"passwords":[…]}'
+ *   tsx --conditions=react-server scripts/testing/throttle-instance.ts '{"email":…,"address":…,"passwords":[…]}'
  */
 import { disconnectPrisma } from "@/lib/db/client";
-import { verifyPassword } from "./password";
+import { verifyPassword } from "@/lib/auth/password";
 import { signInWithPassword } from "@/lib/session/sign-in";
 
 type Plan = { email: string; address: string; passwords: string[] };
