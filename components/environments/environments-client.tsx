@@ -5,6 +5,7 @@ import { useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { FormCard, formCardClass } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
@@ -118,14 +119,11 @@ function EnvironmentForm({
   const { message, fieldErrors } = actionErrors(current.result);
   const p = environment ? `env-${environment.slug}-` : "new-env-";
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
       aria-label={environment ? `Edit ${environment.name}` : "Add an environment"}
-      className={environment ? "mt-3 space-y-4 rounded-md bg-zinc-50 p-4 dark:bg-zinc-950" : "space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"}
-      onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
+      className={environment ? "mt-3 space-y-4 rounded-md bg-zinc-50 p-4 dark:bg-zinc-950" : formCardClass}
+      onData={(f) => {
         const fields = {
           name: String(f.get(`${p}name`) ?? ""),
           sortOrder: Number(String(f.get(`${p}sortOrder`) ?? "0") || 0),
@@ -208,6 +206,6 @@ function EnvironmentForm({
           </Button>
         ) : null}
       </div>
-    </form>
+    </FormCard>
   );
 }

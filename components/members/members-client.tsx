@@ -6,6 +6,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { ListTable, Td } from "@/components/ui/table";
@@ -185,15 +186,11 @@ function AddMemberForm() {
   });
   const { message, fieldErrors } = actionErrors(result);
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
-      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onData={(f) => {
         setDone(null);
         reset();
-        const f = new FormData(e.currentTarget);
         execute({
           email: String(f.get("email") ?? ""),
           name: String(f.get("name") ?? ""),
@@ -225,6 +222,6 @@ function AddMemberForm() {
         </Field>
       </div>
       <Button type="submit" pending={isPending}>Add member</Button>
-    </form>
+    </FormCard>
   );
 }

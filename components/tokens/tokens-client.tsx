@@ -8,6 +8,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { TableFrame, TBody, Td, Th } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
@@ -99,14 +100,10 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
   });
   const { message, fieldErrors } = actionErrors(create.result);
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
       aria-label="Create an API token"
-      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
+      onData={(f) => {
         const days = expiry === "custom" ? String(f.get("token-expiry-days") ?? "").trim() : expiry;
         create.execute({
           name: String(f.get("token-name") ?? ""),
@@ -153,7 +150,7 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
       <Button type="submit" pending={create.isPending}>
         Create token
       </Button>
-    </form>
+    </FormCard>
   );
 }
 
