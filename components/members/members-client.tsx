@@ -13,22 +13,10 @@ import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
+import type { MemberRow } from "@/lib/members/queries";
 import { changeMemberRoleAction, createMemberAction, setMemberActiveAction, setOneTimePasswordAction } from "@/lib/members/actions";
 
-type Member = {
-  id: string;
-  email: string;
-  name: string;
-  role: RoleName;
-  active: boolean;
-  sso: boolean;
-  hasPassword: boolean;
-  roleClaim: string | null;
-  lastSignInAt: string | null;
-  createdAt: string;
-};
-
-export function MembersClient({ members, meId }: { members: Member[]; meId: string }) {
+export function MembersClient({ members, meId }: { members: MemberRow[]; meId: string }) {
   return (
     <div className="space-y-10">
       <section aria-labelledby="members-heading">
@@ -47,10 +35,10 @@ export function MembersClient({ members, meId }: { members: Member[]; meId: stri
   );
 }
 
-function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
+function MembersTable({ members, meId }: { members: MemberRow[]; meId: string }) {
   const [status, setStatus] = useState<{ tone: "error" | "success"; text: string } | null>(null);
-  const [confirm, setConfirm] = useState<Member | null>(null);
-  const [reset, setReset] = useState<Member | null>(null);
+  const [confirm, setConfirm] = useState<MemberRow | null>(null);
+  const [reset, setReset] = useState<MemberRow | null>(null);
   const [issued, setIssued] = useState<{ email: string; password: string } | null>(null);
   const otpAction = useAction(setOneTimePasswordAction, {
     onSuccess: ({ data }) => {
