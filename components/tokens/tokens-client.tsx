@@ -13,23 +13,12 @@ import { Field, inputClass } from "@/components/ui/field";
 import { TableFrame, TBody, Td, Th } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { createApiTokenAction, revokeApiTokenAction } from "@/lib/tokens/actions";
+import type { EnvironmentRow } from "@/lib/environments/queries";
+import type { ApiTokenRow } from "@/lib/tokens/queries";
 import type { TokenStatus } from "@/lib/tokens/schemas";
 import { CopyButton } from "./copy-button";
 
-export type TokenView = {
-  id: string;
-  name: string;
-  prefix: string;
-  environment: { slug: string; name: string };
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  status: TokenStatus;
-};
-
-export type EnvironmentOption = { id: string; slug: string; name: string };
+export type EnvironmentOption = Pick<EnvironmentRow, "id" | "slug" | "name">;
 
 type NewToken = { name: string; token: string; environment: { slug: string; name: string }; expiresAt: string | null };
 
@@ -44,7 +33,7 @@ const EXPIRY_PRESETS = [
 
 const STATUS_TONE: Record<TokenStatus, "green" | "amber" | "red"> = { active: "green", expired: "amber", revoked: "red" };
 
-export function TokensClient({ tokens, environments, origin }: { tokens: TokenView[]; environments: EnvironmentOption[]; origin: string }) {
+export function TokensClient({ tokens, environments, origin }: { tokens: ApiTokenRow[]; environments: EnvironmentOption[]; origin: string }) {
   const [created, setCreated] = useState<NewToken | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (
@@ -201,8 +190,8 @@ function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: s
   );
 }
 
-function TokenTable({ tokens, onRevoked }: { tokens: TokenView[]; onRevoked: (name: string) => void }) {
-  const [confirming, setConfirming] = useState<TokenView | null>(null);
+function TokenTable({ tokens, onRevoked }: { tokens: ApiTokenRow[]; onRevoked: (name: string) => void }) {
+  const [confirming, setConfirming] = useState<ApiTokenRow | null>(null);
   const revoke = useAction(revokeApiTokenAction, {
     onSuccess: ({ data }) => {
       setConfirming(null);
