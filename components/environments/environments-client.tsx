@@ -10,24 +10,9 @@ import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
 import { describeGate, GATE_DEFAULTS, gatePolicyOf } from "@/lib/promotions/gate";
+import type { EnvironmentRow } from "@/lib/environments/queries";
 
-export type EnvironmentSettings = {
-  id: string;
-  slug: string;
-  name: string;
-  sortOrder: number;
-  protected: boolean;
-  approvalsRequired: number;
-  rejectionBlocks: boolean;
-  requestExpiryHours: number | null;
-  minAgreementPct: number | null;
-  minAnsweredSamples: number;
-  maxErrorPct: number;
-  gateLowerBound: boolean;
-  allowCallerModelOverride: boolean;
-};
-
-function policySummary(e: EnvironmentSettings): string {
+function policySummary(e: EnvironmentRow): string {
   if (!e.protected) return "Open: editors pin directly.";
   const parts = [`${e.approvalsRequired} approval${e.approvalsRequired === 1 ? "" : "s"}`];
   parts.push(e.rejectionBlocks ? "one rejection blocks" : "rejections do not block");
@@ -37,7 +22,7 @@ function policySummary(e: EnvironmentSettings): string {
   return `Protected: ${parts.join(", ")}.`;
 }
 
-export function EnvironmentsClient({ environments }: { environments: EnvironmentSettings[] }) {
+export function EnvironmentsClient({ environments }: { environments: EnvironmentRow[] }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (
@@ -101,7 +86,7 @@ function EnvironmentForm({
   onDone,
   onCancel,
 }: {
-  environment?: EnvironmentSettings;
+  environment?: EnvironmentRow;
   onDone: (name: string) => void;
   onCancel?: () => void;
 }) {
