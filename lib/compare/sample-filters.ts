@@ -72,7 +72,6 @@ export type SortColumn = (typeof SORT_COLUMNS)[number];
 export type SortState = { column: SortColumn; desc: boolean };
 
 export const DEFAULT_SORT: SortState = { column: "position", desc: false };
-export const EMPTY_FILTERS: SampleFilters = { disagree: false };
 
 // ---------------------------------------------------------------------------
 // Row helpers
