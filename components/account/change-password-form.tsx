@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { NEW_PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
@@ -24,15 +25,11 @@ export function ChangePasswordForm({ oneTime }: { oneTime: boolean }) {
   });
   const { message, fieldErrors } = actionErrors(result);
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
-      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onData={(f) => {
         setDone(false);
         reset();
-        const f = new FormData(e.currentTarget);
         execute({
           currentPassword: String(f.get("currentPassword") ?? ""),
           newPassword: String(f.get("newPassword") ?? ""),
@@ -54,6 +51,6 @@ export function ChangePasswordForm({ oneTime }: { oneTime: boolean }) {
       <Button type="submit" pending={isPending}>
         Change password
       </Button>
-    </form>
+    </FormCard>
   );
 }

@@ -5,28 +5,14 @@ import { useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { FormCard, formCardClass } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
 import { describeGate, GATE_DEFAULTS, gatePolicyOf } from "@/lib/promotions/gate";
+import type { EnvironmentRow } from "@/lib/environments/queries";
 
-export type EnvironmentSettings = {
-  id: string;
-  slug: string;
-  name: string;
-  sortOrder: number;
-  protected: boolean;
-  approvalsRequired: number;
-  rejectionBlocks: boolean;
-  requestExpiryHours: number | null;
-  minAgreementPct: number | null;
-  minAnsweredSamples: number;
-  maxErrorPct: number;
-  gateLowerBound: boolean;
-  allowCallerModelOverride: boolean;
-};
-
-function policySummary(e: EnvironmentSettings): string {
+function policySummary(e: EnvironmentRow): string {
   if (!e.protected) return "Open: editors pin directly.";
   const parts = [`${e.approvalsRequired} approval${e.approvalsRequired === 1 ? "" : "s"}`];
   parts.push(e.rejectionBlocks ? "one rejection blocks" : "rejections do not block");
@@ -36,7 +22,7 @@ function policySummary(e: EnvironmentSettings): string {
   return `Protected: ${parts.join(", ")}.`;
 }
 
-export function EnvironmentsClient({ environments }: { environments: EnvironmentSettings[] }) {
+export function EnvironmentsClient({ environments }: { environments: EnvironmentRow[] }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (
@@ -100,7 +86,7 @@ function EnvironmentForm({
   onDone,
   onCancel,
 }: {
-  environment?: EnvironmentSettings;
+  environment?: EnvironmentRow;
   onDone: (name: string) => void;
   onCancel?: () => void;
 }) {
@@ -118,14 +104,11 @@ function EnvironmentForm({
   const { message, fieldErrors } = actionErrors(current.result);
   const p = environment ? `env-${environment.slug}-` : "new-env-";
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
       aria-label={environment ? `Edit ${environment.name}` : "Add an environment"}
-      className={environment ? "mt-3 space-y-4 rounded-md bg-zinc-50 p-4 dark:bg-zinc-950" : "space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"}
-      onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
+      className={environment ? "mt-3 space-y-4 rounded-md bg-zinc-50 p-4 dark:bg-zinc-950" : formCardClass}
+      onData={(f) => {
         const fields = {
           name: String(f.get(`${p}name`) ?? ""),
           sortOrder: Number(String(f.get(`${p}sortOrder`) ?? "0") || 0),
@@ -208,6 +191,6 @@ function EnvironmentForm({
           </Button>
         ) : null}
       </div>
-    </form>
+    </FormCard>
   );
 }

@@ -6,28 +6,17 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
+import type { MemberRow } from "@/lib/members/queries";
 import { changeMemberRoleAction, createMemberAction, setMemberActiveAction, setOneTimePasswordAction } from "@/lib/members/actions";
 
-type Member = {
-  id: string;
-  email: string;
-  name: string;
-  role: RoleName;
-  active: boolean;
-  sso: boolean;
-  hasPassword: boolean;
-  roleClaim: string | null;
-  lastSignInAt: string | null;
-  createdAt: string;
-};
-
-export function MembersClient({ members, meId }: { members: Member[]; meId: string }) {
+export function MembersClient({ members, meId }: { members: MemberRow[]; meId: string }) {
   return (
     <div className="space-y-10">
       <section aria-labelledby="members-heading">
@@ -46,10 +35,10 @@ export function MembersClient({ members, meId }: { members: Member[]; meId: stri
   );
 }
 
-function MembersTable({ members, meId }: { members: Member[]; meId: string }) {
+function MembersTable({ members, meId }: { members: MemberRow[]; meId: string }) {
   const [status, setStatus] = useState<{ tone: "error" | "success"; text: string } | null>(null);
-  const [confirm, setConfirm] = useState<Member | null>(null);
-  const [reset, setReset] = useState<Member | null>(null);
+  const [confirm, setConfirm] = useState<MemberRow | null>(null);
+  const [reset, setReset] = useState<MemberRow | null>(null);
   const [issued, setIssued] = useState<{ email: string; password: string } | null>(null);
   const otpAction = useAction(setOneTimePasswordAction, {
     onSuccess: ({ data }) => {
@@ -185,15 +174,11 @@ function AddMemberForm() {
   });
   const { message, fieldErrors } = actionErrors(result);
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
-      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onData={(f) => {
         setDone(null);
         reset();
-        const f = new FormData(e.currentTarget);
         execute({
           email: String(f.get("email") ?? ""),
           name: String(f.get("name") ?? ""),
@@ -225,6 +210,6 @@ function AddMemberForm() {
         </Field>
       </div>
       <Button type="submit" pending={isPending}>Add member</Button>
-    </form>
+    </FormCard>
   );
 }

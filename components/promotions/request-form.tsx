@@ -13,42 +13,10 @@ import { Field, inputClass } from "@/components/ui/field";
 import { formatUtc } from "@/components/ui/time";
 import { startComparisonRunAction } from "@/lib/compare/actions";
 import { createPromotionRequestAction } from "@/lib/promotions/actions";
+import type { RequestFormData } from "@/lib/promotions/queries";
 import { evaluateGate, formatPct, gatePolicyOf, matchEvidence, type EvidenceRun } from "@/lib/promotions/gate";
 import { modelText, policyParts } from "./format";
 import { promotionKeys } from "./query-keys";
-
-export type RequestFormView = {
-  environments: Array<{
-    id: string;
-    slug: string;
-    name: string;
-    protected: boolean;
-    approvalsRequired: number;
-    rejectionBlocks: boolean;
-    requestExpiryHours: number | null;
-    minAgreementPct: number | null;
-    minAnsweredSamples: number;
-    maxErrorPct: number;
-    gateLowerBound: boolean;
-    pin: { version: number; modelRefId: string | null; modelId: string | null; nickname: string };
-  }>;
-  models: Array<{ id: string; modelId: string; nickname: string }>;
-  runs: Array<{
-    id: string;
-    functionId: string;
-    status: string;
-    modelA: string | null;
-    modelB: string | null;
-    modelALabel: string;
-    modelBLabel: string;
-    finishedAt: string | null;
-    total: number;
-    sampleSetName: string;
-    agreement: { n: number; agree: number; rate: number } | null;
-  }>;
-  sampleSets: Array<{ id: string; name: string; sampleCount: number }>;
-  openRequests: Array<{ id: string; number: number; environmentId: string; targetModelId: string | null; requestedByLabel: string }>;
-};
 
 /** A prefill (the function page's request… query): `evidenceRunId` selects that run as evidence when it matches. */
 export type RequestFormInitial = { environmentId: string; target: string; reason: string; evidenceRunId?: string };
@@ -56,7 +24,7 @@ export type RequestFormInitial = { environmentId: string; target: string; reason
 const LATEST = "latest";
 const NO_EVIDENCE = "none";
 
-const toRun = (r: RequestFormView["runs"][number]): EvidenceRun => r;
+const toRun = (r: RequestFormData["runs"][number]): EvidenceRun => r;
 
 /**
  * The promotion request form (a function's page, and "Request again" on a
@@ -74,7 +42,7 @@ export function RequestForm({
   idPrefix = "request",
 }: {
   functionId: string;
-  data: RequestFormView;
+  data: RequestFormData;
   /** The server's time when the data was loaded (ISO), for the 24-hour rule of evidence against latest. */
   now: string;
   canRunComparisons: boolean;

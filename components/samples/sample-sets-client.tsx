@@ -15,23 +15,11 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { deleteSampleSetAction, renameSampleSetAction } from "@/lib/samples/actions";
 import type { SampleSetPreview } from "@/lib/samples/preview";
-
-type SetRow = {
-  id: string;
-  name: string;
-  sampleCount: number;
-  labeledCount: number;
-  duplicateCount: number;
-  rejectedCount: number;
-  totalBytes: number;
-  kinds: string[];
-  createdByLabel: string;
-  createdAt: string;
-};
+import type { SampleSetRow } from "@/lib/samples/queries";
 
 type Limits = { image: string; samples: string; set: string };
 
-export function SampleSetsClient(props: { functionId: string; inputType: string; canWrite: boolean; limits: Limits; sets: SetRow[] }) {
+export function SampleSetsClient(props: { functionId: string; inputType: string; canWrite: boolean; limits: Limits; sets: SampleSetRow[] }) {
   return (
     <div className="space-y-10">
       {props.canWrite ? <UploadForm functionId={props.functionId} inputType={props.inputType} limits={props.limits} /> : null}
@@ -220,9 +208,9 @@ function PreviewView({ preview }: { preview: SampleSetPreview }) {
   );
 }
 
-function SetList({ sets, canWrite }: { sets: SetRow[]; canWrite: boolean }) {
+function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }) {
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
-  const [deleting, setDeleting] = useState<SetRow | null>(null);
+  const [deleting, setDeleting] = useState<SampleSetRow | null>(null);
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
   const rename = useAction(renameSampleSetAction, {
     onSuccess: () => { setRenaming(null); setMessage({ tone: "success", text: "Renamed." }); },

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { saveNyckelSettingsAction, testNyckelConnectionAction } from "@/lib/nyckel-settings/actions";
@@ -45,11 +46,8 @@ export function NyckelSettingsForm({ view }: { view: View }) {
       ) : !view.saved && view.emulatorUrl ? (
         <Alert tone="info">Nothing is saved yet, so Modelpin talks to the local Nyckel emulator at {view.emulatorUrl}.</Alert>
       ) : null}
-      <form
-        noValidate
-        className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <FormCard
+        onData={() => {
           test.reset();
           save.execute(values);
         }}
@@ -96,7 +94,7 @@ export function NyckelSettingsForm({ view }: { view: View }) {
           </Alert>
         ) : null}
         {testErr.message ? <Alert>{testErr.message}</Alert> : null}
-      </form>
+      </FormCard>
     </div>
   );
 }

@@ -8,27 +8,17 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { TableFrame, TBody, Td, Th } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { createApiTokenAction, revokeApiTokenAction } from "@/lib/tokens/actions";
+import type { EnvironmentRow } from "@/lib/environments/queries";
+import type { ApiTokenRow } from "@/lib/tokens/queries";
 import type { TokenStatus } from "@/lib/tokens/schemas";
 import { CopyButton } from "./copy-button";
 
-export type TokenView = {
-  id: string;
-  name: string;
-  prefix: string;
-  environment: { slug: string; name: string };
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  status: TokenStatus;
-};
-
-export type EnvironmentOption = { id: string; slug: string; name: string };
+export type EnvironmentOption = Pick<EnvironmentRow, "id" | "slug" | "name">;
 
 type NewToken = { name: string; token: string; environment: { slug: string; name: string }; expiresAt: string | null };
 
@@ -43,7 +33,7 @@ const EXPIRY_PRESETS = [
 
 const STATUS_TONE: Record<TokenStatus, "green" | "amber" | "red"> = { active: "green", expired: "amber", revoked: "red" };
 
-export function TokensClient({ tokens, environments, origin }: { tokens: TokenView[]; environments: EnvironmentOption[]; origin: string }) {
+export function TokensClient({ tokens, environments, origin }: { tokens: ApiTokenRow[]; environments: EnvironmentOption[]; origin: string }) {
   const [created, setCreated] = useState<NewToken | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (
@@ -99,14 +89,10 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
   });
   const { message, fieldErrors } = actionErrors(create.result);
   return (
-    <form
+    <FormCard
       ref={formRef}
-      noValidate
       aria-label="Create an API token"
-      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
+      onData={(f) => {
         const days = expiry === "custom" ? String(f.get("token-expiry-days") ?? "").trim() : expiry;
         create.execute({
           name: String(f.get("token-name") ?? ""),
@@ -153,7 +139,7 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
       <Button type="submit" pending={create.isPending}>
         Create token
       </Button>
-    </form>
+    </FormCard>
   );
 }
 
@@ -204,8 +190,8 @@ function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: s
   );
 }
 
-function TokenTable({ tokens, onRevoked }: { tokens: TokenView[]; onRevoked: (name: string) => void }) {
-  const [confirming, setConfirming] = useState<TokenView | null>(null);
+function TokenTable({ tokens, onRevoked }: { tokens: ApiTokenRow[]; onRevoked: (name: string) => void }) {
+  const [confirming, setConfirming] = useState<ApiTokenRow | null>(null);
   const revoke = useAction(revokeApiTokenAction, {
     onSuccess: ({ data }) => {
       setConfirming(null);

@@ -15,18 +15,12 @@ import {
   updateWebhookAction,
 } from "@/lib/webhooks/actions";
 import type { WebhookEventType, WebhookFormat } from "@/lib/webhooks/event-types";
+import type { WebhookDetail } from "@/lib/webhooks/queries";
 import { SecretValue } from "./secret-value";
 import { WebhookForm } from "./webhook-form";
 
-export type WebhookDetail = {
-  id: string;
-  name: string;
-  url: string;
-  events: string[];
-  format: string;
-  active: boolean;
-  updatedAt: string;
-};
+/** What the manage panel edits. */
+type WebhookSettings = Pick<WebhookDetail, "id" | "name" | "url" | "events" | "format" | "active" | "updatedAt">;
 
 /** "Send test": one signed webhook.test delivery now; the result shows here and in the log below. */
 export function SendTestPanel({ webhookId }: { webhookId: string }) {
@@ -68,7 +62,7 @@ export function RefreshButton({ label = "Refresh" }: { label?: string }) {
 }
 
 /** Edit, secret (reveal / rotate) and delete of one webhook. */
-export function WebhookManagePanel({ webhook, allowInsecure }: { webhook: WebhookDetail; allowInsecure: boolean }) {
+export function WebhookManagePanel({ webhook, allowInsecure }: { webhook: WebhookSettings; allowInsecure: boolean }) {
   const router = useRouter();
   const [saved, setSaved] = useState<string | null>(null);
   const update = useAction(updateWebhookAction, {

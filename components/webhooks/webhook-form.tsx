@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import {
   WEBHOOK_EVENT_LABELS,
@@ -64,12 +65,9 @@ export function WebhookForm({
     setValues((v) => ({ ...v, events: v.events.includes(e) ? v.events.filter((x) => x !== e) : [...v.events, e] }));
   const eventsErrorId = `${idPrefix}-events-error`;
   return (
-    <form
-      noValidate
+    <FormCard
       aria-label={submitLabel}
-      className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onData={() => {
         onSubmit(values);
       }}
     >
@@ -158,6 +156,6 @@ export function WebhookForm({
           </Button>
         ) : null}
       </div>
-    </form>
+    </FormCard>
   );
 }

@@ -61,7 +61,6 @@ export async function listComparisonRuns(filter: Partial<RunListFilter> & { take
   };
 }
 
-export type RunListRow = Awaited<ReturnType<typeof listComparisonRuns>>["runs"][number];
 
 /** Agreement (with its 95% Wilson interval) of each run, over the samples both models answered. */
 export async function runAgreements(runIds: readonly string[]): Promise<Map<string, { agree: number; n: number; rate: number; low: number; high: number }>> {
@@ -114,7 +113,7 @@ export async function getComparisonRun(runId: string) {
   });
 }
 
-/** Samples for the run page: inputs beside both outputs (first N by position). */
+/** A page of a run's samples in set order (after `afterPosition`), inputs beside both outputs: the CSV export (export.ts) reads them page by page. */
 export async function listRunSamples(runId: string, take = 200, afterPosition = -1) {
   const run = await prisma.comparisonRun.findUnique({ where: { id: runId }, select: { sampleSetId: true } });
   if (!run) return [];

@@ -72,7 +72,6 @@ export type SortColumn = (typeof SORT_COLUMNS)[number];
 export type SortState = { column: SortColumn; desc: boolean };
 
 export const DEFAULT_SORT: SortState = { column: "position", desc: false };
-export const EMPTY_FILTERS: SampleFilters = { disagree: false };
 
 // ---------------------------------------------------------------------------
 // Row helpers
@@ -169,11 +168,6 @@ export function filterRows(rows: readonly SampleRow[], f: SampleFilters): Sample
 
 /** The value a column sorts by; null = missing (sorted last). */
 export function sortValue(row: SampleRow, column: SortColumn): string | number | null {
-  const side = (o: SideOutcome, what: "label" | "confidence" | "latency") => {
-    if (!o?.ok) return null;
-    if (what === "label") return o.label;
-    return what === "confidence" ? o.confidence : o.latencyMs;
-  };
   switch (column) {
     case "position":
       return row.position;
@@ -181,20 +175,15 @@ export function sortValue(row: SampleRow, column: SortColumn): string | number |
       return row.input;
     case "truth":
       return row.truth === null || row.truth === "" ? null : row.truth;
-    case "aLabel":
-      return side(row.a, "label");
-    case "aConfidence":
-      return side(row.a, "confidence");
-    case "aLatency":
-      return side(row.a, "latency");
-    case "bLabel":
-      return side(row.b, "label");
-    case "bConfidence":
-      return side(row.b, "confidence");
-    case "bLatency":
-      return side(row.b, "latency");
     case "delta":
       return confidenceDelta(row);
+    default: {
+      // aLabel, aConfidence, aLatency, bLabel, …: a side and what of it.
+      const o = column.startsWith("a") ? row.a : row.b;
+      if (!o?.ok) return null;
+      if (column.endsWith("Label")) return o.label;
+      return column.endsWith("Confidence") ? o.confidence : o.latencyMs;
+    }
   }
 }
 

@@ -29,5 +29,3 @@ export async function getFunctionDetail(id: string) {
   });
 }
 
-export type FunctionListRow = Awaited<ReturnType<typeof listFunctions>>[number];
-export type FunctionDetail = NonNullable<Awaited<ReturnType<typeof getFunctionDetail>>>;

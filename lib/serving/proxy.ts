@@ -18,7 +18,7 @@ import {
   UNKNOWN_HEADER_VALUE,
   modelConflictErrorSchema,
 } from "./schemas";
-import { splitModelId, upstreamQuery } from "./query";
+import { splitModelId, upstreamQuery } from "./query-params";
 import { getUsageRecorder, type CallRecord } from "./usage";
 import { isDatabaseUnavailable } from "./unavailable";
 

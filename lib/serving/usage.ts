@@ -2,6 +2,7 @@ import "server-only";
 import type pg from "pg";
 import { getPgPool } from "@/lib/db/pool";
 import { logger } from "@/lib/logger";
+import { flushOnSignals } from "@/lib/shutdown";
 
 /**
  * Last-used times of tokens and the proxy's conformance counters, accumulated
@@ -207,22 +208,9 @@ export class UsageRecorder {
   }
 }
 
-/**
- * Flush at shutdown. Next's own SIGTERM/SIGINT handler closes the server (waiting
- * for open requests) before it exits, which leaves time for this flush; when no
- * other handler is installed, the signal is re-raised after the flush so the
- * process still ends.
- */
+/** Flush at shutdown (lib/shutdown.ts) and when the event loop runs dry. */
 function hookShutdown(flush: () => Promise<void>): void {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      void flush()
-        .catch(() => undefined)
-        .finally(() => {
-          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-        });
-    });
-  }
+  flushOnSignals(flush);
   process.once("beforeExit", () => {
     void flush().catch(() => undefined);
   });

@@ -76,7 +76,9 @@ export async function listWebhooks(): Promise<WebhookListItem[]> {
   }));
 }
 
-export async function getWebhook(id: string) {
+export type WebhookDetail = Omit<WebhookListItem, "lastDelivery"> & { updatedAt: string };
+
+export async function getWebhook(id: string): Promise<WebhookDetail | null> {
   const w = await prisma.webhook.findUnique({
     where: { id },
     select: { id: true, name: true, url: true, events: true, format: true, active: true, createdAt: true, updatedAt: true, createdByLabel: true },

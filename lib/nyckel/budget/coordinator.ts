@@ -18,11 +18,9 @@ import { allocate, type Grant } from "./allocate";
 import { BudgetExhaustedError, PermitGate, type AcquireOptions, type Release } from "./budget";
 import { LeaseStore, type LeaseIdentity } from "./lease";
 import { BUDGET_CLASSES, emptyBudgetSnapshot, type BudgetClass, type BudgetLeaseInfo, type BudgetSnapshot } from "./stats";
+import type { NyckelLogger } from "../client";
 
-export interface BudgetLog {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
+export type BudgetLog = Pick<NyckelLogger, "info" | "warn">;
 
 export interface CoordinatorOptions {
   connectionString: string;

@@ -4,6 +4,7 @@ import { logger } from "@/lib/logger";
 import type { NyckelPermits } from "@/lib/nyckel/client";
 import { BudgetCoordinator } from "./coordinator";
 import { setBudgetStatsSource, type BudgetClass } from "./stats";
+import { flushOnSignals } from "@/lib/shutdown";
 
 /**
  * The process's Nyckel budget (docs/budget.md): started lazily by the first Nyckel
@@ -62,15 +63,7 @@ export async function stopNyckelBudget(): Promise<void> {
 function hookShutdown(s: Holder): void {
   if (s.hooked) return;
   s.hooked = true;
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      void stopNyckelBudget()
-        .catch(() => undefined)
-        .finally(() => {
-          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-        });
-    });
-  }
+  flushOnSignals(stopNyckelBudget);
 }
 
 /** The permits the Nyckel client takes for every request (lib/nyckel-settings/connection.ts). */

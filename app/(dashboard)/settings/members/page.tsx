@@ -8,10 +8,5 @@ export const metadata: Metadata = { title: "Members" };
 export default async function MembersPage() {
   const me = await requirePagePermission("members:manage");
   const members = await listMembers();
-  return (
-    <MembersClient
-      meId={me.id}
-      members={members.map((m) => ({ ...m, lastSignInAt: m.lastSignInAt?.toISOString() ?? null, createdAt: m.createdAt.toISOString() }))}
-    />
-  );
+  return <MembersClient meId={me.id} members={members} />;
 }

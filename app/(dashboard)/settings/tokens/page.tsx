@@ -15,18 +15,7 @@ export default async function TokensPage() {
     <TokensClient
       origin={publicBaseUrl(requestHeaders)}
       environments={environments.map((e) => ({ id: e.id, slug: e.slug, name: e.name }))}
-      tokens={tokens.map((t) => ({
-        id: t.id,
-        name: t.name,
-        prefix: t.prefix,
-        environment: { slug: t.environment.slug, name: t.environment.name },
-        createdBy: t.createdBy,
-        createdAt: t.createdAt.toISOString(),
-        expiresAt: t.expiresAt?.toISOString() ?? null,
-        revokedAt: t.revokedAt?.toISOString() ?? null,
-        lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-        status: t.status,
-      }))}
+      tokens={tokens}
     />
   );
 }

@@ -48,7 +48,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
         inputType={fn.inputType}
         canWrite={can(user.role, "samples:write")}
         limits={{ image: formatBytes(MAX_IMAGE_BYTES), samples: MAX_SAMPLES_PER_SET.toLocaleString("en"), set: formatBytes(MAX_SET_BYTES) }}
-        sets={sets.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() }))}
+        sets={sets}
       />
     </>
   );

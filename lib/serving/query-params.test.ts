@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitModelId, upstreamQuery } from "./query";
+import { splitModelId, upstreamQuery } from "./query-params";
 
 describe("splitModelId", () => {
   it("takes out every modelId (any case, encoded or not) and keeps the other parameters byte for byte", () => {
