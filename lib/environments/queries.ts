@@ -21,3 +21,5 @@ export async function listEnvironments() {
   return prisma.environment.findMany({ orderBy: [{ sortOrder: "asc" }, { name: "asc" }], select: environmentSelect });
 }
 
+
+export type EnvironmentRow = Awaited<ReturnType<typeof listEnvironments>>[number];
