@@ -9,7 +9,11 @@
  * - a throw-away embedded PostgreSQL in `.data/bench-api-postgres`, migrated, with one
  *   environment (`bench`), the emulator's functions (synced), a registered model
  *   pinned for `support-triage`, and an environment token made by `npm run token:create`;
- * - a Nyckel emulator in this process with no rate limits and no injected latency;
+ * - a Nyckel emulator (`npm run emulator -- --no-limits`) in a process of its own, as Nyckel is a
+ *   service of its own: the direct calls and the proxy's calls to it both cross a process
+ *   boundary. (Until 2026-12-07 it ran inside this process, so the direct baseline was a loopback
+ *   call within one event loop, 0.10 ms, and the proxy's overhead also counted the two process
+ *   switches any real call to Nyckel makes; `--emulator-in-process` measures it that way.)
  * - one `next start` server (NODE_ENV=production, MODELPIN_WORKERS=off) whose Nyckel is
  *   the emulator (NYCKEL_EMULATOR_URL) with the client's limiter opened wide, so the
  *   limiter never waits.
@@ -29,7 +33,7 @@
  *
  * Last line: `RESULT resolve_ratio=<x> proxy_overhead_p50_ms=<y>` (goals: ≥ 0.9 and ≤ 2).
  *
- * Options: --duration 5 --rounds 3 --connections 10 --latency-duration 10 --warmup 3 --rebuild --no-build;
+ * Options: --duration 5 --rounds 3 --connections 10 --latency-duration 10 --warmup 3 --rebuild --no-build --emulator-in-process;
  * for investigations `--also <path>` (another GET path measured in each round, repeatable),
  * `--also-proxy <query>` (another proxy latency measurement with these extra query parameters)
  * and `--cpu-prof` (the server writes a V8 CPU profile to .data/bench-api-profiles when it stops;
@@ -43,7 +47,9 @@ import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
 import { repoRoot } from "@/scripts/db/database";
-import { startEmulator, type EmulatorHandle } from "./emulator/server";
+import { spawn } from "node:child_process";
+import { startEmulator } from "./emulator/server";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type InvokeLogEntry } from "./emulator/state";
 import { seededFunction } from "./emulator/seed";
 import { freePort } from "@/scripts/testing/free-port";
 import { percentile } from "@/lib/compare/stats";
@@ -61,6 +67,7 @@ const args = cliOptions({
   also: { type: "string", multiple: true, default: [] },
   "also-proxy": { type: "string", multiple: true, default: [] },
   "cpu-prof": { type: "boolean", default: false },
+  "emulator-in-process": { type: "boolean", default: false },
   rebuild: { type: "boolean", default: false },
   "no-build": { type: "boolean", default: false },
 });
@@ -76,9 +83,33 @@ const ALSO = args.also;
 const ALSO_PROXY = args["also-proxy"];
 /** `--cpu-prof`: the server writes a V8 CPU profile into .data/bench-api-profiles when it stops. */
 const CPU_PROF = args["cpu-prof"];
+/** `--emulator-in-process`: the emulator runs inside this process (the direct baseline then never leaves one event loop). */
+const EMULATOR_IN_PROCESS = args["emulator-in-process"];
 const ENVIRONMENT = "bench";
 const INVOKE_TEXT = "I was charged twice for my invoice this month, please refund";
 const log = (line: string) => console.log(`[bench:api] ${line}`);
+
+/** `npm run emulator -- --no-limits` on a free port, in a process of its own; resolves once it answers. */
+async function startEmulatorProcess(): Promise<{ url: string; close: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/emulator.ts", "--port", String(port), "--no-limits", "--quiet"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 100))) {
+    if (child.exitCode !== null) throw new Error(`the emulator exited with code ${child.exitCode}`);
+    const ok = await fetch(`${url}/_emulator`).then((r) => r.ok, () => false);
+    if (ok) return { url, close };
+  }
+  await close();
+  throw new Error("the emulator did not answer within 30 s");
+}
 
 // ---- build (scripts/bench/build.ts) ---------------------------------------------------
 
@@ -228,9 +259,9 @@ async function main(): Promise<number> {
     cleanups.push(pg.stop);
 
     // ---- emulator: no limits, no latency
-    const emulator: EmulatorHandle = await startEmulator({ port: 0, quiet: true, rateLimit: false, invokeLogSize: 50 });
+    const emulator = EMULATOR_IN_PROCESS ? await startEmulator({ port: 0, quiet: true, rateLimit: false, invokeLogSize: 50 }) : await startEmulatorProcess();
     cleanups.push(() => emulator.close());
-    log(`emulator ${emulator.url} (no rate limits, no injected latency)`);
+    log(`emulator ${emulator.url} (no rate limits, no injected latency, ${EMULATOR_IN_PROCESS ? "in this process" : "a process of its own"})`);
 
     // ---- data, through the app's own services (they read DATABASE_URL and NYCKEL_EMULATOR_URL on first use)
     process.env.DATABASE_URL = pg.url;
@@ -301,13 +332,13 @@ async function main(): Promise<number> {
     if (proxied.status !== 200 || proxied.headers.get("x-modelpin-model-id") !== pinnedModelId) {
       throw new Error(`the proxy answered ${proxied.status} (X-Modelpin-Model-Id ${proxied.headers.get("x-modelpin-model-id")}): ${proxiedBody}`);
     }
-    const used = emulator.state.recentInvokes(1)[0];
+    const used = ((await (await fetch(`${emulator.url}/_emulator/invokes?limit=1`)).json()) as InvokeLogEntry[])[0];
     if (used?.modelIdUsed !== pinnedModelId) throw new Error(`the emulator answered with ${used?.modelIdUsed}, not the pinned ${pinnedModelId}`);
 
     const tokenRes = await fetch(`${emulator.url}/connect/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: emulator.state.clientId, client_secret: emulator.state.clientSecret }),
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: DEFAULT_CLIENT_ID, client_secret: DEFAULT_CLIENT_SECRET }),
     });
     const nyckelToken = ((await tokenRes.json()) as { access_token: string }).access_token;
     const directUrl = `${emulator.url}/v1/functions/${fn.id}/invoke?capture=false&modelId=${pinnedModelId}`;
