@@ -1,23 +1,10 @@
-import { expect, test, type Browser, type Page } from "./fixtures/test";
-import { DEV_USERS } from "../lib/seed/dev-users";
+import { expect, test, type Page } from "./fixtures/test";
 import { emulatorUrl } from "./fixtures/api";
-import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
-import { signIn, signInAs } from "./fixtures/users";
+import { ensureRegistered, openFunction, registerModel, requestPromotion, unique } from "./fixtures/pins";
+import { newSession, signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
 
-const approver2 = DEV_USERS.find((u) => u.email === "approver2@modelpin.local")!;
-
-async function newSession(browser: Browser, as: "approver" | "approver2"): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  if (as === "approver2") {
-    await signIn(page, approver2.email, approver2.password);
-    await expect(page.getByTestId("current-user")).toContainText(approver2.name);
-  } else {
-    await signInAs(page, as);
-  }
-  return page;
-}
 
 /** Marks the document: the mark is gone after a reload or a full navigation. */
 const markDocument = (page: Page) => page.evaluate(() => ((window as unknown as { liveMark: string }).liveMark = "same document"));
@@ -93,14 +80,7 @@ test("two approvers on one request: when one applies it, the other's page shows 
   await openFunction(page, "review-sentiment");
   const model = { modelId: unique("model_e2elive"), nickname: unique("Live ") };
   await registerModel(page, model);
-  const form = page.getByRole("form", { name: "Request a promotion" });
-  await form.getByLabel("Environment").selectOption({ label: "Staging (protected)" });
-  await form.getByLabel("Move it to").selectOption({ label: `${model.nickname} (${model.modelId})` });
-  await form.getByLabel("Reason").fill("live pages");
-  await form.getByRole("button", { name: "Request promotion" }).click();
-  await form.getByRole("link", { name: /Open request #\d+/ }).click();
-  await expect(page).toHaveURL(/\/promotions\/[0-9a-f-]{36}$/);
-  const requestPath = new URL(page.url()).pathname;
+  const requestPath = await requestPromotion(page, { environment: "Staging (protected)", target: `${model.nickname} (${model.modelId})`, reason: "live pages" });
   await expect(page.getByTestId("request-status")).toHaveAttribute("data-status", "pending");
   await markDocument(page);
 

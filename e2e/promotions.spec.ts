@@ -1,36 +1,10 @@
-import { expect, test, type Browser, type Page, type Request } from "./fixtures/test";
-import { DEV_USERS } from "../lib/seed/dev-users";
-import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
-import { signIn, signInAs } from "./fixtures/users";
+import { expect, test, type Page, type Request } from "./fixtures/test";
+import { ensureRegistered, openFunction, registerModel, requestPromotion, unique } from "./fixtures/pins";
+import { createTextSampleSet } from "./fixtures/samples";
+import { newSession, signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
 
-const approver2 = DEV_USERS.find((u) => u.email === "approver2@modelpin.local")!;
-
-async function newSession(browser: Browser, as: "approver" | "viewer" | "editor" | "admin" | "approver2"): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  if (as === "approver2") {
-    await signIn(page, approver2.email, approver2.password);
-    await expect(page.getByTestId("current-user")).toContainText(approver2.name);
-  } else {
-    await signInAs(page, as);
-  }
-  return page;
-}
-
-/** A text sample set through the samples page (paste, preview, save). */
-async function createSampleSet(page: Page, functionId: string, lines: string[]) {
-  await page.goto(`/functions/${functionId}/samples`);
-  const name = unique("Promotion evidence ");
-  await page.getByLabel("Or paste samples (one per line)").fill(lines.join("\n"));
-  await page.getByRole("button", { name: "Preview" }).click();
-  await expect(page.getByTestId("preview-counts")).toContainText(`${lines.length} samples (text)`);
-  await page.getByLabel("Name").fill(name);
-  await page.getByRole("button", { name: "Save sample set" }).click();
-  await expect(page.getByText(`Saved "${name}" with ${lines.length} samples.`)).toBeVisible();
-  return name;
-}
 
 /** Clicks a decision button, confirms in the dialog, and returns the server-action request it sent. */
 async function decide(page: Page, requestId: string, button: "Approve…" | "Reject…" | "Cancel request…", confirm: string): Promise<Request> {
@@ -71,10 +45,11 @@ test("an editor requests production with evidence; the requester and a viewer ca
 
   // Evidence: a small sample set, compared from the request form itself.
   const words = ["great", "terrible", "okay", "love it", "awful", "fine", "excellent", "bad", "decent", "amazing"];
-  const setName = await createSampleSet(
+  const setName = await createTextSampleSet(
     page,
     fn.id,
     Array.from({ length: 20 }, (_, i) => `review ${i}: ${words[i % words.length]} product ${unique("")}`),
+    "Promotion evidence ",
   );
   await page.goto(`${fnPath}#request`);
   const form = page.getByRole("form", { name: "Request a promotion" });
@@ -219,14 +194,7 @@ test("an approver cannot decide their own request (page or direct call); a rejec
   await editor.goto(`/functions/${encodeURIComponent(fn.id)}`);
   const other = { modelId: unique("model_e2eoth"), nickname: unique("Other ") };
   await registerModel(editor, other);
-  const editorForm = editor.getByRole("form", { name: "Request a promotion" });
-  await editorForm.getByLabel("Environment").selectOption({ label: "Staging (protected)" });
-  await editorForm.getByLabel("Move it to").selectOption({ label: `${other.nickname} (${other.modelId})` });
-  await editorForm.getByLabel("Reason").fill("the editor's request");
-  await editorForm.getByRole("button", { name: "Request promotion" }).click();
-  await editorForm.getByRole("link", { name: /Open request #\d+/ }).click();
-  await expect(editor).toHaveURL(/\/promotions\/[0-9a-f-]{36}$/);
-  const otherPath = new URL(editor.url()).pathname;
+  const otherPath = await requestPromotion(editor, { environment: "Staging (protected)", target: `${other.nickname} (${other.modelId})`, reason: "the editor's request" });
   await editor.context().close();
 
   await page.goto(otherPath);

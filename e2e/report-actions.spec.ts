@@ -1,21 +1,9 @@
-import { expect, test, type Page } from "./fixtures/test";
+import { expect, test } from "./fixtures/test";
 import { ensureRegistered, openFunction, unique } from "./fixtures/pins";
+import { createTextSampleSet } from "./fixtures/samples";
 import { signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
-
-/** A text sample set through the samples page (paste, preview, save). */
-async function createSampleSet(page: Page, functionId: string, lines: string[]) {
-  await page.goto(`/functions/${functionId}/samples`);
-  const name = unique("Report evidence ");
-  await page.getByLabel("Or paste samples (one per line)").fill(lines.join("\n"));
-  await page.getByRole("button", { name: "Preview" }).click();
-  await expect(page.getByTestId("preview-counts")).toContainText(`${lines.length} samples (text)`);
-  await page.getByLabel("Name").fill(name);
-  await page.getByRole("button", { name: "Save sample set" }).click();
-  await expect(page.getByText(`Saved "${name}" with ${lines.length} samples.`)).toBeVisible();
-  return name;
-}
 
 test("a finished report of production's pin against a candidate requests the promotion with that run as evidence, and fits 1280 px", async ({ page }) => {
   test.setTimeout(180_000);
@@ -34,10 +22,11 @@ test("a finished report of production's pin against a candidate requests the pro
 
   // Two finished runs of production's pin against the candidate; the older one is the one we act from.
   const words = ["charged twice", "app crashed", "locked out", "refund", "please add", "invoice", "error on start", "password", "suggestion", "billing"];
-  const setName = await createSampleSet(
+  const setName = await createTextSampleSet(
     page,
     fn.id,
     Array.from({ length: 12 }, (_, i) => `ticket ${i}: ${words[i % words.length]} ${unique("")}`),
+    "Report evidence ",
   );
   await page.goto(`${fnPath}#request`);
   const form = page.getByRole("form", { name: "Request a promotion" });
@@ -111,12 +100,13 @@ test("a report with five long label names fits 1280 px; the matrix labels keep t
   await signInAs(page, "editor");
   const fn = await openFunction(page, "support-triage");
   const topics = ["invoice charged twice", "app crash on start", "password locked out", "refund please", "please add dark mode"];
-  const setName = await createSampleSet(
+  const setName = await createTextSampleSet(
     page,
     fn.id,
     // Fixed texts: the emulator's answers (and its ~10 % flips) depend on the text, so every run shows the
     // same labels; four tickets per topic keep all five labels in the matrix whatever a flip picks.
     Array.from({ length: 20 }, (_, i) => `ticket ${i}: ${topics[i % topics.length]}`),
+    "Report evidence ",
   );
   await page.getByLabel("Sample set", { exact: true }).selectOption({ label: `${setName} (20)` });
   await page.getByLabel("Model A").selectOption("latest");
