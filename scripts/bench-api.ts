@@ -45,9 +45,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
-import { startNextServer, type NextServerHandle } from "@/scripts/testing/next-server";
+import { startNextServer, startServerProcess, type NextServerHandle } from "@/scripts/testing/next-server";
 import { repoRoot } from "@/scripts/db/database";
-import { spawn } from "node:child_process";
 import { startEmulator } from "./emulator/server";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type InvokeLogEntry } from "./emulator/state";
 import { seededFunction } from "./emulator/seed";
@@ -92,23 +91,18 @@ const log = (line: string) => console.log(`[bench:api] ${line}`);
 /** `npm run emulator -- --no-limits` on a free port, in a process of its own; resolves once it answers. */
 async function startEmulatorProcess(): Promise<{ url: string; close: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/emulator.ts", "--port", String(port), "--no-limits", "--quiet"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
   const url = `http://127.0.0.1:${port}`;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
-  for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 100))) {
-    if (child.exitCode !== null) throw new Error(`the emulator exited with code ${child.exitCode}`);
-    const ok = await fetch(`${url}/_emulator`).then((r) => r.ok, () => false);
-    if (ok) return { url, close };
-  }
-  await close();
-  throw new Error("the emulator did not answer within 30 s");
+  const emulator = await startServerProcess({
+    name: `the emulator on port ${port}`,
+    command: process.execPath,
+    args: ["--import", "tsx", "scripts/emulator.ts", "--port", String(port), "--no-limits", "--quiet"],
+    cwd: process.cwd(),
+    env: process.env,
+    url,
+    readyUrl: `${url}/_emulator`,
+    timeoutMs: 30_000,
+  });
+  return { url, close: emulator.stop };
 }
 
 // ---- build (scripts/bench/build.ts) ---------------------------------------------------

@@ -1,8 +1,9 @@
 /**
- * Starts a production Next.js server (`node_modules/.bin/next start`) as a child
- * process and waits until it answers — for `npm run bench:api` and the browser
- * tests that need more than the one server Playwright starts (two instances on
- * one database, an instance whose PostgreSQL is stopped).
+ * Starts a production Next.js server (`node_modules/.bin/next start`), or any other
+ * server (startServerProcess: bench:api's emulator), as a child process and waits
+ * until it answers — for the benches and the browser tests that need more than the
+ * one server Playwright starts (two instances on one database, an instance whose
+ * PostgreSQL is stopped).
  *
  * Not "server-only": scripts and Playwright specs import this; it touches
  * neither Prisma nor Nyckel.
@@ -62,10 +63,25 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-export async function startNextServer(options: NextServerOptions): Promise<NextServerHandle> {
-  const cwd = options.cwd ?? process.cwd();
-  const distDir = options.distDir ?? options.env.NEXT_DIST_DIR ?? ".next";
-  const url = `http://127.0.0.1:${options.port}`;
+export type ServerProcessOptions = {
+  /** For messages, e.g. "next start on port 3000". */
+  name: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  url: string;
+  /** Answers 2xx once the server is up. */
+  readyUrl: string;
+  timeoutMs: number;
+};
+
+/**
+ * Starts a server as a child process in its own process group (so stop() also reaches anything it
+ * spawns) and resolves once `readyUrl` answers 2xx; fails with the server's last lines if it exits
+ * or does not answer in time.
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<NextServerHandle> {
   const lines: string[] = [];
   const remember = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split(/\r?\n/)) {
@@ -74,17 +90,7 @@ export async function startNextServer(options: NextServerOptions): Promise<NextS
       if (lines.length > KEEP_LINES) lines.shift();
     }
   };
-  // Its own process group, so stop() also reaches anything `next start` spawns.
-  const args = ["start", "-p", String(options.port), "-H", "127.0.0.1"];
-  const [command, commandArgs] = options.nodeArgs?.length
-    ? [process.execPath, [...options.nodeArgs, path.join(cwd, "node_modules/next/dist/bin/next"), ...args]]
-    : [path.join(cwd, "node_modules/.bin/next"), args];
-  const child = spawn(command, commandArgs, {
-    cwd,
-    env: { ...options.env, NEXT_DIST_DIR: distDir, PORT: String(options.port) },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout?.on("data", remember);
   child.stderr?.on("data", remember);
   const exitOnParentExit = () => signalGroup(child, "SIGKILL");
@@ -92,8 +98,8 @@ export async function startNextServer(options: NextServerOptions): Promise<NextS
 
   let stopping: Promise<void> | undefined;
   const handle: NextServerHandle = {
-    url,
-    port: options.port,
+    url: options.url,
+    port: Number(new URL(options.url).port),
     pid: child.pid ?? -1,
     output: () => lines.join("\n"),
     stop: () => {
@@ -109,15 +115,14 @@ export async function startNextServer(options: NextServerOptions): Promise<NextS
     },
   };
 
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
-  const readyUrl = `${url}${options.readyPath ?? "/api/health"}`;
+  const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await handle.stop();
-      throw new Error(`next start on port ${options.port} exited (${child.exitCode ?? child.signalCode}) before answering:\n${handle.output()}`);
+      throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}) before answering:\n${handle.output()}`);
     }
     try {
-      const res = await fetch(readyUrl, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(options.readyUrl, { signal: AbortSignal.timeout(5_000) });
       await res.arrayBuffer();
       if (res.ok) return handle;
     } catch {
@@ -126,5 +131,25 @@ export async function startNextServer(options: NextServerOptions): Promise<NextS
     await new Promise((r) => setTimeout(r, 150));
   }
   await handle.stop();
-  throw new Error(`next start on port ${options.port} did not answer ${readyUrl} within ${(options.timeoutMs ?? 90_000) / 1000} s:\n${handle.output()}`);
+  throw new Error(`${options.name} did not answer ${options.readyUrl} within ${options.timeoutMs / 1000} s:\n${handle.output()}`);
+}
+
+export function startNextServer(options: NextServerOptions): Promise<NextServerHandle> {
+  const cwd = options.cwd ?? process.cwd();
+  const distDir = options.distDir ?? options.env.NEXT_DIST_DIR ?? ".next";
+  const url = `http://127.0.0.1:${options.port}`;
+  const args = ["start", "-p", String(options.port), "-H", "127.0.0.1"];
+  const [command, commandArgs] = options.nodeArgs?.length
+    ? [process.execPath, [...options.nodeArgs, path.join(cwd, "node_modules/next/dist/bin/next"), ...args]]
+    : [path.join(cwd, "node_modules/.bin/next"), args];
+  return startServerProcess({
+    name: `next start on port ${options.port}`,
+    command,
+    args: commandArgs,
+    cwd,
+    env: { ...options.env, NEXT_DIST_DIR: distDir, PORT: String(options.port) },
+    url,
+    readyUrl: `${url}${options.readyPath ?? "/api/health"}`,
+    timeoutMs: options.timeoutMs ?? 90_000,
+  });
 }
