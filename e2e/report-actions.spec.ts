@@ -1,9 +1,18 @@
-import { expect, test } from "./fixtures/test";
+import { expect, test, type Page } from "./fixtures/test";
 import { ensureRegistered, openFunction, unique } from "./fixtures/pins";
 import { createTextSampleSet } from "./fixtures/samples";
 import { signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
+
+/** How far the page and the report's sample table scroll sideways (0 when everything fits). */
+function sidewaysOverflow(page: Page) {
+  return page.evaluate(() => {
+    const doc = document.documentElement;
+    const table = document.querySelector<HTMLElement>('[data-testid="samples-scroll"]')!;
+    return { page: doc.scrollWidth - doc.clientWidth, table: table.scrollWidth - table.clientWidth };
+  });
+}
 
 test("a finished report of production's pin against a candidate requests the promotion with that run as evidence, and fits 1280 px", async ({ page }) => {
   test.setTimeout(180_000);
@@ -54,12 +63,7 @@ test("a finished report of production's pin against a candidate requests the pro
 
   // At 1280 px nothing scrolls sideways: not the page, not the sample table (B's latency and Δ are in view).
   await expect(page.getByTestId("samples-count")).toHaveText("12 of 12 samples");
-  const overflow = await page.evaluate(() => {
-    const doc = document.documentElement;
-    const table = document.querySelector<HTMLElement>('[data-testid="samples-scroll"]')!;
-    return { page: doc.scrollWidth - doc.clientWidth, table: table.scrollWidth - table.clientWidth };
-  });
-  expect(overflow).toEqual({ page: 0, table: 0 });
+  expect(await sidewaysOverflow(page)).toEqual({ page: 0, table: 0 });
   const scroll = page.getByTestId("samples-scroll");
   const box = (await scroll.boundingBox())!;
   for (const name of [/^Sort by B ms/, /^Sort by Δ \(B−A\)/]) {
@@ -117,12 +121,7 @@ test("a report with five long label names fits 1280 px; the matrix labels keep t
   await page.reload();
   const matrix = page.getByTestId("matrix");
   await expect(matrix.locator("thead [data-label]")).toHaveCount(5);
-  const overflow = await page.evaluate(() => {
-    const doc = document.documentElement;
-    const table = document.querySelector<HTMLElement>('[data-testid="samples-scroll"]')!;
-    return { page: doc.scrollWidth - doc.clientWidth, table: table.scrollWidth - table.clientWidth };
-  });
-  expect(overflow).toEqual({ page: 0, table: 0 });
+  expect(await sidewaysOverflow(page)).toEqual({ page: 0, table: 0 });
   const label = matrix.locator('thead [data-label="Technical issue"]');
   await expect(label).toHaveAttribute("title", "Technical issue");
   await expect(label).toHaveAccessibleName("Technical issue");
