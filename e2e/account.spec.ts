@@ -90,6 +90,9 @@ test("after 10 wrong passwords the account is paused from this address, even wit
   for (let i = 0; i < 10; i++) {
     await submitSignIn(page, `wrong-password-${i}`);
     await expect(page.getByText("Wrong email or password.")).toBeVisible();
+    // React resets the form once the action's answer is rendered: only then is the next password safe
+    // to type (typed earlier, the reset wipes it and the try is refused as empty, never counted).
+    await expect(page.getByLabel("Password")).toHaveValue("");
   }
   await submitSignIn(page, password);
   await expect(page.getByText("Too many failed sign-ins for this account from your network. Sign-in is paused: try again in 15 minutes.")).toBeVisible();
