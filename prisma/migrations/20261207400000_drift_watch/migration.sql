@@ -3,7 +3,9 @@
 ALTER TABLE "comparison_results" ADD COLUMN     "reused" BOOLEAN NOT NULL DEFAULT false;
 
 -- AlterTable
-ALTER TABLE "environments" ADD COLUMN     "watch_new_models" BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE "environments" ADD COLUMN     "watch_new_models" BOOLEAN NOT NULL DEFAULT false,
+ADD COLUMN     "drift_significance" DOUBLE PRECISION NOT NULL DEFAULT 0.05,
+ADD CONSTRAINT "environments_drift_significance_check" CHECK ("drift_significance" > 0 AND "drift_significance" < 0.5);
 
 -- AlterTable
 ALTER TABLE "functions" ADD COLUMN     "golden_sample_set_id" UUID,
