@@ -12,6 +12,10 @@ export const QUEUES = {
   promotionExpiry: "promotion-expiry",
   webhookRetention: "webhook-retention",
   auditCheckpoint: "audit-checkpoint",
+  /** Scheduled sync of functions and Nyckel's current model (drift watch, issue 16). */
+  functionSync: "function-sync",
+  /** One drift evaluation request: { functionId, candidateModelId: string | null (null = `latest`), trigger }. */
+  driftEvaluate: "drift-evaluate",
 } as const;
 
 /** pg-boss's schema in Modelpin's database. */
