@@ -7,6 +7,8 @@
  *    role its privileges (lib/db/roles.ts), then the idempotent seed as the app.
  * 3. The Nyckel emulator on NYCKEL_EMULATOR_PORT unless Nyckel credentials
  *    are set in the environment; functions are synced once when none are stored.
+ *    With the emulator, the first start also builds the living demo
+ *    (scripts/demo/build.ts; MODELPIN_DEMO=false turns it off).
  * 4. `next dev` on PORT. Prints the URL and the seeded sign-ins.
  * Ctrl-C stops everything this command started, in order — the web server
  * (and the job workers in it) first, waiting until it has exited, then the
@@ -133,6 +135,18 @@ async function main() {
       log(describeSync(await syncFunctions(systemContext("system (start-up sync)"))));
     } catch (e) {
       log(`start-up sync skipped: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const { demoEnabled, buildDemo } = await import("@/scripts/demo/build");
+  if (demoEnabled(process.env, !initial.nyckelFromEnv)) {
+    (await import("@/lib/env")).resetConfigForTests(); // the emulator's URL
+    try {
+      if (await buildDemo(log)) log(`demo ready ${((Date.now() - started) / 1000).toFixed(1)} s after start (MODELPIN_DEMO=false turns it off)`);
+    } catch (e) {
+      log(`demo not built: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      const { stopBoss } = await import("@/lib/jobs/boss");
+      await stopBoss();
     }
   }
   const { disconnectPrisma } = await import("@/lib/db/client");
