@@ -25,7 +25,8 @@ describe("the living demo of the first start (real PostgreSQL + emulator)", () =
 
     const triage = seededFunction("support-triage");
     const [april, september] = [triage.modelIds[1]!, triage.modelIds.at(-1)!];
-    const models = await prisma.model.findMany({ where: { functionId: triage.id }, select: { modelId: true, nickname: true } });
+    // Other test files share the database and may have registered models of their own.
+    const models = await prisma.model.findMany({ where: { functionId: triage.id, modelId: { in: triage.modelIds } }, select: { modelId: true, nickname: true } });
     expect(models.map((m) => m.modelId).sort()).toEqual([...triage.modelIds].sort());
     expect(models.every((m) => m.nickname.length > 0)).toBe(true);
 
