@@ -123,18 +123,7 @@ async function main() {
     log(`Nyckel: ${initial.NYCKEL_BASE_URL} with NYCKEL_CLIENT_ID from the environment`);
   }
 
-  const { countFunctions } = await import("@/lib/functions/queries");
-  if ((await countFunctions()) === 0) {
-    const { resetConfigForTests } = await import("@/lib/env");
-    resetConfigForTests(); // pick up NYCKEL_EMULATOR_URL
-    const { syncFunctions, describeSync } = await import("@/lib/functions/service");
-    const { systemContext } = await import("@/lib/context");
-    try {
-      log(describeSync(await syncFunctions(systemContext("system (start-up sync)"))));
-    } catch (e) {
-      log(`start-up sync skipped: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  // Functions arrive with the job workers' first sync when the server starts (then every MODELPIN_SYNC_INTERVAL_SECONDS).
   const { disconnectPrisma } = await import("@/lib/db/client");
   await disconnectPrisma();
 

@@ -2,6 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { permittedActionClient } from "@/lib/actions/safe-action";
+import { setGoldenSet } from "./golden";
+import { setGoldenSetSchema } from "./schemas";
 import { describeSync, syncFunctions } from "./service";
 
 export const syncFunctionsAction = permittedActionClient("functions:sync").action(async ({ ctx }) => {
@@ -10,3 +12,22 @@ export const syncFunctionsAction = permittedActionClient("functions:sync").actio
   revalidatePath("/");
   return { report, message: describeSync(report) };
 });
+
+export const setGoldenSetAction = permittedActionClient("samples:write")
+  .inputSchema(setGoldenSetSchema)
+  .action(async ({ parsedInput, ctx }) => {
+    const change = await setGoldenSet(ctx.service, parsedInput);
+    const path = `/functions/${encodeURIComponent(change.functionId)}`;
+    revalidatePath(path);
+    revalidatePath(`${path}/samples`);
+    return {
+      goldenSet: change.after,
+      message: !change.changed
+        ? change.after
+          ? `"${change.after.name}" is already the golden set.`
+          : "There is no golden set to clear."
+        : change.after
+          ? `"${change.after.name}" is now the golden set.`
+          : "Cleared the golden set: drift watch has nothing to evaluate new models on.",
+    };
+  });

@@ -1,0 +1,82 @@
+import "server-only";
+import { systemContext } from "@/lib/context";
+import { prisma } from "@/lib/db/client";
+import { requestDriftEvaluation, type DriftEvaluationRequest } from "@/lib/drift/request";
+import { env } from "@/lib/env";
+import { QUEUES, getBoss } from "@/lib/jobs/boss";
+import { logger } from "@/lib/logger";
+import { getNyckelClient } from "@/lib/nyckel-settings/connection";
+import { functionsToProbe, probeLatest, type ProbeOutcome } from "./probe";
+import { describeSync, syncFunctions, type SyncReport } from "./service";
+
+/** The actor of the scheduled sync's audit events. */
+export const SCHEDULED_SYNC_ACTOR = "system (scheduled sync)";
+
+export type ScheduledSyncResult =
+  | { skipped: "nyckel_not_configured" }
+  | { report: SyncReport; probes: ProbeOutcome[]; requested: DriftEvaluationRequest[] };
+
+/**
+ * One scheduled sync (the function-sync job): syncs functions and Nyckel's
+ * current models, then asks drift watch to evaluate each newly discovered
+ * current model of a function that has a golden set, and probes `latest` where
+ * Nyckel reports no current model id (probe.ts). One request per model.
+ */
+export async function runScheduledSync(): Promise<ScheduledSyncResult> {
+  const nyckel = await getNyckelClient();
+  if (!nyckel) return { skipped: "nyckel_not_configured" };
+  const report = await syncFunctions(systemContext(SCHEDULED_SYNC_ACTOR));
+  const requested: DriftEvaluationRequest[] = [];
+  if (report.discoveredModels.length > 0) {
+    const golden = await prisma.nyckelFunction.findMany({
+      where: { id: { in: report.discoveredModels.map((d) => d.functionId) }, goldenSampleSetId: { not: null }, goldenSampleSet: { deletedAt: null } },
+      select: { id: true },
+    });
+    const withGolden = new Set(golden.map((f) => f.id));
+    for (const d of report.discoveredModels) {
+      if (withGolden.has(d.functionId)) requested.push({ functionId: d.functionId, candidateModelId: d.modelId, trigger: "discovered" });
+    }
+  }
+  const probes: ProbeOutcome[] = [];
+  for (const fn of await functionsToProbe()) {
+    const outcome = await probeLatest(nyckel.client, fn);
+    probes.push(outcome);
+    if (outcome.status === "changed") requested.push({ functionId: fn.id, candidateModelId: null, trigger: "latest_probe" });
+    if (outcome.status === "failed") logger.warn({ functionId: fn.id, error: outcome.error }, "latest probe failed");
+  }
+  for (const r of requested) await requestDriftEvaluation(r);
+  return { report, probes, requested };
+}
+
+let ticker: NodeJS.Timeout | undefined;
+
+/**
+ * Works the function-sync queue and keeps it fed: every process with job
+ * workers sends a job every MODELPIN_SYNC_INTERVAL_SECONDS, and one right
+ * away (the first sync at start). pg-boss keeps one job per key and time slot
+ * of that length, so several workers together still sync once per interval.
+ */
+export async function startFunctionSyncWorker(intervalSeconds: number = env().MODELPIN_SYNC_INTERVAL_SECONDS): Promise<void> {
+  const boss = await getBoss();
+  await boss.work(QUEUES.functionSync, { batchSize: 1, pollingIntervalSeconds: Math.min(2, intervalSeconds) }, async () => {
+    const result = await runScheduledSync().catch((err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "the scheduled sync failed; the next one is in the next interval");
+      throw err;
+    });
+    if ("report" in result && (result.report.added.length || result.report.updated.length || result.report.removed.length || result.requested.length)) {
+      logger.info({ requested: result.requested.length }, describeSync(result.report));
+    }
+  });
+  const tick = () =>
+    boss
+      .send(QUEUES.functionSync, {}, { singletonKey: "scheduled", singletonSeconds: intervalSeconds, retryLimit: 0, expireInSeconds: Math.max(60, intervalSeconds) })
+      .catch((err: unknown) => logger.error({ err }, "could not queue the scheduled sync"));
+  if (ticker) clearInterval(ticker);
+  ticker = setInterval(() => void tick(), intervalSeconds * 1000);
+  ticker.unref();
+  boss.once("stopped", () => {
+    clearInterval(ticker);
+    ticker = undefined;
+  });
+  await tick();
+}

@@ -1,0 +1,44 @@
+/**
+ * `npm run functions:sync`: syncs functions and Nyckel's current models once,
+ * against DATABASE_URL (or the embedded development database when it is
+ * unset), as the actor "cli", and prints what changed. The job workers do the
+ * same every MODELPIN_SYNC_INTERVAL_SECONDS; `npm test` runs this before the
+ * browser tests so every spec starts with the emulator's functions.
+ * Exit codes: 0 synced; 1 Nyckel not configured or it refused; 2 anything unexpected.
+ */
+import { withDatabase } from "@/scripts/db/database";
+
+async function main(): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  return withDatabase(
+    async (url) => {
+      process.env.DATABASE_URL = url;
+      const { disconnectPrisma } = await import("@/lib/db/client");
+      const { systemContext } = await import("@/lib/context");
+      const { isExpectedError } = await import("@/lib/errors");
+      const { describeSync, syncFunctions } = await import("@/lib/functions/service");
+      const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
+      try {
+        process.stdout.write(`${describeSync(await syncFunctions(systemContext("cli")))}\n`);
+        return 0;
+      } catch (e) {
+        if (isExpectedError(e)) {
+          log(e.message);
+          return 1;
+        }
+        throw e;
+      } finally {
+        await stopNyckelBudget().catch(() => undefined);
+        await disconnectPrisma();
+      }
+    },
+    { log: (line) => log(`[database] ${line}`) },
+  );
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(2);
+  });
