@@ -1,5 +1,6 @@
 /**
- * `npm run functions:sync`: syncs functions and Nyckel's current models once,
+ * `npm run functions:sync`: syncs functions and Nyckel's current models once
+ * (with drift watch's follow-ups, lib/functions/scheduled-sync.ts),
  * against DATABASE_URL (or the embedded development database when it is
  * unset), as the actor "cli", and prints what changed. The job workers do the
  * same every MODELPIN_SYNC_INTERVAL_SECONDS; `npm test` runs this before the
@@ -16,10 +17,13 @@ async function main(): Promise<number> {
       const { disconnectPrisma } = await import("@/lib/db/client");
       const { systemContext } = await import("@/lib/context");
       const { isExpectedError } = await import("@/lib/errors");
-      const { describeSync, syncFunctions } = await import("@/lib/functions/service");
+      const { describeSync } = await import("@/lib/functions/service");
+      const { syncAndWatch } = await import("@/lib/functions/scheduled-sync");
+      const { stopBoss } = await import("@/lib/jobs/boss");
       const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
       try {
-        process.stdout.write(`${describeSync(await syncFunctions(systemContext("cli")))}\n`);
+        const { report, requested } = await syncAndWatch(systemContext("cli"));
+        process.stdout.write(`${describeSync(report)}${requested.length ? ` Drift watch: ${requested.length} evaluation(s) requested.` : ""}\n`);
         return 0;
       } catch (e) {
         if (isExpectedError(e)) {
@@ -28,6 +32,7 @@ async function main(): Promise<number> {
         }
         throw e;
       } finally {
+        await stopBoss().catch(() => undefined);
         await stopNyckelBudget().catch(() => undefined);
         await disconnectPrisma();
       }

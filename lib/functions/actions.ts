@@ -3,11 +3,13 @@
 import { revalidatePath } from "next/cache";
 import { permittedActionClient } from "@/lib/actions/safe-action";
 import { setGoldenSet } from "./golden";
+import { syncAndWatch } from "./scheduled-sync";
 import { setGoldenSetSchema } from "./schemas";
-import { describeSync, syncFunctions } from "./service";
+import { describeSync } from "./service";
 
+/** "Sync now": the same as the scheduled sync (a discovered model with a golden set is evaluated), as the member. */
 export const syncFunctionsAction = permittedActionClient("functions:sync").action(async ({ ctx }) => {
-  const report = await syncFunctions(ctx.service);
+  const { report } = await syncAndWatch(ctx.service);
   revalidatePath("/functions");
   revalidatePath("/");
   return { report, message: describeSync(report) };

@@ -10,7 +10,7 @@ import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { setGoldenSet } from "./golden";
 import { PROBE_SAMPLES } from "./probe";
-import { SCHEDULED_SYNC_ACTOR, runScheduledSync, startFunctionSyncWorker } from "./scheduled-sync";
+import { SCHEDULED_SYNC_ACTOR, runScheduledSync, startFunctionSyncWorker, syncAndWatch } from "./scheduled-sync";
 import { syncFunctions } from "./service";
 
 /**
@@ -157,6 +157,17 @@ describe("the scheduled sync", () => {
     // The next syncs discover nothing new: no second job.
     await runScheduledSync();
     expect((await driftJobs(triage.id)).slice(triageBefore.length)).toHaveLength(1);
+  });
+
+  it("\"Sync now\" by an editor is the same sync: its discovery asks for the evaluation too, as the editor", async () => {
+    const before = (await driftJobs(triage.id)).length;
+    const modelId = await addModel(triage.id);
+    const editor = { actor: { id: null, role: "editor" as const, label: "ed@example.com" }, requestId: "req-sync-now" };
+    const { requested } = await syncAndWatch(editor);
+    expect(requested).toEqual([{ functionId: triage.id, candidateModelId: modelId, trigger: "discovered" }]);
+    expect((await driftJobs(triage.id)).slice(before)).toEqual([{ functionId: triage.id, candidateModelId: modelId, trigger: "discovered" }]);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: "model.discovered", requestId: "req-sync-now" } });
+    expect(audit.actorLabel).toBe("ed@example.com");
   });
 
   it("runs when the worker starts and then every interval", async () => {

@@ -1,5 +1,5 @@
 import "server-only";
-import { systemContext } from "@/lib/context";
+import { systemContext, type ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { requestDriftEvaluation, type DriftEvaluationRequest } from "@/lib/drift/request";
 import { env } from "@/lib/env";
@@ -17,15 +17,15 @@ export type ScheduledSyncResult =
   | { report: SyncReport; probes: ProbeOutcome[]; requested: DriftEvaluationRequest[] };
 
 /**
- * One scheduled sync (the function-sync job): syncs functions and Nyckel's
- * current models, then asks drift watch to evaluate each newly discovered
- * current model of a function that has a golden set, and probes `latest` where
- * Nyckel reports no current model id (probe.ts). One request per model.
+ * A sync and what drift watch needs after it: asks for an evaluation of each
+ * newly discovered current model of a function that has a golden set, and
+ * probes `latest` where Nyckel reports no current model id (probe.ts). One
+ * request per model. Used by the scheduled job and by "Sync now" alike, so a
+ * model found either way is evaluated. Nyckel not configured: the sync's
+ * clear error.
  */
-export async function runScheduledSync(): Promise<ScheduledSyncResult> {
-  const nyckel = await getNyckelClient();
-  if (!nyckel) return { skipped: "nyckel_not_configured" };
-  const report = await syncFunctions(systemContext(SCHEDULED_SYNC_ACTOR));
+export async function syncAndWatch(ctx: ServiceContext): Promise<{ report: SyncReport; probes: ProbeOutcome[]; requested: DriftEvaluationRequest[] }> {
+  const report = await syncFunctions(ctx);
   const requested: DriftEvaluationRequest[] = [];
   if (report.discoveredModels.length > 0) {
     const golden = await prisma.nyckelFunction.findMany({
@@ -38,14 +38,22 @@ export async function runScheduledSync(): Promise<ScheduledSyncResult> {
     }
   }
   const probes: ProbeOutcome[] = [];
-  for (const fn of await functionsToProbe()) {
-    const outcome = await probeLatest(nyckel.client, fn);
+  const toProbe = await functionsToProbe();
+  const nyckel = toProbe.length > 0 ? await getNyckelClient() : null;
+  for (const fn of nyckel ? toProbe : []) {
+    const outcome = await probeLatest(nyckel!.client, fn);
     probes.push(outcome);
     if (outcome.status === "changed") requested.push({ functionId: fn.id, candidateModelId: null, trigger: "latest_probe" });
     if (outcome.status === "failed") logger.warn({ functionId: fn.id, error: outcome.error }, "latest probe failed");
   }
   for (const r of requested) await requestDriftEvaluation(r);
   return { report, probes, requested };
+}
+
+/** One scheduled sync (the function-sync job); skipped quietly while Nyckel is not configured. */
+export async function runScheduledSync(): Promise<ScheduledSyncResult> {
+  if (!(await getNyckelClient())) return { skipped: "nyckel_not_configured" };
+  return syncAndWatch(systemContext(SCHEDULED_SYNC_ACTOR));
 }
 
 let ticker: NodeJS.Timeout | undefined;
