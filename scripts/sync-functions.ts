@@ -1,22 +1,18 @@
 /**
  * `npm run functions:sync`: syncs functions and Nyckel's current models once
- * (with drift watch's follow-ups, lib/functions/scheduled-sync.ts),
- * against DATABASE_URL (or the embedded development database when it is
- * unset), as the actor "cli", and prints what changed. The job workers do the
- * same every MODELPIN_SYNC_INTERVAL_SECONDS; `npm test` runs this before the
- * browser tests so every spec starts with the emulator's functions.
+ * (with drift watch's follow-ups, lib/functions/scheduled-sync.ts), against
+ * DATABASE_URL (or the embedded development database when it is unset), as the
+ * actor "cli", and prints what changed. The job workers do the same every
+ * MODELPIN_SYNC_INTERVAL_SECONDS; `npm test` runs this before the browser tests
+ * so every spec starts with the emulator's functions.
  * Exit codes: 0 synced; 1 Nyckel not configured or it refused; 2 anything unexpected.
  */
-import { withDatabase } from "@/scripts/db/database";
+import { withAppDatabase } from "./cli/app-database";
 
 async function main(): Promise<number> {
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  return withDatabase(
-    async (url) => {
-      process.env.DATABASE_URL = url;
-      const { disconnectPrisma } = await import("@/lib/db/client");
+  return withAppDatabase(
+    async () => {
       const { systemContext } = await import("@/lib/context");
-      const { isExpectedError } = await import("@/lib/errors");
       const { describeSync } = await import("@/lib/functions/service");
       const { syncAndWatch } = await import("@/lib/functions/scheduled-sync");
       const { stopBoss } = await import("@/lib/jobs/boss");
@@ -25,19 +21,12 @@ async function main(): Promise<number> {
         const { report, requested } = await syncAndWatch(systemContext("cli"));
         process.stdout.write(`${describeSync(report)}${requested.length ? ` Drift watch: ${requested.length} evaluation(s) requested.` : ""}\n`);
         return 0;
-      } catch (e) {
-        if (isExpectedError(e)) {
-          log(e.message);
-          return 1;
-        }
-        throw e;
       } finally {
         await stopBoss().catch(() => undefined);
         await stopNyckelBudget().catch(() => undefined);
-        await disconnectPrisma();
       }
     },
-    { log: (line) => log(`[database] ${line}`) },
+    { log: (line) => process.stderr.write(`${line}\n`) },
   );
 }
 

@@ -8,6 +8,7 @@ import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet, deleteSampleSet } from "@/lib/samples/service";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { runTsx } from "@/scripts/testing/run-tsx";
 import { setGoldenSet } from "./golden";
 import { PROBE_SAMPLES } from "./probe";
 import { SCHEDULED_SYNC_ACTOR, runScheduledSync, startFunctionSyncWorker, syncAndWatch } from "./scheduled-sync";
@@ -168,6 +169,16 @@ describe("the scheduled sync", () => {
     expect((await driftJobs(triage.id)).slice(before)).toEqual([{ functionId: triage.id, candidateModelId: modelId, trigger: "discovered" }]);
     const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: "model.discovered", requestId: "req-sync-now" } });
     expect(audit.actorLabel).toBe("ed@example.com");
+  });
+
+  it("npm run functions:sync syncs once, as cli, and says what changed and what it asked drift watch for", async () => {
+    const modelId = await addModel(triage.id);
+    const run = await runTsx("scripts/sync-functions.ts");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe("Synced: 1 updated (Support ticket triage); 1 new current model id discovered. Drift watch: 1 evaluation(s) requested.");
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: "model.discovered", functionId: triage.id }, orderBy: { id: "desc" } });
+    expect(audit).toMatchObject({ actorLabel: "cli", after: { modelId } });
+    expect((await driftJobs(triage.id)).at(-1)).toEqual({ functionId: triage.id, candidateModelId: modelId, trigger: "discovered" });
   });
 
   it("runs when the worker starts and then every interval", async () => {
