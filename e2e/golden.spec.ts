@@ -51,3 +51,34 @@ test("an editor marks a sample set as the golden set of pets on the function pag
   await expect(viewer.getByRole("form", { name: "Golden set" })).toHaveCount(0);
   await viewer.context().close();
 });
+
+test("an admin turns on watching new models for an environment with its drift significance; a significance of 0.5 is refused with the reason", async ({ page }) => {
+  await signInAs(page, "admin");
+  await page.goto("/settings/environments");
+  await expect(page.getByTestId("watch-summary-production")).toHaveText(
+    "Watches new models: each one Nyckel reports is compared with this pin on the golden set (significance 0.05).",
+  );
+  const slug = unique("watch-").toLowerCase();
+  const add = page.getByRole("form", { name: "Add an environment" });
+  await add.getByLabel("Name").fill(`Watch ${slug}`);
+  await add.getByLabel("Slug").fill(slug);
+  await add.getByLabel("Order").fill("950");
+  await add.getByRole("button", { name: "Add environment" }).click();
+  await expect(page.getByText(`Added Watch ${slug}.`)).toBeVisible();
+  await expect(page.getByTestId(`watch-summary-${slug}`)).toHaveText("Does not watch new models.");
+
+  const env = page.getByTestId(`environment-${slug}`);
+  await env.getByRole("button", { name: "Edit" }).click();
+  const edit = env.getByRole("form", { name: `Edit Watch ${slug}` });
+  await edit.getByLabel(/^Watch new models/).check();
+  await edit.getByLabel("Drift significance").fill("0.5");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit.getByText("The drift significance is above 0 and below 0.5, like 0.05.")).toBeVisible();
+  await edit.getByLabel("Drift significance").fill("0.01");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId(`watch-summary-${slug}`)).toHaveText(
+    "Watches new models: each one Nyckel reports is compared with this pin on the golden set (significance 0.01).",
+  );
+  await page.goto("/audit?action=environment.updated");
+  await expect(page.getByTestId("audit-row").filter({ hasText: "driftSignificance: 0.05 → 0.01" }).first()).toBeVisible();
+});

@@ -46,8 +46,15 @@ export async function syncAndWatch(ctx: ServiceContext): Promise<{ report: SyncR
     if (outcome.status === "changed") requested.push({ functionId: fn.id, candidateModelId: null, trigger: "latest_probe" });
     if (outcome.status === "failed") logger.warn({ functionId: fn.id, error: outcome.error }, "latest probe failed");
   }
-  for (const r of requested) await requestDriftEvaluation(r);
-  return { report, probes, requested };
+  // The sync has committed: a request that cannot be queued is logged with what it was for, and the others still go.
+  const failed: DriftEvaluationRequest[] = [];
+  for (const r of requested) {
+    await requestDriftEvaluation(r).catch((err: unknown) => {
+      failed.push(r);
+      logger.error({ err: err instanceof Error ? err.message : String(err), request: r }, "could not queue a drift evaluation; use Evaluate latest now");
+    });
+  }
+  return { report, probes, requested: requested.filter((r) => !failed.includes(r)) };
 }
 
 /** One scheduled sync (the function-sync job); skipped quietly while Nyckel is not configured. */
