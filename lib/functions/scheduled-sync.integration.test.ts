@@ -193,6 +193,14 @@ describe("the scheduled sync", () => {
     expect(await seenLater(), "a later scheduled sync registered the next model").toBe(true);
     await stopBoss();
     expect((await driftJobs(triage.id)).filter((j) => j.candidateModelId === modelId || j.candidateModelId === later)).toHaveLength(2);
+
+    // A restart syncs at once, even with the default 10 minutes between scheduled syncs.
+    const afterRestart = await addModel(triage.id);
+    await startFunctionSyncWorker(600);
+    const seenAfterRestart = async () => (await prisma.model.findUnique({ where: { functionId_modelId: { functionId: triage.id, modelId: afterRestart } } })) !== null;
+    for (const until = Date.now() + 20_000; !(await seenAfterRestart()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    expect(await seenAfterRestart(), "the first sync after a restart").toBe(true);
+    await stopBoss();
   });
 
   it("without a current model id from Nyckel: probes latest on five golden samples, and a changed answer asks for ONE pin-vs-latest evaluation", async () => {

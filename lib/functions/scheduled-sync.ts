@@ -70,6 +70,8 @@ let ticker: NodeJS.Timeout | undefined;
  * workers sends a job every MODELPIN_SYNC_INTERVAL_SECONDS, and one right
  * away (the first sync at start). pg-boss keeps one job per key and time slot
  * of that length, so several workers together still sync once per interval.
+ * A scheduled job and a start job may run back to back: a second sync right
+ * after the first finds nothing new and writes nothing.
  */
 export async function startFunctionSyncWorker(intervalSeconds: number = env().MODELPIN_SYNC_INTERVAL_SECONDS): Promise<void> {
   const boss = await getBoss();
@@ -82,9 +84,15 @@ export async function startFunctionSyncWorker(intervalSeconds: number = env().MO
       logger.info({ requested: result.requested.length }, describeSync(result.report));
     }
   });
-  const tick = () =>
+  // The first sync has its own key and a short slot: a restart syncs at once, processes starting together sync once.
+  const tick = (key: "scheduled" | "start" = "scheduled") =>
     boss
-      .send(QUEUES.functionSync, {}, { singletonKey: "scheduled", singletonSeconds: intervalSeconds, retryLimit: 0, expireInSeconds: Math.max(60, intervalSeconds) })
+      .send(QUEUES.functionSync, { key }, {
+        singletonKey: key,
+        singletonSeconds: key === "start" ? Math.min(intervalSeconds, 30) : intervalSeconds,
+        retryLimit: 0,
+        expireInSeconds: Math.max(60, intervalSeconds),
+      })
       .catch((err: unknown) => logger.error({ err }, "could not queue the scheduled sync"));
   if (ticker) clearInterval(ticker);
   ticker = setInterval(() => void tick(), intervalSeconds * 1000);
@@ -93,5 +101,5 @@ export async function startFunctionSyncWorker(intervalSeconds: number = env().MO
     clearInterval(ticker);
     ticker = undefined;
   });
-  await tick();
+  await tick("start");
 }
