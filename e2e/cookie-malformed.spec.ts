@@ -184,7 +184,7 @@ test("every cookie route handler: malformed requests get no 5xx and change nothi
   const context = await browser.newContext();
   const page = await context.newPage();
   await signInAs(page, "admin");
-  await page.goto("/functions"); // the first visit syncs the emulator's functions
+  await page.goto("/functions"); // npm test synced the emulator's functions before the browser tests
   await expect(page.getByTestId("functions-table").getByRole("link", { name: pets.name })).toBeVisible();
 
   // The world: an image set uploaded through the route, and a finished comparison run on it.

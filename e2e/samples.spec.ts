@@ -8,7 +8,7 @@ const pets = SEEDED_FUNCTIONS.find((f) => f.key === "pets")!;
 
 test("an editor uploads three images and a CSV with ground truth, previews, saves a sample set, and sees the images in a report", async ({ page, browser }) => {
   await signInAs(page, "editor");
-  await page.goto("/functions"); // the first visit syncs the emulator's functions
+  await page.goto("/functions"); // npm test synced the emulator's functions before the browser tests
   await expect(page.getByTestId("functions-table").getByRole("link", { name: pets.name })).toBeVisible();
   await page.goto(`/functions/${pets.id}/samples`);
   await expect(page.getByRole("heading", { name: "Sample sets" }).first()).toBeVisible();
@@ -93,7 +93,7 @@ test("an oversized image gets the clear message; a viewer sees sets but no uploa
 test("a Text function refuses images with a clear reason; when every row is rejected the preview still lists the reasons", async ({ page }) => {
   const triage = SEEDED_FUNCTIONS.find((f) => f.key === "support-triage")!;
   await signInAs(page, "editor");
-  await page.goto("/functions"); // the first visit syncs the emulator's functions
+  await page.goto("/functions"); // npm test synced the emulator's functions before the browser tests
   await page.goto(`/functions/${triage.id}/samples`);
   await page.getByTestId("sample-files").setInputFiles([
     { name: "cat.png", mimeType: "image/png", buffer: Buffer.from(tinyPng(2, 2, [1, 2, 3])) },

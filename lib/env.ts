@@ -82,6 +82,8 @@ const schema = z
     MODELPIN_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** How often the audit chain's signed head goes out as an `audit.checkpoint` webhook event (docs/audit.md). */
     MODELPIN_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(604_800).default(3600),
+    /** How often the job workers sync functions and Nyckel's current model (drift watch); the first sync runs when the workers start. */
+    MODELPIN_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(2).max(86_400).default(600),
     /** "off" keeps job workers (comparison runs) out of the web process; run `npm run worker` instead. */
     MODELPIN_WORKERS: z.enum(["on", "off"]).default("on"),
     /**

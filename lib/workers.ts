@@ -16,6 +16,7 @@ export async function startJobWorkers(): Promise<string[]> {
     ["webhook deliveries", async () => void (await (await import("@/lib/webhooks/worker")).startWebhookWorker())],
     ["webhook retention", async () => (await import("@/lib/webhooks/retention")).startWebhookRetentionWorker()],
     ["audit checkpoints", async () => (await import("@/lib/audit/checkpoint")).startAuditCheckpointWorker()],
+    ["function sync", async () => (await import("@/lib/functions/scheduled-sync")).startFunctionSyncWorker()],
   ];
   const started: string[] = [];
   for (const [name, start] of starters) {

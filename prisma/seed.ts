@@ -10,10 +10,11 @@ import { createMember } from "@/lib/members/service";
 import { randomBytes } from "node:crypto";
 import { DEV_USERS, seedsDevUsers } from "@/lib/seed/dev-users";
 
+/** Drift watch (issue 16) watches staging and production: each new model Nyckel reports is evaluated against their pins. */
 const ENVIRONMENTS = [
   { slug: "development", name: "Development", sortOrder: 10, protected: false, approvalsRequired: 0, rejectionBlocks: true, requestExpiryHours: null, minAgreementPct: null },
-  { slug: "staging", name: "Staging", sortOrder: 20, protected: true, approvalsRequired: 1, rejectionBlocks: true, requestExpiryHours: 168, minAgreementPct: null },
-  { slug: "production", name: "Production", sortOrder: 30, protected: true, approvalsRequired: 2, rejectionBlocks: true, requestExpiryHours: 72, minAgreementPct: null },
+  { slug: "staging", name: "Staging", sortOrder: 20, protected: true, approvalsRequired: 1, rejectionBlocks: true, requestExpiryHours: 168, minAgreementPct: null, watchNewModels: true },
+  { slug: "production", name: "Production", sortOrder: 30, protected: true, approvalsRequired: 2, rejectionBlocks: true, requestExpiryHours: 72, minAgreementPct: null, watchNewModels: true },
 ];
 
 export async function seed(): Promise<{ created: string[] }> {

@@ -6,8 +6,8 @@
  * 2. Migrations (offline engine) as the owner role, which then grants the app
  *    role its privileges (lib/db/roles.ts), then the idempotent seed as the app.
  * 3. The Nyckel emulator on NYCKEL_EMULATOR_PORT unless Nyckel credentials
- *    are set in the environment; functions are synced once when none are stored.
- *    With the emulator, the first start also builds the living demo
+ *    are set in the environment. The job workers sync functions when the server
+ *    starts. With the emulator, the first start syncs at once and builds the living demo
  *    (scripts/demo/build.ts; MODELPIN_DEMO=false turns it off).
  * 4. `next dev` on PORT. Prints the URL and the seeded sign-ins.
  * Ctrl-C stops everything this command started, in order — the web server
@@ -125,22 +125,18 @@ async function main() {
     log(`Nyckel: ${initial.NYCKEL_BASE_URL} with NYCKEL_CLIENT_ID from the environment`);
   }
 
-  const { countFunctions } = await import("@/lib/functions/queries");
-  if ((await countFunctions()) === 0) {
-    const { resetConfigForTests } = await import("@/lib/env");
-    resetConfigForTests(); // pick up NYCKEL_EMULATOR_URL
-    const { syncFunctions, describeSync } = await import("@/lib/functions/service");
-    const { systemContext } = await import("@/lib/context");
-    try {
-      log(describeSync(await syncFunctions(systemContext("system (start-up sync)"))));
-    } catch (e) {
-      log(`start-up sync skipped: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  // Functions arrive with the job workers' first sync when the server starts (then every
+  // MODELPIN_SYNC_INTERVAL_SECONDS); the demo needs them now, so it syncs first when none are stored.
   const { demoEnabled, buildDemo } = await import("@/scripts/demo/build");
   if (demoEnabled(process.env, !initial.nyckelFromEnv)) {
     (await import("@/lib/env")).resetConfigForTests(); // the emulator's URL
     try {
+      const { countFunctions } = await import("@/lib/functions/queries");
+      if ((await countFunctions()) === 0) {
+        const { syncFunctions, describeSync } = await import("@/lib/functions/service");
+        const { systemContext } = await import("@/lib/context");
+        log(describeSync(await syncFunctions(systemContext("system (start-up sync)"))));
+      }
       if (await buildDemo(log)) log(`demo ready ${((Date.now() - started) / 1000).toFixed(1)} s after start (MODELPIN_DEMO=false turns it off)`);
     } catch (e) {
       log(`demo not built: ${e instanceof Error ? e.message : String(e)}`);

@@ -13,6 +13,7 @@
  *   --retry-after S          Retry-After seconds on injected 429/503
  *   --client-id ID / --client-secret SECRET   credentials (defaults modelpin-emulator / modelpin-emulator-secret)
  *   --token-ttl S            expires_in of issued tokens, default 3600
+ *   --hide-model-id          the metrics endpoint reports no current model id (as Nyckel may not)
  *   --quiet                  no banner
  */
 import { startEmulator, type EmulatorOptions } from "./emulator/server";
@@ -26,7 +27,7 @@ function usage(message: string): never {
 }
 
 const USAGE =
-  "usage: npm run emulator -- [--port N] [--rate N] [--concurrency N] [--no-limits] [--latency MS] [--latency-range MIN-MAX] [--share-429 X] [--share-500 X] [--share-503 X] [--share-hang X] [--retry-after S] [--client-id ID] [--client-secret S] [--token-ttl S] [--quiet]";
+  "usage: npm run emulator -- [--port N] [--rate N] [--concurrency N] [--no-limits] [--latency MS] [--latency-range MIN-MAX] [--share-429 X] [--share-500 X] [--share-503 X] [--share-hang X] [--retry-after S] [--client-id ID] [--client-secret S] [--token-ttl S] [--hide-model-id] [--quiet]";
 
 const FLAGS = {
   port: { type: "string" },
@@ -43,6 +44,7 @@ const FLAGS = {
   "client-id": { type: "string" },
   "client-secret": { type: "string" },
   "token-ttl": { type: "string" },
+  "hide-model-id": { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -93,6 +95,7 @@ function parseFlags(argv: string[]): EmulatorOptions {
   if (args["client-id"] !== undefined) options.clientId = args["client-id"];
   if (args["client-secret"] !== undefined) options.clientSecret = args["client-secret"];
   if (args["token-ttl"] !== undefined) options.tokenTtlSeconds = number("token-ttl", args["token-ttl"], 1);
+  if (args["hide-model-id"]) options.reportCurrentModelId = false;
   if (args.quiet) options.quiet = true;
   if (Object.keys(faults).length > 0) options.faults = faults;
   return options;

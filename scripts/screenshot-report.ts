@@ -76,8 +76,13 @@ async function main(): Promise<number> {
     await signIn(page, server.baseUrl, editor.email, editor.password);
 
     const fn = seededFunction("support-triage");
-    await page.goto(`${server.baseUrl}/functions`); // the first visit syncs from the emulator
-    await page.getByTestId("functions-table").getByRole("link", { name: fn.name }).waitFor();
+    // The server's job workers sync from the emulator when they start: wait for that first sync.
+    const link = page.getByTestId("functions-table").getByRole("link", { name: fn.name });
+    for (const until = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 1000))) {
+      await page.goto(`${server.baseUrl}/functions`);
+      if (await link.isVisible()) break;
+      if (Date.now() > until) throw new Error("the server's first sync did not bring the emulator's functions within 60 s");
+    }
     await page.goto(`${server.baseUrl}/functions/${fn.id}`);
     const form = page.getByRole("form", { name: "Register a model" });
     await form.getByLabel("Model id").fill(fn.modelIds[0]!);

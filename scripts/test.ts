@@ -108,7 +108,12 @@ async function main(): Promise<number> {
           OIDC_ROLE_MAP: "ml-admins=admin,ml-approvers=approver,ml-editors=editor",
           // GET /metrics is on in the browser tests (e2e/metrics.spec.ts scrapes it with this token).
           MODELPIN_METRICS_TOKEN: randomBytes(24).toString("hex"),
+          // The scheduled sync (drift watch): every few seconds, so a model added in the emulator shows up during a spec.
+          MODELPIN_SYNC_INTERVAL_SECONDS: process.env.MODELPIN_SYNC_INTERVAL_SECONDS ?? "5",
         };
+        // Every spec starts with the emulator's functions: one sync now, before the server and its scheduled sync start.
+        const syncCode = await run("tsx", ["--conditions=react-server", "scripts/sync-functions.ts"], e2eEnv);
+        if (syncCode !== 0) results.push(["sync before the browser tests", syncCode]);
         let buildCode = 0;
         if (process.env.SKIP_BUILD === "1" && existsSync(path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) {
           log("reusing the existing production build (SKIP_BUILD=1)");

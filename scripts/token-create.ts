@@ -10,7 +10,7 @@
  * Exit codes: 0 created; 1 bad arguments, unknown environment or invalid input;
  * 2 anything unexpected (e.g. the database cannot be reached).
  */
-import { withDatabase } from "@/scripts/db/database";
+import { withAppDatabase } from "./cli/app-database";
 import { parseOptions, UsageError } from "./cli/args";
 
 const USAGE = `Usage: npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]
@@ -62,41 +62,28 @@ async function main(): Promise<number> {
   }
   const { environment, name, expiresInDays } = args;
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  return withDatabase(
-    async (url) => {
-      process.env.DATABASE_URL = url;
-      const { disconnectPrisma } = await import("@/lib/db/client");
+  return withAppDatabase(
+    async () => {
       const { systemContext } = await import("@/lib/context");
-      const { isExpectedError } = await import("@/lib/errors");
       const { listEnvironments } = await import("@/lib/environments/queries");
       const { getEnvironmentBySlug } = await import("@/lib/pins/queries");
       const { createApiToken } = await import("@/lib/tokens/service");
-      try {
-        const target = await getEnvironmentBySlug(environment);
-        if (!target) {
-          const known = (await listEnvironments()).map((e) => e.slug);
-          throw new ExpectedError(
-            `There is no environment "${environment}". ${known.length ? `Known environments: ${known.join(", ")}.` : "There are no environments yet."}`,
-          );
-        }
-        const created = await createApiToken(systemContext("cli"), { name, environmentId: target.id, expiresInDays });
-        process.stdout.write(`${created.token}\n`);
-        log(
-          `Created the API token "${created.name}" (${created.prefix}…) for the environment "${created.environment.slug}"` +
-            `${created.expiresAt ? `, expiring ${created.expiresAt.toISOString()}` : ", without expiry"}. It is not shown again.`,
+      const target = await getEnvironmentBySlug(environment);
+      if (!target) {
+        const known = (await listEnvironments()).map((e) => e.slug);
+        throw new ExpectedError(
+          `There is no environment "${environment}". ${known.length ? `Known environments: ${known.join(", ")}.` : "There are no environments yet."}`,
         );
-        return 0;
-      } catch (e) {
-        if (e instanceof ExpectedError || isExpectedError(e)) {
-          log(e.message);
-          return 1;
-        }
-        throw e;
-      } finally {
-        await disconnectPrisma();
       }
+      const created = await createApiToken(systemContext("cli"), { name, environmentId: target.id, expiresInDays });
+      process.stdout.write(`${created.token}\n`);
+      log(
+        `Created the API token "${created.name}" (${created.prefix}…) for the environment "${created.environment.slug}"` +
+          `${created.expiresAt ? `, expiring ${created.expiresAt.toISOString()}` : ", without expiry"}. It is not shown again.`,
+      );
+      return 0;
     },
-    { log: (line) => log(`[database] ${line}`) },
+    { log, expected: (e) => e instanceof ExpectedError },
   );
 }
 

@@ -70,6 +70,11 @@ const SAMPLES: Record<string, { before?: unknown; after?: unknown; environmentNa
   "sample_set.created": { after: { name: "Pets", samples: 50, labeled: 40 }, expected: "Uploaded “Pets” (50 samples, 40 labelled)" },
   "sample_set.renamed": { before: { name: "Pets" }, after: { name: "Pets v2" }, expected: "Renamed “Pets” → “Pets v2”" },
   "sample_set.deleted": { before: { name: "Pets" }, expected: "Deleted “Pets”" },
+  "function.golden_set_changed": {
+    before: { goldenSampleSet: null },
+    after: { goldenSampleSet: { id: "s1", name: "Golden tickets" } },
+    expected: "Golden set: none → “Golden tickets”",
+  },
   "audit.anchored": { after: { signed: true }, expected: "Signed the head of the audit chain" },
   "audit.reanchored": { before: { head: { id: "1" } }, after: { head: { id: "2" } }, expected: "Re-anchored the audit chain to its current head" },
 };

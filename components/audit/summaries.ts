@@ -161,6 +161,10 @@ export const SUMMARIES: Readonly<Record<string, (i: SummaryInput) => string>> = 
   "sample_set.created": (i) => `Uploaded ${quoted(i.after?.name) || "a sample set"}${num(i.after?.samples) !== null ? ` (${plural(i.after?.samples as number, "sample")}, ${num(i.after?.labeled) ?? 0} labelled)` : ""}`,
   "sample_set.renamed": (i) => `Renamed ${quoted(i.before?.name)} → ${quoted(i.after?.name)}`,
   "sample_set.deleted": (i) => `Deleted ${quoted(i.before?.name) || "a sample set"}`,
+  "function.golden_set_changed": (i) => {
+    const name = (v: unknown) => quoted(obj(v)?.name) || "none";
+    return `Golden set: ${name(i.before?.goldenSampleSet)} → ${name(i.after?.goldenSampleSet)}`;
+  },
   "audit.anchored": () => "Signed the head of the audit chain",
   "audit.reanchored": () => "Re-anchored the audit chain to its current head",
 };

@@ -11,6 +11,7 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
 import { describeGate, GATE_DEFAULTS, gatePolicyOf } from "@/lib/promotions/gate";
 import type { EnvironmentRow } from "@/lib/environments/queries";
+import { DRIFT_SIGNIFICANCE_DEFAULT } from "@/lib/environments/schemas";
 
 function policySummary(e: EnvironmentRow): string {
   if (!e.protected) return "Open: editors pin directly.";
@@ -20,6 +21,12 @@ function policySummary(e: EnvironmentRow): string {
   const gate = describeGate(gatePolicyOf(e));
   if (gate) parts.push(`evidence against the current pin: ${gate}`);
   return `Protected: ${parts.join(", ")}.`;
+}
+
+function watchSummary(e: EnvironmentRow): string {
+  return e.watchNewModels
+    ? `Watches new models: each one Nyckel reports is compared with this pin on the golden set (significance ${e.driftSignificance}).`
+    : "Does not watch new models.";
 }
 
 export function EnvironmentsClient({ environments }: { environments: EnvironmentRow[] }) {
@@ -47,6 +54,9 @@ export function EnvironmentsClient({ environments }: { environments: Environment
                     {e.protected ? <Badge tone="amber">protected</Badge> : <Badge tone="green">open</Badge>}
                   </div>
                   <p className="mt-1 text-zinc-600 dark:text-zinc-400">{policySummary(e)}</p>
+                  <p className="mt-1 text-zinc-600 dark:text-zinc-400" data-testid={`watch-summary-${e.slug}`}>
+                    {watchSummary(e)}
+                  </p>
                 </div>
                 <Button variant="ghost" onClick={() => setEditing(editing === e.id ? null : e.id)} aria-expanded={editing === e.id}>
                   Edit
@@ -121,6 +131,8 @@ function EnvironmentForm({
           maxErrorPct: numberOrNull(f.get(`${p}maxErrorPct`)) ?? GATE_DEFAULTS.maxErrorPct,
           gateLowerBound: f.get(`${p}gateLowerBound`) === "on",
           allowCallerModelOverride: f.get(`${p}allowCallerModelOverride`) === "on",
+          watchNewModels: f.get(`${p}watchNewModels`) === "on",
+          driftSignificance: numberOrNull(f.get(`${p}driftSignificance`)) ?? DRIFT_SIGNIFICANCE_DEFAULT,
         };
         if (environment) update.execute({ id: environment.id, ...fields });
         else create.execute({ ...fields, slug: String(f.get(`${p}slug`) ?? "") });
@@ -180,6 +192,25 @@ function EnvironmentForm({
           <input type="checkbox" name={`${p}allowCallerModelOverride`} defaultChecked={environment?.allowCallerModelOverride ?? false} />
           Applications may ask for another model than the pinned one (app API)
         </label>
+      </fieldset>
+      <fieldset className="space-y-3">
+        <legend className="text-sm font-medium">Drift watch</legend>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name={`${p}watchNewModels`} defaultChecked={environment?.watchNewModels ?? false} />
+          Watch new models: compare each model Nyckel reports with this environment&apos;s pin on the function&apos;s golden set
+        </label>
+        <div className="grid gap-4 sm:grid-cols-3">
+          <Field
+            label="Drift significance"
+            name={`${p}driftSignificance`}
+            errors={fieldErrors.driftSignificance}
+            hint="Above 0, below 0.5. With ground truth, McNemar's test at this level decides whether a new model is worse."
+          >
+            {(a) => (
+              <input {...a} type="number" min={0.001} max={0.499} step="0.001" defaultValue={environment?.driftSignificance ?? DRIFT_SIGNIFICANCE_DEFAULT} className={inputClass} />
+            )}
+          </Field>
+        </div>
       </fieldset>
       <div className="flex gap-2">
         <Button type="submit" pending={current.isPending}>

@@ -19,11 +19,19 @@ import type { SampleSetRow } from "@/lib/samples/queries";
 
 type Limits = { image: string; samples: string; set: string };
 
-export function SampleSetsClient(props: { functionId: string; inputType: string; canWrite: boolean; limits: Limits; sets: SampleSetRow[] }) {
+export function SampleSetsClient(props: {
+  functionId: string;
+  inputType: string;
+  canWrite: boolean;
+  limits: Limits;
+  sets: SampleSetRow[];
+  /** The function's golden set (drift watch), marked in the list. */
+  goldenSampleSetId: string | null;
+}) {
   return (
     <div className="space-y-10">
       {props.canWrite ? <UploadForm functionId={props.functionId} inputType={props.inputType} limits={props.limits} /> : null}
-      <SetList sets={props.sets} canWrite={props.canWrite} />
+      <SetList sets={props.sets} canWrite={props.canWrite} goldenSampleSetId={props.goldenSampleSetId} />
     </div>
   );
 }
@@ -208,7 +216,7 @@ function PreviewView({ preview }: { preview: SampleSetPreview }) {
   );
 }
 
-function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }) {
+function SetList({ sets, canWrite, goldenSampleSetId }: { sets: SampleSetRow[]; canWrite: boolean; goldenSampleSetId: string | null }) {
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const [deleting, setDeleting] = useState<SampleSetRow | null>(null);
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
@@ -242,7 +250,14 @@ function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }
               </form>
             ) : (
               <div className="min-w-0 flex-1">
-                <div className="font-medium">{s.name}</div>
+                <div className="flex flex-wrap items-center gap-2 font-medium">
+                  {s.name}
+                  {s.id === goldenSampleSetId ? (
+                    <span title="Drift watch evaluates new models on this set">
+                      <Badge tone="indigo">golden set</Badge>
+                    </span>
+                  ) : null}
+                </div>
                 <div className="text-xs text-zinc-500">
                   {s.sampleCount} samples ({s.kinds.join(", ")}) · {s.labeledCount} with ground truth · {s.duplicateCount} duplicates dropped ·{" "}
                   {s.rejectedCount} rejected · by {s.createdByLabel}, <Time value={s.createdAt} />

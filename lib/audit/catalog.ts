@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   { action: "sample_set.created", label: "Sample set uploaded" },
   { action: "sample_set.renamed", label: "Sample set renamed" },
   { action: "sample_set.deleted", label: "Sample set deleted" },
+  { action: "function.golden_set_changed", label: "Golden set changed" },
   { action: "request.opened", label: "Promotion requested" },
   { action: "request.approved", label: "Promotion approved" },
   { action: "request.rejected", label: "Promotion rejected" },

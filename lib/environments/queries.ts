@@ -15,6 +15,8 @@ export const environmentSelect = {
   maxErrorPct: true,
   gateLowerBound: true,
   allowCallerModelOverride: true,
+  watchNewModels: true,
+  driftSignificance: true,
 } as const;
 
 export async function listEnvironments() {

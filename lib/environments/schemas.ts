@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { GATE_DEFAULTS } from "@/lib/promotions/gate";
 
+/** The significance drift watch's McNemar test uses when a policy names none (the database default too). */
+export const DRIFT_SIGNIFICANCE_DEFAULT = 0.05;
+
 export const slugSchema = z
   .string()
   .trim()
@@ -23,6 +26,14 @@ export const environmentPolicySchema = z.object({
   maxErrorPct: z.coerce.number().min(0, "Errors are a percentage from 0 to 100.").max(100, "Errors are a percentage from 0 to 100.").default(GATE_DEFAULTS.maxErrorPct),
   gateLowerBound: z.boolean().default(GATE_DEFAULTS.lowerBound),
   allowCallerModelOverride: z.boolean().default(false),
+  /** Drift watch: evaluate each new model Nyckel reports against this environment's pin on the golden set. */
+  watchNewModels: z.boolean().default(false),
+  /** Drift watch's verdict with ground truth: McNemar's test at this significance. */
+  driftSignificance: z.coerce
+    .number("The drift significance is a number between 0 and 0.5, like 0.05.")
+    .gt(0, "The drift significance is above 0 and below 0.5, like 0.05.")
+    .lt(0.5, "The drift significance is above 0 and below 0.5, like 0.05.")
+    .default(DRIFT_SIGNIFICANCE_DEFAULT),
 });
 
 export const createEnvironmentSchema = environmentPolicySchema.extend({

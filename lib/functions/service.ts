@@ -6,6 +6,7 @@ import { InvalidInputError } from "@/lib/errors";
 import type { NyckelFunction, NyckelLabel } from "@/lib/nyckel/client";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { explainNyckelError } from "@/lib/nyckel-settings/errors";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 
 export type SyncReport = {
   added: string[];
@@ -42,6 +43,8 @@ export async function syncFunctions(ctx: ServiceContext): Promise<SyncReport> {
   }
   const now = new Date();
   return prisma.$transaction(async (tx) => {
+    // One sync writes at a time (the schedule on several workers, "Sync now"): the second sees the first's models.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('modelpin:function-sync'))`;
     const report: SyncReport = { added: [], updated: [], removed: [], unchanged: 0, discoveredModels: [], labelsChanged: [] };
     const existing = await tx.nyckelFunction.findMany({ include: { labels: true } });
     const byId = new Map(existing.map((f) => [f.id, f]));
@@ -95,7 +98,7 @@ export async function syncFunctions(ctx: ServiceContext): Promise<SyncReport> {
             data: { functionId: fn.id, modelId: currentModelId, discovered: true, nickname: "", notes: "Discovered by sync: Nyckel's current model." },
           });
           report.discoveredModels.push({ functionId: fn.id, modelId: currentModelId });
-          await appendAuditEvent(tx, {
+          const audit = await appendAuditEvent(tx, {
             actor: ctx.actor,
             action: "model.discovered",
             functionId: fn.id,
@@ -103,6 +106,18 @@ export async function syncFunctions(ctx: ServiceContext): Promise<SyncReport> {
             targetId: model.id,
             after: { modelId: currentModelId, discovered: true },
             requestId: ctx.requestId,
+          });
+          await emitWebhookEvent(tx, {
+            type: "model.discovered",
+            functionId: fn.id,
+            data: {
+              function: { id: fn.id, name },
+              model: { modelId: currentModelId },
+              previousModelId: prev?.currentModelId ?? null,
+              discoveredAt: now.toISOString(),
+              actor: ctx.actor.label,
+              auditEventId: audit.id.toString(),
+            },
           });
         }
       }

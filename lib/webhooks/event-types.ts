@@ -12,6 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "request.expired",
   "pin.changed",
   "audit.checkpoint",
+  "model.discovered",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -27,6 +28,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "request.expired": "Promotion expired",
   "pin.changed": "Pin changed",
   "audit.checkpoint": "Audit checkpoint (signed head of the audit log)",
+  "model.discovered": "New current model discovered in Nyckel",
 };
 
 export const WEBHOOK_FORMATS = ["json", "slack"] as const;

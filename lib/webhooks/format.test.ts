@@ -28,6 +28,17 @@ describe("webhook bodies", () => {
     expect(body.text).toBe("ed@example.com pinned *Fraud &lt;v2&gt;* in *Production* to Beta (model_b) (was Alpha (model_a)). Reason: “better recall”");
   });
 
+  it("describes a discovered model", () => {
+    const discovered: WebhookEnvelope = {
+      id: "e3",
+      type: "model.discovered",
+      createdAt: "",
+      data: { function: { id: "function_1", name: "Fraud" }, model: { modelId: "model_new" }, previousModelId: "model_old", actor: "system (scheduled sync)" },
+    };
+    expect(slackText(discovered)).toBe("Nyckel has a new current model for *Fraud*: model_new (was model_old).");
+    expect(slackText({ ...discovered, data: { ...discovered.data, previousModelId: null } })).toBe("Nyckel has a new current model for *Fraud*: model_new.");
+  });
+
   it("describes unpins, break-glass changes, requests and test events", () => {
     expect(slackText({ ...pinChanged, data: { ...pinChanged.data, kind: "unpin", breakGlass: true, after: { version: 3, modelId: null } } })).toBe(
       ":rotating_light: Break-glass: ed@example.com unpinned *Fraud &lt;v2&gt;* in *Production* to latest (was Alpha (model_a)). Reason: “better recall”",

@@ -88,6 +88,10 @@ export function slackText(e: WebhookEnvelope): string {
     const again = d.kind === "reanchor" ? "re-anchored" : "checkpoint";
     return `Modelpin audit ${again}: ${count} events${last ? ` up to event ${last}` : ""}${hash ? `, hash ${hash.slice(0, 16)}…` : ""}.${tail}`;
   }
+  if (e.type === "model.discovered") {
+    const was = str(d.previousModelId);
+    return `Nyckel has a new current model for ${where || "a function"}: ${esc(modelLabel(d.model))}${was ? ` (was ${esc(was)})` : ""}.`;
+  }
   if (e.type in REQUEST_VERBS) {
     const request = obj(d.request);
     const target = d.model ?? d.toModel ?? d.target ?? request?.model ?? request?.toModel;

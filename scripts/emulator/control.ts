@@ -47,6 +47,8 @@ const addModelBody = z
   })
   .strict();
 
+const modelIdBody = z.object({ reported: z.boolean() }).strict();
+
 export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, state: EmulatorState): Promise<void> {
   const path = url.pathname.replace(/\/+$/, "");
   const method = req.method ?? "GET";
@@ -56,6 +58,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     send(200, {
       clientId: state.clientId,
       tokenTtlSeconds: state.tokenTtlSeconds,
+      reportCurrentModelId: state.reportCurrentModelId,
       rateLimit: state.rateLimit,
       faults: state.faults,
       functions: state.describeFunctions(),
@@ -79,6 +82,17 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       throw new HttpError(409, error instanceof Error ? error.message : "Cannot add the model");
     }
     return;
+  }
+  if (path === "/_emulator/model-id") {
+    if (method === "PUT") {
+      const parsed = modelIdBody.safeParse(await readJsonBody(req));
+      if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+      state.reportCurrentModelId = parsed.data.reported;
+    }
+    if (method === "PUT" || method === "GET") {
+      send(200, { reported: state.reportCurrentModelId });
+      return;
+    }
   }
   if (path === "/_emulator/faults") {
     if (method === "GET") {

@@ -189,6 +189,17 @@ describe("functions, labels, summary, samples, metrics", () => {
     await expectError(await api("/v0.9/functions/nope/metrics"), 404);
   });
 
+  it("hides the current model id from the metrics on request, until changed back or reset", async () => {
+    expect(await (await control("/model-id", "PUT", { reported: false })).json()).toEqual({ reported: false });
+    const hidden = (await (await api(`/v0.9/functions/${pets.id}/metrics`)).json()) as Record<string, unknown>;
+    expect(hidden).not.toHaveProperty("modelId");
+    expect(hidden).toMatchObject({ functionId: pets.id, isTraining: false });
+    expect((await control("/model-id", "PUT", { reported: "no" })).status).toBe(400);
+    expect((await control("/reset", "POST")).status).toBe(200);
+    expect(await (await control("/model-id")).json()).toEqual({ reported: true });
+    expect(await (await api(`/v0.9/functions/${pets.id}/metrics`)).json()).toMatchObject({ modelId: pets.modelIds.at(-1) });
+  });
+
   it("answers unknown paths 404 and wrong methods 405, with a message", async () => {
     await expectError(await api("/v1/nothing-here"), 404);
     await expectError(await api(`/v1/functions/${triage.id}/invoke`), 405);

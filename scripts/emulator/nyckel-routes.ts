@@ -358,7 +358,7 @@ export const API_ROUTES: Route[] = [
         200,
         {
           functionId: fn.id,
-          modelId: latest.id,
+          ...(ctx.state.reportCurrentModelId ? { modelId: latest.id } : {}),
           isTraining: false,
           sampleCount: counts.total,
           annotatedSampleCount: counts.annotated,

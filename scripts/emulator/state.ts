@@ -108,6 +108,11 @@ export interface EmulatorStateOptions {
   invokeLogSize?: number;
   /** Captured samples kept per function (oldest dropped first). Default 5000. */
   maxSamplesPerFunction?: number;
+  /**
+   * false: `/v0.9/functions/{id}/metrics` carries no `modelId`, as a Nyckel that does not report its
+   * current model (the field is undocumented). Default true. `PUT /_emulator/model-id` changes it.
+   */
+  reportCurrentModelId?: boolean;
 }
 
 export class EmulatorState {
@@ -119,6 +124,9 @@ export class EmulatorState {
   private readonly initialFaults: EmulatorFaults;
   private readonly invokeLogSize: number;
   private readonly maxSamples: number;
+  private readonly initialReportModelId: boolean;
+  /** Whether the metrics endpoint reports the current model id (see EmulatorStateOptions). */
+  reportCurrentModelId = true;
   private readonly tokenKey = randomBytes(32);
   private functionsById = new Map<string, EmuFunction>();
   private tokens = new Map<string, { expiresAt: number }>();
@@ -135,6 +143,7 @@ export class EmulatorState {
     this.initialFaults = structuredClone(options.faults ?? {});
     this.invokeLogSize = options.invokeLogSize ?? 200;
     this.maxSamples = options.maxSamplesPerFunction ?? 5000;
+    this.initialReportModelId = options.reportCurrentModelId ?? true;
     this.limit = new SlidingWindowLimit(this.initialRateLimit);
     this.reset();
   }
@@ -377,6 +386,7 @@ export class EmulatorState {
   reset(): void {
     this.seedFunctions();
     this.faultConfig = structuredClone(this.initialFaults);
+    this.reportCurrentModelId = this.initialReportModelId;
     this.limit.setLimits(this.initialRateLimit ? { ...this.initialRateLimit } : false);
     this.resetCounters();
   }

@@ -46,6 +46,9 @@ const policyFields: Record<string, FieldSpec> = {
   maxErrorPct: { kind: "percent", optional: true },
   gateLowerBound: { kind: "boolean", optional: true },
   allowCallerModelOverride: { kind: "boolean", optional: true },
+  watchNewModels: { kind: "boolean", optional: true },
+  // Every malformed "percent" (negative, over 100, NaN…) is outside (0, 0.5) too.
+  driftSignificance: { kind: "percent", optional: true },
 };
 const policy = { protected: false, approvalsRequired: 0, rejectionBlocks: true, requestExpiryHours: null, minAgreementPct: null };
 const webhookFields: Record<string, FieldSpec> = {
@@ -87,6 +90,10 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
   },
 
   "lib/functions/actions.ts#syncFunctionsAction": { noInput: true, writes: true },
+  "lib/functions/actions.ts#setGoldenSetAction": {
+    fields: { functionId, sampleSetId: { kind: "uuid", nullable: true } },
+    base: (f) => ({ functionId: f.functionId, sampleSetId: f.sampleSetId }),
+  },
 
   "lib/members/actions.ts#createMemberAction": {
     fields: { email: { kind: "email" }, name: text, role: { kind: "enum" }, password: { kind: "password" } },

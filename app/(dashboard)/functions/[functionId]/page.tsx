@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { QuickCompare } from "@/components/compare/quick-compare";
+import { GoldenSetPanel } from "@/components/functions/golden-set-panel";
 import { ModelsPanel } from "@/components/models/models-panel";
 import { PinTimeline } from "@/components/pins/pin-timeline";
 import { PinsPanel } from "@/components/pins/pins-panel";
@@ -18,6 +19,7 @@ import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
+import { listSampleSets } from "@/lib/samples/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
 import { promotionsForPins } from "@/lib/audit/promoted-by";
@@ -58,12 +60,13 @@ export default async function FunctionPage({
   if (!fn) notFound();
   const atRaw = typeof query.at === "string" ? query.at : "";
   const at = atRaw ? parsePointInTime(atRaw) : null;
-  const [pinRows, models, timeline, pastPins, pending] = await Promise.all([
+  const [pinRows, models, timeline, pastPins, pending, sampleSets] = await Promise.all([
     getFunctionPins(fn.id),
     listModelsForFunction(fn.id),
     listPinTimeline(fn.id),
     at ? getPinOverview({ at, functionId: fn.id }) : Promise.resolve(null),
     listPendingRequests({ functionId: fn.id }),
+    listSampleSets(fn.id),
   ]);
   const pendingHere = pendingByCell(pending);
   const [traffic, promotedBy] = await Promise.all([
@@ -143,6 +146,19 @@ export default async function FunctionPage({
           <RequestPromotionSection key={requestInitial ? JSON.stringify(requestInitial) : "blank"} functionId={fn.id} user={user} initial={requestInitial} />
         </Section>
       ) : null}
+
+      <Section
+        id="golden"
+        title="Golden set"
+        description="The sample set this function is judged on: drift watch compares each new model Nyckel reports with every watching environment's pin on it."
+      >
+        <GoldenSetPanel
+          functionId={fn.id}
+          canWrite={can(user.role, "samples:write")}
+          golden={fn.goldenSampleSet ? { ...fn.goldenSampleSet, deleted: fn.goldenSampleSet.deletedAt !== null } : null}
+          sets={sampleSets.map((s) => ({ id: s.id, name: s.name, sampleCount: s.sampleCount, labeledCount: s.labeledCount }))}
+        />
+      </Section>
 
       <Section
         id="traffic"
@@ -239,7 +255,18 @@ export default async function FunctionPage({
                   Nyckel reports that &ldquo;latest&rdquo; is now <span className="font-mono text-zinc-900 dark:text-zinc-100">{fn.currentModelId}</span>.
                 </>
               ) : (
-                "Nyckel does not report which model “latest” is for this function."
+                <>
+                  Nyckel does not report which model &ldquo;latest&rdquo; is for this function.
+                  {fn.goldenSampleSet && !fn.goldenSampleSet.deletedAt
+                    ? " Drift watch asks “latest” about five golden samples at each sync and compares the pins with it when the answers change."
+                    : " With a golden set, drift watch notices when “latest” changes by its answers."}
+                  {fn.latestProbeAt ? (
+                    <>
+                      {" "}
+                      Last probe: <Time value={fn.latestProbeAt} />.
+                    </>
+                  ) : null}
+                </>
               )}
             </p>
             <p className="mt-1 text-xs text-zinc-500">

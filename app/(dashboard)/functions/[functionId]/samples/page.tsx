@@ -49,6 +49,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
         canWrite={can(user.role, "samples:write")}
         limits={{ image: formatBytes(MAX_IMAGE_BYTES), samples: MAX_SAMPLES_PER_SET.toLocaleString("en"), set: formatBytes(MAX_SET_BYTES) }}
         sets={sets}
+        goldenSampleSetId={fn.goldenSampleSet && !fn.goldenSampleSet.deletedAt ? fn.goldenSampleSet.id : null}
       />
     </>
   );
