@@ -12,6 +12,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "request.expired",
   "pin.changed",
   "audit.checkpoint",
+  "drift.candidate",
+  "drift.rejected",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -27,6 +29,8 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "request.expired": "Promotion expired",
   "pin.changed": "Pin changed",
   "audit.checkpoint": "Audit checkpoint (signed head of the audit log)",
+  "drift.candidate": "Drift watch opened a candidate promotion",
+  "drift.rejected": "Drift watch rejected a new model",
 };
 
 export const WEBHOOK_FORMATS = ["json", "slack"] as const;
