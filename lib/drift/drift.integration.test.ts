@@ -14,6 +14,7 @@ import { predict } from "@/scripts/emulator/models";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { concludeDriftEvaluation } from "./conclude";
+import { getDriftOverview } from "./queries";
 import { handleDriftJob, startDriftWorker, sweepDriftEvaluations } from "./worker";
 
 /**
@@ -255,5 +256,26 @@ describe("drift watch", () => {
     expect((await evaluationOf(env.id, model)).status).toBe("rejected");
     expect(await concludeDriftEvaluation(runId)).toBeNull();
     expect(await prisma.auditEvent.count({ where: { environmentId: env.id, action: "drift.rejected" } })).toBe(1);
+  });
+
+  it("the overview: Nyckel's latest model, each pin, how many discovered models it is behind, and the last evaluation", async () => {
+    const env = await environment(`Drift overview ${tag()}`);
+    await watchOnly(env.id);
+    const pinned = await newNyckelModel(0.05);
+    await pinTo(env.id, pinned);
+    const model = await newNyckelModel(0.05);
+    const cellOf = async () => {
+      const drift = await getDriftOverview();
+      const f = drift.functions.find((x) => x.id === fn.id)!;
+      expect(f.latest).toEqual({ modelId: model, label: model });
+      expect(drift.withoutGoldenSet.map((x) => x.id)).not.toContain(fn.id);
+      return f.cells[drift.environments.findIndex((e) => e.id === env.id)]!;
+    };
+    expect(await cellOf()).toMatchObject({ pin: { modelId: pinned }, behind: 1, last: null });
+    await evaluate(model);
+    const cell = await cellOf();
+    const request = await prisma.promotionRequest.findFirstOrThrow({ where: { environmentId: env.id, targetModelId: model } });
+    expect(cell.last).toMatchObject({ status: "candidate_opened", candidate: model, request: { id: request.id, number: request.number, status: "pending" } });
+    expect(cell.last!.agreement!.n).toBe(80);
   });
 });

@@ -1,13 +1,14 @@
 import "server-only";
 import { cancelComparisonRun, startComparisonRun } from "@/lib/compare/service";
-import { DRIFT_WATCH_ACTOR, driftWatchContext, type ServiceContext } from "@/lib/context";
+import { DRIFT_WATCH_ACTOR, authorize, driftWatchContext, type ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
-import { isExpectedError, isUniqueViolation } from "@/lib/errors";
+import { InvalidInputError, NotFoundError, isExpectedError, isUniqueViolation } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { modelLabel } from "@/lib/models/label";
 import { currentPin, type CurrentPin } from "@/lib/pins/locks";
 import { parseInput } from "@/lib/validation";
-import { driftEvaluationRequestSchema, type DriftEvaluationRequest } from "./request";
+import { driftEvaluationRequestSchema, requestDriftEvaluation, type DriftEvaluationRequest } from "./request";
+import { evaluateNowSchema } from "./schemas";
 
 /**
  * Starting drift evaluations (issue 16; docs/drift.md): for one new model of a
@@ -157,4 +158,35 @@ async function supersedeRunning(ctx: ServiceContext, fn: Fn, env: Env, candidate
     });
     if (done.count === 1 && e.runId) await cancelComparisonRun(ctx, e.runId).catch(() => undefined); // it may have ended meanwhile
   }
+}
+
+/**
+ * "Evaluate latest now" (editors): asks drift watch to evaluate Nyckel's
+ * current model (latest when Nyckel reports none) for every watching
+ * environment, through the same job as a discovery. Says what will happen.
+ */
+export async function requestEvaluationNow(ctx: ServiceContext, raw: { functionId: string }): Promise<{ message: string }> {
+  authorize(ctx, "comparisons:run");
+  const { functionId } = parseInput(evaluateNowSchema, raw);
+  const fn = await prisma.nyckelFunction.findUnique({
+    where: { id: functionId },
+    select: { id: true, name: true, currentModelId: true, goldenSampleSet: { select: { name: true, deletedAt: true } } },
+  });
+  if (!fn) throw new NotFoundError("That function does not exist.");
+  if (!fn.goldenSampleSet || fn.goldenSampleSet.deletedAt) {
+    throw new InvalidInputError(`${fn.name} has no golden set. Mark one of its sample sets as golden on its Sample sets page first.`);
+  }
+  const watching = await prisma.environment.findMany({ where: { watchNewModels: true }, orderBy: { sortOrder: "asc" }, select: { name: true } });
+  if (watching.length === 0) {
+    throw new InvalidInputError("No environment watches new models. An admin turns on “Watch new models” in an environment's policy (Settings → Environments).");
+  }
+  const model = fn.currentModelId
+    ? await prisma.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId: fn.currentModelId } }, select: { modelId: true, nickname: true } })
+    : null;
+  const what = fn.currentModelId ? `Nyckel's latest model ${modelLabel(model ?? { modelId: fn.currentModelId })}` : "latest (Nyckel reports no current model id)";
+  const jobId = await requestDriftEvaluation({ functionId: fn.id, candidateModelId: fn.currentModelId, trigger: "manual" });
+  if (!jobId) return { message: `${what} was sent for evaluation less than a minute ago; its result appears here when its runs finish.` };
+  return {
+    message: `Drift watch is comparing ${what} with the pins of ${watching.map((e) => e.name).join(", ")} on the golden set “${fn.goldenSampleSet.name}”. The verdict appears here when the runs finish (reload in a minute).`,
+  };
 }

@@ -87,6 +87,7 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
   },
 
   "lib/functions/actions.ts#syncFunctionsAction": { noInput: true, writes: true },
+  "lib/drift/actions.ts#evaluateLatestNowAction": { fields: { functionId }, base: (f) => ({ functionId: f.functionId }) },
 
   "lib/members/actions.ts#createMemberAction": {
     fields: { email: { kind: "email" }, name: text, role: { kind: "enum" }, password: { kind: "password" } },
