@@ -161,6 +161,10 @@ export const SUMMARIES: Readonly<Record<string, (i: SummaryInput) => string>> = 
   "sample_set.created": (i) => `Uploaded ${quoted(i.after?.name) || "a sample set"}${num(i.after?.samples) !== null ? ` (${plural(i.after?.samples as number, "sample")}, ${num(i.after?.labeled) ?? 0} labelled)` : ""}`,
   "sample_set.renamed": (i) => `Renamed ${quoted(i.before?.name)} → ${quoted(i.after?.name)}`,
   "sample_set.deleted": (i) => `Deleted ${quoted(i.before?.name) || "a sample set"}`,
+  "drift.candidate_opened": (i) => `Opened ${str(i.after?.request) ?? "a request"}: ${env(i)} → ${modelText(obj(i.after?.candidate))} (pin: ${modelText(obj(i.after?.base))}); the reason is the verdict`,
+  "drift.rejected": (i) => `Rejected ${modelText(obj(i.after?.candidate))} for ${env(i)} (pin: ${modelText(obj(i.after?.base))}); the reason says why`,
+  "drift.awaiting_model_id": (i) => `Latest passes against the pin of ${env(i)}; its model id must be registered before it can be requested`,
+  "drift.failed": (i) => `The evaluation of ${modelText(obj(i.after?.candidate))} for ${env(i)} failed; the reason says why`,
   "audit.anchored": () => "Signed the head of the audit chain",
   "audit.reanchored": () => "Re-anchored the audit chain to its current head",
 };
