@@ -129,10 +129,13 @@ async function main(): Promise<number> {
       const created = await emulator.addModel(fn.id, { modelId, flipShare });
       const t0 = performance.now();
       for (;;) {
-        const e = await prisma.driftEvaluation.findFirst({
-          where: { functionId: fn.id, environmentId: staging.id, candidateModelId: modelId, status: { not: "running" } },
-          select: { status: true, verdict: true, decidedAt: true, request: { select: { createdAt: true, number: true } } },
-        });
+        // A busy machine may make one poll time out (the app's database timeouts): poll again.
+        const e = await prisma.driftEvaluation
+          .findFirst({
+            where: { functionId: fn.id, environmentId: staging.id, candidateModelId: modelId, status: { not: "running" } },
+            select: { status: true, verdict: true, decidedAt: true, request: { select: { createdAt: true, number: true } } },
+          })
+          .catch((err: unknown) => void log(`poll failed (${String(err).split("\n")[0]}); polling again`));
         if (e) {
           const counters = await emulator.counters();
           const at = e.request?.createdAt ?? e.decidedAt!;
