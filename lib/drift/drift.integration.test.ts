@@ -7,6 +7,7 @@ import { createEnvironment } from "@/lib/environments/service";
 import { syncFunctions } from "@/lib/functions/service";
 import { stopBoss } from "@/lib/jobs/boss";
 import { setPin } from "@/lib/pins/service";
+import { ForbiddenError } from "@/lib/errors";
 import { approveRequest } from "@/lib/promotions/service";
 import { parseCsv, parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";
@@ -15,6 +16,7 @@ import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { concludeDriftEvaluation } from "./conclude";
 import { getDriftOverview } from "./queries";
+import { requestEvaluationNow } from "./service";
 import { handleDriftJob, startDriftWorker, sweepDriftEvaluations } from "./worker";
 
 /**
@@ -277,5 +279,29 @@ describe("drift watch", () => {
     const request = await prisma.promotionRequest.findFirstOrThrow({ where: { environmentId: env.id, targetModelId: model } });
     expect(cell.last).toMatchObject({ status: "candidate_opened", candidate: model, request: { id: request.id, number: request.number, status: "pending" } });
     expect(cell.last!.agreement!.n).toBe(80);
+  });
+
+  it("Evaluate latest now: editors send Nyckel's current model to drift watch and are told what happens, or why not", async () => {
+    const env = await environment(`Drift now ${tag()}`);
+    await watchOnly(env.id);
+    const member = async (role: "editor" | "viewer") => {
+      const u = await prisma.user.create({ data: { email: `drift-${role}-${tag()}@example.com`, name: role, role }, select: { id: true, email: true } });
+      return { actor: { id: u.id, role, label: u.email }, requestId: `test-${tag()}` } satisfies ServiceContext;
+    };
+    const editor = await member("editor");
+    const { currentModelId } = await prisma.nyckelFunction.findUniqueOrThrow({ where: { id: fn.id }, select: { currentModelId: true } });
+    const first = await requestEvaluationNow(editor, { functionId: fn.id });
+    expect(first.message).toBe(
+      `Drift watch is comparing Nyckel's latest model ${currentModelId} with the pins of ${env.name} on the golden set “${(await prisma.sampleSet.findUniqueOrThrow({ where: { id: plainSetId } })).name}”. The verdict appears here when the runs finish (reload in a minute).`,
+    );
+    expect((await requestEvaluationNow(editor, { functionId: fn.id })).message).toBe(
+      `Nyckel's latest model ${currentModelId} was sent for evaluation less than a minute ago; its result appears here when its runs finish.`,
+    );
+    await expect(requestEvaluationNow(await member("viewer"), { functionId: fn.id })).rejects.toThrow(ForbiddenError);
+    await watchOnly();
+    await expect(requestEvaluationNow(editor, { functionId: fn.id })).rejects.toThrow(/^No environment watches new models\./);
+    await prisma.nyckelFunction.update({ where: { id: fn.id }, data: { goldenSampleSetId: null } });
+    await expect(requestEvaluationNow(editor, { functionId: fn.id })).rejects.toThrow(`${fn.name} has no golden set. Mark one of its sample sets as golden on its Sample sets page first.`);
+    await expect(requestEvaluationNow(editor, { functionId: "function_nope" })).rejects.toThrow("That function does not exist.");
   });
 });
