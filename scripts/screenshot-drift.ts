@@ -19,16 +19,13 @@ import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "@/scripts/db/database";
-import { runSeed } from "@/scripts/db/migrations";
 import { DEV_USERS } from "@/lib/seed/dev-users";
-import { launchChromium, signIn, startNext, withCleanup } from "./bench/app";
-import { appEnv, ensureBuild } from "./bench/build";
-import { scratchDatabase } from "./bench/postgres";
+import { launchChromium, signIn, withCleanup } from "./bench/app";
+import { startSeededApp } from "./bench/seeded-app";
 import { sampleText } from "./bench/world";
 import { cliOptions, exitWithMain } from "./cli/args";
 import { predict } from "./emulator/models";
 import { seededFunction } from "./emulator/seed";
-import { startEmulator } from "./emulator/server";
 import { EmulatorState } from "./emulator/state";
 
 const args = cliOptions({ out: { type: "string", default: "docs/images/drift-watch.png" }, dark: { type: "boolean", default: false } });
@@ -38,16 +35,7 @@ const log = (line: string) => console.log(`[screenshot] ${line}`);
 async function main(): Promise<number> {
   process.chdir(repoRoot());
   return withCleanup(async (defer) => {
-    const db = await scratchDatabase("screenshot-drift", log);
-    defer(db.stop);
-    const encryptionKey = randomBytes(32).toString("base64");
-    await runSeed(db.url, { log: () => undefined, env: { ...process.env, MODELPIN_ENCRYPTION_KEY: encryptionKey } });
-    const emulator = await startEmulator({ port: 0, quiet: true });
-    defer(() => emulator.close());
-    const env = appEnv({ DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_WORKERS: "on", MODELPIN_ENCRYPTION_KEY: encryptionKey });
-    await ensureBuild(env, { distDir: DIST_DIR, log, reuseAny: process.env.SKIP_BUILD === "1" });
-    const server = await startNext(DIST_DIR, env, log);
-    defer(server.stop);
+    const { db, emulator, server, encryptionKey } = await startSeededApp("screenshot-drift", DIST_DIR, defer, log);
 
     // The world, through the services (the app's modules read the configuration on first use).
     Object.assign(process.env, { DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: "warn" });
