@@ -16,6 +16,13 @@ export function systemContext(label = "system"): ServiceContext {
   return { actor: { id: null, role: "admin", label }, requestId: newRequestId() };
 }
 
+/** Drift watch's actor (issue 16): what it starts and requests is audited as "drift watch". It has no user id, so every human approver may decide its requests. */
+export const DRIFT_WATCH_ACTOR = "drift watch";
+
+export function driftWatchContext(): ServiceContext {
+  return systemContext(DRIFT_WATCH_ACTOR);
+}
+
 export function userContext(user: { id: string; role: RoleName; email: string }, requestId: string): ServiceContext {
   return { actor: { id: user.id, role: user.role, label: user.email }, requestId };
 }

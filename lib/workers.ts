@@ -15,6 +15,7 @@ export async function startJobWorkers(): Promise<string[]> {
     ["promotion expiry", async () => (await import("@/lib/promotions/worker")).startPromotionExpiryWorker()],
     ["webhook deliveries", async () => void (await (await import("@/lib/webhooks/worker")).startWebhookWorker())],
     ["webhook retention", async () => (await import("@/lib/webhooks/retention")).startWebhookRetentionWorker()],
+    ["drift watch", async () => (await import("@/lib/drift/worker")).startDriftWorker()],
     ["audit checkpoints", async () => (await import("@/lib/audit/checkpoint")).startAuditCheckpointWorker()],
     ["function sync", async () => (await import("@/lib/functions/scheduled-sync")).startFunctionSyncWorker()],
   ];

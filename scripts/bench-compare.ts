@@ -5,9 +5,8 @@
  * - A scratch database on DATABASE_URL's server (created, migrated, dropped at the
  *   end), or a throw-away embedded PostgreSQL on a free port in .data/bench-compare-postgres
  *   when DATABASE_URL is unset.
- * - Its own Nyckel emulator, in a child process (as Nyckel is another machine: its
- *   clock for arrivals is not held up by this process's work), on a free loopback
- *   port, enforcing 100 requests per second (strict sliding 1 s window) and 25
+ * - Its own Nyckel emulator, in a child process (scripts/bench/emulator-process.ts:
+ *   Nyckel is another machine), on a free loopback port, enforcing 100 requests per second (strict sliding 1 s window) and 25
  *   concurrent requests, with 20–60 ms of latency per invoke. The child ends with
  *   this process (it watches its stdin).
  * - Its own function, two registered models, an editor and a 1,000-sample text set.
@@ -28,18 +27,14 @@
  * Options: --samples 1000 --latency 30 (ms per invoke; "20-60" for a uniform range)
  *          --rate 100 --concurrency 25 --debug (slot-reuse percentiles)
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "@/scripts/db/database";
-import { startEmulator, type EmulatorOptions } from "./emulator/server";
 import { seededFunction } from "./emulator/seed";
-import type { InvokeLogEntry } from "./emulator/state";
 import type { EmulatorFaults } from "./emulator/faults";
-import type { EmulatorCounters } from "./emulator/counters";
 import { percentile } from "@/lib/compare/stats";
 import { cliOptions, positive } from "./cli/args";
+import { startEmulatorProcess, type RemoteEmulator } from "./bench/emulator-process";
 import { scratchDatabase } from "./bench/postgres";
 import { runComparisonToEnd, sampleText } from "./bench/world";
 
@@ -49,8 +44,6 @@ const args = cliOptions({
   concurrency: { type: "string", default: "25" },
   latency: { type: "string", default: "20-60" },
   debug: { type: "boolean", default: false },
-  /** The emulator child's own mode (serveEmulator): its options as JSON. */
-  "serve-emulator": { type: "string" },
 });
 const SAMPLES = Math.floor(positive("samples", args.samples));
 const LIMIT = Math.floor(positive("rate", args.rate));
@@ -65,56 +58,6 @@ function latencyFaults(spec: string): EmulatorFaults {
   const fixed = Number(spec);
   if (!Number.isFinite(fixed) || fixed < 0) throw new Error("--latency must be milliseconds (30) or a range (20-60)");
   return fixed > 0 ? { pathIncludes: "/invoke", latencyMs: fixed } : {};
-}
-
-/** The emulator in a child process (this same script with --serve-emulator), and its control API. */
-type RemoteEmulator = {
-  url: string;
-  clientId: string;
-  clientSecret: string;
-  resetCounters(): Promise<void>;
-  counters(): Promise<EmulatorCounters>;
-  invokes(): Promise<InvokeLogEntry[]>;
-  close(): Promise<void>;
-};
-
-async function startEmulatorProcess(options: EmulatorOptions): Promise<RemoteEmulator> {
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--serve-emulator", JSON.stringify(options)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const first = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the emulator process exited (${code}) before it started`)));
-  });
-  const info = JSON.parse(first) as { url: string; clientId: string; clientSecret: string };
-  const control = async <T>(path: string, method = "GET"): Promise<T> => {
-    const res = await fetch(`${info.url}/_emulator${path}`, { method });
-    if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  return {
-    ...info,
-    resetCounters: async () => void (await control("/counters", "DELETE")),
-    counters: () => control<EmulatorCounters>("/counters"),
-    invokes: () => control<InvokeLogEntry[]>(`/invokes?limit=${options.invokeLogSize ?? 200}`),
-    close: async () => {
-      child.stdin!.end();
-      await exited;
-    },
-  };
-}
-
-/** Child mode: run the emulator until stdin closes (the parent ended, however it ended). */
-async function serveEmulator(options: EmulatorOptions): Promise<void> {
-  const emulator = await startEmulator({ ...options, port: 0, quiet: true });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, clientId: emulator.state.clientId, clientSecret: emulator.state.clientSecret })}\n`);
-  const stop = () => void emulator.close().finally(() => process.exit(0));
-  process.stdin.on("end", stop);
-  process.stdin.on("close", stop);
-  process.on("SIGTERM", stop);
-  process.stdin.resume();
 }
 
 async function main(): Promise<number> {
@@ -230,5 +173,4 @@ const fail = (e: unknown) => {
   console.error(e);
   process.exit(1);
 };
-if (args["serve-emulator"] !== undefined) serveEmulator(JSON.parse(args["serve-emulator"]) as EmulatorOptions).catch(fail);
-else main().then((code) => process.exit(code), fail);
+main().then((code) => process.exit(code), fail);

@@ -13,18 +13,14 @@
  * latest) from the form, waits for the job to finish against the emulator,
  * and captures the report at 1400 px wide. Stops everything it started.
  */
-import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "@/scripts/db/database";
-import { runSeed } from "@/scripts/db/migrations";
 import { seededFunction } from "./emulator/seed";
-import { startEmulator } from "./emulator/server";
 import { DEV_USERS } from "@/lib/seed/dev-users";
-import { launchChromium, signIn, startNext, withCleanup } from "./bench/app";
+import { launchChromium, signIn, withCleanup } from "./bench/app";
+import { startSeededApp } from "./bench/seeded-app";
 import { cliOptions, exitWithMain } from "./cli/args";
-import { appEnv, ensureBuild } from "./bench/build";
-import { scratchDatabase } from "./bench/postgres";
 
 const args = cliOptions({ out: { type: "string", default: "docs/images/comparison-report.png" }, dark: { type: "boolean", default: false } });
 const OUT = args.out;
@@ -57,17 +53,7 @@ function ticketsCsv(): string {
 async function main(): Promise<number> {
   process.chdir(repoRoot());
   return withCleanup(async (defer) => {
-    const db = await scratchDatabase("screenshot-report", log);
-    defer(db.stop);
-    // One key for the seed and the server: the seed signs the audit chain's head (docs/audit.md).
-    const encryptionKey = randomBytes(32).toString("base64");
-    await runSeed(db.url, { log: () => undefined, env: { ...process.env, MODELPIN_ENCRYPTION_KEY: encryptionKey } });
-    const emulator = await startEmulator({ port: 0, quiet: true });
-    defer(() => emulator.close());
-    const env = appEnv({ DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_WORKERS: "on", MODELPIN_ENCRYPTION_KEY: encryptionKey });
-    await ensureBuild(env, { distDir: DIST_DIR, log, reuseAny: process.env.SKIP_BUILD === "1" });
-    const server = await startNext(DIST_DIR, env, log);
-    defer(server.stop);
+    const { server } = await startSeededApp("screenshot-report", DIST_DIR, defer, log);
     const browser = await launchChromium();
     defer(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: DARK ? "dark" : "light" });

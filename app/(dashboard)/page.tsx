@@ -1,9 +1,12 @@
 import Link from "next/link";
+import { DriftPanel } from "@/components/drift/drift-panel";
 import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
+import { can } from "@/lib/auth/permissions";
+import { getDriftOverview } from "@/lib/drift/queries";
 import { requirePagePermission } from "@/lib/session/current";
 import { getPinOverview } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
@@ -11,10 +14,14 @@ import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ at?: string | string[] }> }) {
   const query = await searchParams;
-  await requirePagePermission("pins:read");
+  const user = await requirePagePermission("pins:read");
   const atRaw = typeof query.at === "string" ? query.at : "";
   const at = atRaw ? parsePointInTime(atRaw) : null;
-  const [overview, pending] = await Promise.all([getPinOverview({ at: at ?? undefined }), at ? Promise.resolve([]) : listPendingRequests()]);
+  const [overview, pending, drift] = await Promise.all([
+    getPinOverview({ at: at ?? undefined }),
+    at ? Promise.resolve([]) : listPendingRequests(),
+    at ? Promise.resolve(null) : getDriftOverview(),
+  ]);
   return (
     <>
       <PageHeader title="Overview" description="Which model serves each function in each environment." />
@@ -37,6 +44,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone. Showing the pins now.</Alert>
           ) : null}
           <PointInTimeTable overview={overview} at={at} pending={pendingByCell(pending)} />
+          {drift ? <DriftPanel drift={drift} canEvaluate={can(user.role, "comparisons:run")} /> : null}
         </>
       )}
     </>

@@ -75,6 +75,22 @@ const SAMPLES: Record<string, { before?: unknown; after?: unknown; environmentNa
     after: { goldenSampleSet: { id: "s1", name: "Golden tickets" } },
     expected: "Golden set: none → “Golden tickets”",
   },
+  "drift.candidate_opened": {
+    environmentName: "Staging",
+    after: { evaluationId: "e", runId: "r", candidate: { modelId: "model_b" }, base: { version: 3, modelId: "model_a" }, request: "#12" },
+    expected: "Opened #12: Staging → model_b (pin: model_a); the reason is the verdict",
+  },
+  "drift.rejected": {
+    environmentName: "Staging",
+    after: { evaluationId: "e", runId: "r", candidate: { modelId: "model_b" }, base: { version: 3, modelId: null } },
+    expected: "Rejected model_b for Staging (pin: latest); the reason says why",
+  },
+  "drift.awaiting_model_id": {
+    environmentName: "Staging",
+    after: { candidate: { modelId: null }, base: { version: 3, modelId: "model_a" } },
+    expected: "Latest passes against the pin of Staging; its model id must be registered before it can be requested",
+  },
+  "drift.failed": { environmentName: "Staging", after: { candidate: { modelId: "model_b" } }, expected: "The evaluation of model_b for Staging failed; the reason says why" },
   "audit.anchored": { after: { signed: true }, expected: "Signed the head of the audit chain" },
   "audit.reanchored": { before: { head: { id: "1" } }, after: { head: { id: "2" } }, expected: "Re-anchored the audit chain to its current head" },
 };

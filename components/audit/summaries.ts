@@ -165,6 +165,10 @@ export const SUMMARIES: Readonly<Record<string, (i: SummaryInput) => string>> = 
     const name = (v: unknown) => quoted(obj(v)?.name) || "none";
     return `Golden set: ${name(i.before?.goldenSampleSet)} → ${name(i.after?.goldenSampleSet)}`;
   },
+  "drift.candidate_opened": (i) => `Opened ${str(i.after?.request) ?? "a request"}: ${env(i)} → ${modelText(obj(i.after?.candidate))} (pin: ${modelText(obj(i.after?.base))}); the reason is the verdict`,
+  "drift.rejected": (i) => `Rejected ${modelText(obj(i.after?.candidate))} for ${env(i)} (pin: ${modelText(obj(i.after?.base))}); the reason says why`,
+  "drift.awaiting_model_id": (i) => `Latest passes against the pin of ${env(i)}; its model id must be registered before it can be requested`,
+  "drift.failed": (i) => `The evaluation of ${modelText(obj(i.after?.candidate))} for ${env(i)} failed; the reason says why`,
   "audit.anchored": () => "Signed the head of the audit chain",
   "audit.reanchored": () => "Re-anchored the audit chain to its current head",
 };

@@ -30,7 +30,11 @@ export async function resolveChoice(tx: Tx, functionId: string, choice: ModelCho
  * Creates a comparison run and queues it. The pins and nicknames are resolved
  * now and frozen into the run; a run on "latest" records when it ran.
  */
-export async function startComparisonRun(ctx: ServiceContext, raw: StartRunInput) {
+export async function startComparisonRun(
+  ctx: ServiceContext,
+  raw: StartRunInput,
+  options: { link?: (tx: Tx, run: { id: string; modelA: string | null; modelB: string | null }) => Promise<void> } = {},
+) {
   authorize(ctx, "comparisons:run");
   const input = parseInput(startRunSchema, raw);
   const run = await prisma.$transaction(async (tx) => {
@@ -65,6 +69,8 @@ export async function startComparisonRun(ctx: ServiceContext, raw: StartRunInput
       after: { sampleSet: set.name, samples: set.sampleCount, modelA: a.label, modelB: b.label },
       requestId: ctx.requestId,
     });
+    // A caller's own record of the run (drift watch's evaluation), in the run's transaction.
+    await options.link?.(tx, { id: created.id, modelA: a.modelId, modelB: b.modelId });
     return created;
   });
   await enqueueRun(run.id);

@@ -7,6 +7,7 @@ import { requireDatabaseUrl } from "@/lib/env";
 import { QUEUES, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
+import { notifyComparisonRunEnded } from "./run-events";
 import { executeRun } from "./runner";
 import { enqueueRun } from "./service";
 
@@ -25,9 +26,12 @@ export async function runComparisonJob(runId: string): Promise<string> {
     const nyckel = await getNyckelClient();
     if (!nyckel) {
       await failComparisonRun(runId, "Nyckel is not configured.");
+      await notifyComparisonRunEnded(runId);
       return "failed";
     }
-    return await executeRun(runId, { client: nyckel.client });
+    const outcome = await executeRun(runId, { client: nyckel.client });
+    await notifyComparisonRunEnded(runId);
+    return outcome;
   } finally {
     await lock.end().catch(() => undefined);
   }
@@ -108,6 +112,7 @@ export async function startComparisonWorker(): Promise<void> {
       logger.error({ err, runId, retry: job.retryCount, retryLimit: job.retryLimit }, "comparison run job failed");
       if (job.retryCount >= job.retryLimit) {
         await failComparisonRun(runId, "The run stopped after repeated errors (see the worker's log). Start a new run to try again.");
+        await notifyComparisonRunEnded(runId);
       }
       throw err;
     }

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { getRunReport } from "@/lib/compare/queries";
 import { authorize, type ServiceContext } from "@/lib/context";
-import { prisma } from "@/lib/db/client";
+import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { modelLabel } from "@/lib/models/label";
 import { requirePinnableModel } from "@/lib/models/pinnable";
@@ -45,11 +45,19 @@ async function loadEvidence(runId: string): Promise<EvidenceCandidate> {
   return { run: { ...run, agreement }, report };
 }
 
+/** What callers inside Modelpin (drift watch) add to a request; never from a form. */
+export type CreateRequestOptions = {
+  /** At least this many approvals, whatever the policy says (drift candidates: 1, so a human always decides). */
+  minApprovals?: number;
+  /** More writes in the request's transaction, after it is opened (rolled back with it when they throw). */
+  then?: (tx: Tx, outcome: RequestOutcome) => Promise<void>;
+};
+
 /**
- * Opens a promotion request. Applies it at once when the environment needs
- * no approvals (the evidence gate still applies).
+ * Opens a promotion request. Applies it at once when it needs no approvals
+ * (the environment's policy, or `options.minApprovals`; the evidence gate still applies).
  */
-export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput): Promise<RequestOutcome> {
+export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput, options: CreateRequestOptions = {}): Promise<RequestOutcome> {
   authorize(ctx, "requests:create");
   const input = parseInput(createRequestSchema, raw);
   const evidence = input.evidenceRunId ? await loadEvidence(input.evidenceRunId) : null;
@@ -70,7 +78,8 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     const targetText = modelLabel(target);
 
     // Zero approvals: the request applies now, so take the pin and model locks before anything else (see lock order).
-    const applyNow = environment.approvalsRequired === 0;
+    const approvalsRequired = Math.max(environment.approvalsRequired, options.minApprovals ?? 0);
+    const applyNow = approvalsRequired === 0;
     const pinKey = { environmentId: environment.id, functionId: fn.id };
     const lockedPin = applyNow ? await lockPinAndTarget(tx, pinKey, target?.id ?? null) : null;
     const pin = await currentPin(tx, pinKey);
@@ -146,7 +155,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
       baseModelId: base?.modelId ?? null,
       reason: input.reason,
       evidenceHash: hash,
-      approvalsRequired: policy.approvalsRequired,
+      approvalsRequired,
       requestedByLabel: ctx.actor.label,
       createdAt: now,
       expiresAt: policy.requestExpiryHours ? new Date(now.getTime() + policy.requestExpiryHours * 3600_000) : null,
@@ -167,7 +176,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         evidenceSummary: summary ?? undefined,
         evidenceHash: hash,
         policy,
-        approvalsRequired: policy.approvalsRequired,
+        approvalsRequired,
         status: "pending",
         requestedById: ctx.actor.id,
         requestedByLabel: ctx.actor.label,
@@ -196,11 +205,13 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
 
     if (applyNow) return applyApproved(tx, ctx, r, names, lockedPin!.version, 0);
     const evidenceText = summary?.agreement.rate != null ? ` Evidence: ${formatPct(summary.agreement.rate)} agreement on ${summary.agreement.n} samples.` : "";
-    return requestOutcome(
+    const outcome = requestOutcome(
       r,
       "pending",
       0,
-      `Requested #${r.number}: move ${environment.name} to ${targetText}. It needs ${policy.approvalsRequired} approval${policy.approvalsRequired === 1 ? "" : "s"} from others.${evidenceText}`,
+      `Requested #${r.number}: move ${environment.name} to ${targetText}. It needs ${approvalsRequired} approval${approvalsRequired === 1 ? "" : "s"} from others.${evidenceText}`,
     );
+    await options.then?.(tx, outcome);
+    return outcome;
   }, TX);
 }

@@ -13,6 +13,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "pin.changed",
   "audit.checkpoint",
   "model.discovered",
+  "drift.candidate",
+  "drift.rejected",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -29,6 +31,8 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "pin.changed": "Pin changed",
   "audit.checkpoint": "Audit checkpoint (signed head of the audit log)",
   "model.discovered": "New current model discovered in Nyckel",
+  "drift.candidate": "Drift watch opened a candidate promotion",
+  "drift.rejected": "Drift watch rejected a new model",
 };
 
 export const WEBHOOK_FORMATS = ["json", "slack"] as const;

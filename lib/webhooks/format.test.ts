@@ -55,4 +55,14 @@ describe("webhook bodies", () => {
       "Modelpin test event for webhook “Ops”: deliveries to this URL work. Sent by admin@example.com.",
     );
   });
+
+  it("describes drift watch's verdicts", () => {
+    const data = { function: { name: "Fraud" }, environment: { name: "Staging" }, candidate: { modelId: "model_c" }, actor: "drift watch" };
+    expect(slackText({ id: "d1", type: "drift.candidate", createdAt: "", data: { ...data, request: { id: "r", number: 7 }, verdict: "agreement 93% (95% CI 89–96%, 186 of 200)" } })).toBe(
+      "Drift watch opened a candidate: *Fraud* in *Staging* to model_c (request #7). agreement 93% (95% CI 89–96%, 186 of 200).",
+    );
+    expect(slackText({ id: "d2", type: "drift.rejected", createdAt: "", data: { ...data, request: null, verdict: "agreement 35% (95% CI 29–42%) is below Staging's 80%" } })).toBe(
+      "Drift watch rejected model_c for *Fraud* in *Staging*: agreement 35% (95% CI 29–42%) is below Staging's 80%.",
+    );
+  });
 });

@@ -99,5 +99,13 @@ export function slackText(e: WebhookEnvelope): string {
     const by = actor ? ` by ${esc(actor)}` : "";
     return `Promotion${where ? ` of ${where}` : ""}${model} ${REQUEST_VERBS[e.type]}${by}.${tail}`;
   }
+  if (e.type === "drift.candidate" || e.type === "drift.rejected") {
+    const candidate = esc(modelLabel(d.candidate));
+    const verdict = str(d.verdict);
+    const number = str(obj(d.request)?.number);
+    return e.type === "drift.candidate"
+      ? `Drift watch opened a candidate: ${where || "a function"} to ${candidate}${number ? ` (request #${number})` : ""}.${verdict ? ` ${esc(verdict)}.` : ""}`
+      : `Drift watch rejected ${candidate} for ${where || "a function"}${verdict ? `: ${esc(verdict)}` : ""}.`;
+  }
   return `Modelpin event ${esc(e.type)}${where ? ` for ${where}` : ""}.`;
 }

@@ -94,6 +94,7 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
     fields: { functionId, sampleSetId: { kind: "uuid", nullable: true } },
     base: (f) => ({ functionId: f.functionId, sampleSetId: f.sampleSetId }),
   },
+  "lib/drift/actions.ts#evaluateLatestNowAction": { fields: { functionId }, base: (f) => ({ functionId: f.functionId }) },
 
   "lib/members/actions.ts#createMemberAction": {
     fields: { email: { kind: "email" }, name: text, role: { kind: "enum" }, password: { kind: "password" } },

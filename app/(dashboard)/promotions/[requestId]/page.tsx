@@ -85,6 +85,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
         {pending ? (
           <Alert tone="info">
             Waiting for approvals: {r.approvals} of {r.approvalsRequired}.
+            {r.approvalsRequired > r.policy.approvalsRequired ? ` Opened by ${r.requestedByLabel}: a person approves it, whatever the policy says.` : null}
             {r.expiresAt ? (
               <>
                 {" "}
