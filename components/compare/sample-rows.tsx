@@ -162,7 +162,19 @@ function SideCells({ side, correct, name }: { side: SideOutcome; correct: boolea
       <td role="cell" style={widthStyle(`${id}Confidence`)} className={cn(cellClass, "text-right tabular-nums")}>
         {pct(side.confidence)}
       </td>
-      <td role="cell" style={widthStyle(`${id}Latency`)} className={cn(cellClass, "text-right tabular-nums text-zinc-600 dark:text-zinc-400")}>
+      <td
+        role="cell"
+        style={widthStyle(`${id}Latency`)}
+        className={cn(cellClass, "text-right tabular-nums text-zinc-600 dark:text-zinc-400")}
+        title={side.reused ? `${name}'s answer was reused from an earlier run; ${side.latencyMs ?? "—"} ms is the original call's latency` : undefined}
+        data-reused={side.reused ? "true" : undefined}
+      >
+        {side.reused ? (
+          <>
+            <span aria-hidden="true" className="text-indigo-700 dark:text-indigo-300">↺</span>
+            <span className="sr-only">reused, original latency </span>
+          </>
+        ) : null}
         {side.latencyMs ?? "—"}
       </td>
     </>

@@ -7,8 +7,9 @@ import { decodeSampleColumns, type SampleColumns, type SampleRow } from "./sampl
 import type { RunListFilter } from "./schemas";
 import { wilsonInterval } from "./stats";
 import { getRunProgress } from "./service";
+import { countReusedAnswers } from "./answers";
 
-export { getRunProgress };
+export { getRunProgress, countReusedAnswers };
 
 const RUNS_PAGE = 50;
 
