@@ -109,6 +109,8 @@ describe("the answer cache in comparison runs (real PostgreSQL, counting emulato
     expect(secondA.every((r) => r.reused && r.ok && r.attempts === 0)).toBe(true);
     expect((await results(second.id, "b")).every((r) => !r.reused && r.attempts >= 1)).toBe(true);
     expect(await countReusedAnswers(second.id)).toEqual({ a: SAMPLES, b: 0 });
+    // The run's summary in the audit log says so too.
+    expect((await prisma.auditEvent.findFirstOrThrow({ where: { action: "comparison.finished", targetId: second.id } })).after).toMatchObject({ reused: { a: SAMPLES, b: 0 } });
     // Stored once: the second run added M2's answers and did not duplicate M0's.
     expect(await storedAnswers(M0)).toHaveLength(SAMPLES);
     expect(await storedAnswers(M2)).toHaveLength(SAMPLES);

@@ -5,7 +5,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/logger";
 import type { InvokeInput, NyckelClient } from "@/lib/nyckel/client";
 import { isNyckelError } from "@/lib/nyckel/errors";
-import { answerOptionsKey, isCacheable, recordStoredAnswers, storeAnswersClause, type AnswerToStore } from "./answers";
+import { answerOptionsKey, countReusedAnswers, isCacheable, recordStoredAnswers, storeAnswersClause, type AnswerToStore } from "./answers";
 import { getRunRows } from "./queries";
 import { buildReport } from "./report";
 
@@ -256,7 +256,7 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
     return "cancelled";
   }
   // The summary is computed from the recorded results and frozen into the audit log with the status change.
-  const report = buildReport(await getRunRows(runId));
+  const [report, reused] = await Promise.all([getRunRows(runId).then(buildReport), countReusedAnswers(runId)]);
   const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : null);
   const done = await prisma.$transaction(async (tx) => {
     const updated = await tx.comparisonRun.updateMany({
@@ -278,7 +278,16 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
           agreement: round(report.agreement.rate),
           agreementCi: [round(report.agreement.ci.low), round(report.agreement.ci.high)],
           errors: report.errors,
-          accuracy: report.accuracy ? { a: round(report.accuracy.a.accuracy), b: round(report.accuracy.b.accuracy), mcnemarP: round(report.accuracy.mcnemar.p) } : null,
+          reused,
+          accuracy: report.accuracy
+            ? {
+                a: round(report.accuracy.a.accuracy),
+                b: round(report.accuracy.b.accuracy),
+                mcnemarP: round(report.accuracy.mcnemar.p),
+                bMinusA: round(report.accuracy.difference.difference),
+                bMinusACi: [round(report.accuracy.difference.ci.low), round(report.accuracy.difference.ci.high)],
+              }
+            : null,
         },
       });
     }
