@@ -162,7 +162,20 @@ function SideCells({ side, correct, name }: { side: SideOutcome; correct: boolea
       <td role="cell" style={widthStyle(`${id}Confidence`)} className={cn(cellClass, "text-right tabular-nums")}>
         {pct(side.confidence)}
       </td>
-      <td role="cell" style={widthStyle(`${id}Latency`)} className={cn(cellClass, "text-right tabular-nums text-zinc-600 dark:text-zinc-400")}>
+      <td
+        role="cell"
+        style={widthStyle(`${id}Latency`)}
+        // A reused answer's marker takes part of the left padding, so four-digit latencies still fit.
+        className={cn("block truncate pr-3 leading-[43px] text-right tabular-nums text-zinc-600 dark:text-zinc-400", side.reused ? "pl-1" : "pl-3")}
+        title={side.reused ? `${name}'s answer was reused from an earlier run; ${side.latencyMs ?? "—"} ms is the original call's latency` : undefined}
+        data-reused={side.reused ? "true" : undefined}
+      >
+        {side.reused ? (
+          <>
+            <span aria-hidden="true" className="text-indigo-700 dark:text-indigo-300">↺</span>
+            <span className="sr-only">reused, original latency </span>
+          </>
+        ) : null}
         {side.latencyMs ?? "—"}
       </td>
     </>

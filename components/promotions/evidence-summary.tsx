@@ -3,6 +3,7 @@ import { Badge } from "@/components/ui/badge";
 import { Time } from "@/components/ui/time";
 import type { EvidenceSummary } from "@/lib/promotions/evidence";
 import { describeGate } from "@/lib/promotions/gate";
+import { EvidenceStatistics } from "./evidence-statistics";
 import { pct } from "./format";
 
 /** The evidence frozen into a request: what the approvers decide on, with a link to the full report. */
@@ -28,6 +29,7 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
           Accuracy on {acc.n} samples with ground truth: {side("a")} {pct(acc.a.accuracy)}, {side("b")} {pct(acc.b.accuracy)}. {acc.sentence.replaceAll("Model A", side("a")).replaceAll("Model B", side("b"))}
         </p>
       ) : null}
+      {acc ? <EvidenceStatistics accuracy={acc} currentSide={summary.currentSide} /> : null}
       <p>
         Gate:{" "}
         {summary.gate.minAgreementPct === null ? (

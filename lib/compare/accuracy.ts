@@ -3,6 +3,7 @@
  * "no label", a ratio over nothing is `NaN`, labels ordered by count then name).
  */
 import { mcnemarExact, type McnemarResult } from "./mcnemar";
+import { pairedDifference, type PairedDifference } from "./stats-paired";
 import { bump, orderLabels, wilsonInterval, type Interval, type Label } from "./stats";
 
 export interface AccuracyRow {
@@ -21,8 +22,12 @@ export interface LabelMetrics {
   truePositives: number;
   /** truePositives / predicted (`NaN` when never predicted). */
   precision: number;
+  /** 95% Wilson interval of the precision ([0, 1] when never predicted). */
+  precisionCi: Interval;
   /** truePositives / support (`NaN` when the label never occurs in the truth). */
   recall: number;
+  /** 95% Wilson interval of the recall ([0, 1] when the label never occurs in the truth). */
+  recallCi: Interval;
   /** 2PR / (P + R); `NaN` when P or R is undefined, 0 when both are 0. */
   f1: number;
 }
@@ -50,6 +55,8 @@ export interface AccuracyReport {
   bothWrong: number;
   /** b = A right & B wrong, c = A wrong & B right. */
   mcnemar: McnemarResult;
+  /** Accuracy of B minus accuracy of A on the same rows, with Newcombe's paired 95% interval. */
+  difference: PairedDifference;
 }
 
 function modelAccuracy(rows: ReadonlyArray<{ truth: string; predicted: Label }>, labels: readonly string[]): ModelAccuracy {
@@ -69,10 +76,12 @@ function modelAccuracy(rows: ReadonlyArray<{ truth: string; predicted: Label }>,
     const s = support.get(label) ?? 0;
     const pr = predicted.get(label) ?? 0;
     const t = tp.get(label) ?? 0;
-    const precision = pr === 0 ? Number.NaN : t / pr;
-    const recall = s === 0 ? Number.NaN : t / s;
+    const p = wilsonInterval(t, pr);
+    const r = wilsonInterval(t, s);
+    const precision = p.p;
+    const recall = r.p;
     const f1 = Number.isNaN(precision) || Number.isNaN(recall) ? Number.NaN : precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { label, support: s, predicted: pr, truePositives: t, precision, recall, f1 };
+    return { label, support: s, predicted: pr, truePositives: t, precision, precisionCi: { low: p.low, high: p.high }, recall, recallCi: { low: r.low, high: r.high }, f1 };
   });
   const w = wilsonInterval(correct, rows.length);
   return { correct, n: rows.length, accuracy: w.p, ci: { low: w.low, high: w.high }, perLabel };
@@ -80,8 +89,9 @@ function modelAccuracy(rows: ReadonlyArray<{ truth: string; predicted: Label }>,
 
 /**
  * Accuracy of A and B against ground truth, with Wilson intervals, per-label
- * precision / recall / F1, and McNemar's exact test on the rows where exactly one
- * model is right. A `null` prediction (error / no label) is wrong: it counts against
+ * precision / recall / F1 (precision and recall with Wilson intervals), McNemar's
+ * exact test on the rows where exactly one model is right, and the paired
+ * difference of accuracy B − A with Newcombe's interval (stats-paired.ts). A `null` prediction (error / no label) is wrong: it counts against
  * recall of the true label and against no label's precision.
  */
 export function accuracyReport(rows: readonly AccuracyRow[]): AccuracyReport {
@@ -119,5 +129,6 @@ export function accuracyReport(rows: readonly AccuracyRow[]): AccuracyReport {
     bothRight,
     bothWrong,
     mcnemar: mcnemarExact(onlyA, onlyB),
+    difference: pairedDifference({ bothRight, onlyA, onlyB, bothWrong }),
   };
 }

@@ -2,7 +2,10 @@ import "server-only";
 import { csvLine } from "@/lib/csv";
 import { listRunSamples } from "./queries";
 
-export const RUN_CSV_COLUMNS = ["position", "input", "truth", "a_label", "a_confidence", "a_latency_ms", "a_error", "b_label", "b_confidence", "b_latency_ms", "b_error", "agree"] as const;
+/** a_reused / b_reused: "yes" when the answer came from the answer cache (its latency is the original call's), "no" when Nyckel was asked in this run, "" when not recorded. */
+const reusedCell = (r: { reused: boolean } | null | undefined) => (r ? (r.reused ? "yes" : "no") : "");
+
+export const RUN_CSV_COLUMNS = ["position", "input", "truth", "a_label", "a_confidence", "a_latency_ms", "a_error", "b_label", "b_confidence", "b_latency_ms", "b_error", "agree", "a_reused", "b_reused"] as const;
 
 /**
  * A comparison run as CSV, streamed in keyset pages of `batchSize` samples
@@ -27,7 +30,7 @@ export function runCsvStream(runId: string, options: { batchSize?: number; onErr
           if (page.length === 0) return controller.close();
           const lines = page.map((s) => {
             const agree = s.a?.ok && s.b?.ok ? (s.a.labelName === s.b.labelName ? "yes" : "no") : "";
-            return csvLine([s.position, s.input, s.truth, s.a?.labelName, s.a?.confidence, s.a?.latencyMs, s.a?.error, s.b?.labelName, s.b?.confidence, s.b?.latencyMs, s.b?.error, agree]);
+            return csvLine([s.position, s.input, s.truth, s.a?.labelName, s.a?.confidence, s.a?.latencyMs, s.a?.error, s.b?.labelName, s.b?.confidence, s.b?.latencyMs, s.b?.error, agree, reusedCell(s.a), reusedCell(s.b)]);
           });
           after = page[page.length - 1]!.position;
           controller.enqueue(encoder.encode(`${lines.join("\n")}\n`));

@@ -7,8 +7,9 @@ import { decodeSampleColumns, type SampleColumns, type SampleRow } from "./sampl
 import type { RunListFilter } from "./schemas";
 import { wilsonInterval } from "./stats";
 import { getRunProgress } from "./service";
+import { countReusedAnswers } from "./answers";
 
-export { getRunProgress };
+export { getRunProgress, countReusedAnswers };
 
 const RUNS_PAGE = 50;
 
@@ -121,7 +122,7 @@ export async function listRunSamples(runId: string, take = 200, afterPosition = 
     where: { sampleSetId: run.sampleSetId, position: { gt: afterPosition } },
     orderBy: { position: "asc" },
     take,
-    select: { id: true, position: true, kind: true, text: true, url: true, tabular: true, fileName: true, label: true, results: { where: { runId }, select: { side: true, ok: true, labelName: true, confidence: true, latencyMs: true, error: true } } },
+    select: { id: true, position: true, kind: true, text: true, url: true, tabular: true, fileName: true, label: true, results: { where: { runId }, select: { side: true, ok: true, labelName: true, confidence: true, latencyMs: true, error: true, reused: true } } },
   });
   return samples.map((s) => ({
     id: s.id,
@@ -184,8 +185,8 @@ export async function runSampleColumnsJson(runId: string): Promise<string | null
               CASE WHEN s.kind = 'image' THEN COALESCE(s.file_name, 'image') ELSE left(COALESCE(s.text, s.url, s.tabular::text), $2) END AS input,
               s.kind <> 'image' AND length(COALESCE(s.text, s.url, s.tabular::text)) > $2 AS truncated,
               s.label AS truth,
-              ra.ok AS a_ok, ra.label_name AS a_label, round(ra.confidence::numeric, 6) AS a_conf, ra.latency_ms AS a_ms, left(ra.error, 500) AS a_err,
-              rb.ok AS b_ok, rb.label_name AS b_label, round(rb.confidence::numeric, 6) AS b_conf, rb.latency_ms AS b_ms, left(rb.error, 500) AS b_err
+              ra.ok AS a_ok, ra.label_name AS a_label, round(ra.confidence::numeric, 6) AS a_conf, ra.latency_ms AS a_ms, left(ra.error, 500) AS a_err, ra.reused AS a_reused,
+              rb.ok AS b_ok, rb.label_name AS b_label, round(rb.confidence::numeric, 6) AS b_conf, rb.latency_ms AS b_ms, left(rb.error, 500) AS b_err, rb.reused AS b_reused
        FROM run
        JOIN samples s ON s.sample_set_id = run.sample_set_id
        LEFT JOIN comparison_results ra ON ra.run_id = run.id AND ra.sample_id = s.id AND ra.side = 'a'
@@ -204,11 +205,13 @@ export async function runSampleColumnsJson(runId: string): Promise<string | null
          'aConfidence', COALESCE(json_agg(a_conf ORDER BY position), '[]'),
          'aLatency', COALESCE(json_agg(a_ms ORDER BY position), '[]'),
          'aError', COALESCE(json_agg(a_err ORDER BY position), '[]'),
+         'aReused', COALESCE(json_agg(a_reused ORDER BY position), '[]'),
          'bOk', COALESCE(json_agg(b_ok ORDER BY position), '[]'),
          'bLabel', COALESCE(json_agg(b_label ORDER BY position), '[]'),
          'bConfidence', COALESCE(json_agg(b_conf ORDER BY position), '[]'),
          'bLatency', COALESCE(json_agg(b_ms ORDER BY position), '[]'),
-         'bError', COALESCE(json_agg(b_err ORDER BY position), '[]')
+         'bError', COALESCE(json_agg(b_err ORDER BY position), '[]'),
+         'bReused', COALESCE(json_agg(b_reused ORDER BY position), '[]')
        )::text FROM r) END AS json`,
     [runId, INPUT_PREVIEW_CHARS],
   );

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { disconnectPrisma, prisma } from "@/lib/db/client";
@@ -29,9 +30,20 @@ function client(overrides: Partial<ConstructorParameters<typeof NyckelClient>[0]
   });
 }
 
-async function newRun(modelA: string | null, modelB: string | null) {
+/**
+ * 200 texts no other run has seen (a random tag in each): these tests count what
+ * Nyckel receives, and the answer cache would otherwise answer some from earlier runs.
+ */
+async function newSampleSet(): Promise<string> {
+  const tag = randomBytes(4).toString("hex");
+  const lines = Array.from({ length: 200 }, (_, i) => `ticket ${tag} ${i}: my ${["invoice", "password", "order", "screen", "refund"][i % 5]} is wrong`).join("\n");
+  const set = await createSampleSet(sys, { functionId: fn.id, name: `runner-${tag}`, result: parseTextLines(lines, { inputKind: "text" }) });
+  return set.id;
+}
+
+async function newRun(modelA: string | null, modelB: string | null, setId = sampleSetId) {
   return prisma.comparisonRun.create({
-    data: { functionId: fn.id, sampleSetId, modelA, modelALabel: modelA ?? "latest", modelB, modelBLabel: modelB ?? "latest", status: "queued", total: 200, createdByLabel: "test" },
+    data: { functionId: fn.id, sampleSetId: setId, modelA, modelALabel: modelA ?? "latest", modelB, modelBLabel: modelB ?? "latest", status: "queued", total: 200, createdByLabel: "test" },
   });
 }
 
@@ -42,9 +54,7 @@ beforeAll(async () => {
     create: { id: fn.id, name: fn.name, inputType: "Text", outputType: "Classification", lastSyncedAt: new Date() },
     update: {},
   });
-  const lines = Array.from({ length: 200 }, (_, i) => `ticket ${i}: my ${["invoice", "password", "order", "screen", "refund"][i % 5]} is wrong`).join("\n");
-  const set = await createSampleSet(sys, { functionId: fn.id, name: `runner-${Date.now()}`, result: parseTextLines(lines, { inputKind: "text" }) });
-  sampleSetId = set.id;
+  sampleSetId = await newSampleSet();
 });
 
 afterAll(async () => {
@@ -108,13 +118,15 @@ describe("comparison runs against the emulator (real PostgreSQL)", () => {
   }, 120_000);
 
   it("resumes: samples already recorded are not invoked again", async () => {
-    const run = await newRun(fn.modelIds[1]!, null);
-    const samples = await prisma.sample.findMany({ where: { sampleSetId }, orderBy: { position: "asc" }, take: 50, select: { id: true } });
+    // Its own set: the first test's answers of modelIds[1] would come from the answer cache.
+    const setId = await newSampleSet();
+    const run = await newRun(fn.modelIds[1]!, null, setId);
+    const samples = await prisma.sample.findMany({ where: { sampleSetId: setId }, orderBy: { position: "asc" }, take: 50, select: { id: true } });
     await prisma.comparisonResult.createMany({
       data: samples.flatMap((s) => (["a", "b"] as const).map((side) => ({ runId: run.id, sampleId: s.id, side, ok: true, labelName: "x", confidence: 1, latencyMs: 1, attempts: 1 }))),
     });
     // And one half-recorded sample: only its missing side is invoked.
-    const half = await prisma.sample.findFirstOrThrow({ where: { sampleSetId, position: 51 }, select: { id: true } });
+    const half = await prisma.sample.findFirstOrThrow({ where: { sampleSetId: setId, position: 51 }, select: { id: true } });
     await prisma.comparisonResult.create({ data: { runId: run.id, sampleId: half.id, side: "a", ok: true, labelName: "x", confidence: 1, latencyMs: 1, attempts: 1 } });
     emulator.state.resetCounters();
     await executeRun(run.id, { client: client() });
@@ -130,7 +142,7 @@ describe("comparison runs against the emulator (real PostgreSQL)", () => {
   }, 60_000);
 
   it("stops when cancelled", async () => {
-    const run = await newRun(null, fn.modelIds[0]!);
+    const run = await newRun(null, fn.modelIds[0]!, await newSampleSet());
     emulator.state.setFaults({ pathIncludes: "/invoke", latencyMs: 50 });
     const running = executeRun(run.id, { client: client(), batchSize: 20, concurrency: 4 });
     await new Promise((r) => setTimeout(r, 300));

@@ -5,6 +5,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/logger";
 import type { InvokeInput, NyckelClient } from "@/lib/nyckel/client";
 import { isNyckelError } from "@/lib/nyckel/errors";
+import { answerOptionsKey, countReusedAnswers, isCacheable, recordStoredAnswers, storeAnswersClause, type AnswerToStore } from "./answers";
 import { getRunRows } from "./queries";
 import { buildReport } from "./report";
 
@@ -23,6 +24,12 @@ import { buildReport } from "./report";
  * in the next one. A task holds its slot until its result is stored, so at most
  * `concurrency` (sample, side) pairs are ever invoked but not yet recorded — the
  * most a crash can make the resumed run send again.
+ *
+ * Answer cache (answers.ts): before a page's samples are invoked, the answers
+ * an explicit model id already gave on the same content (same options) are
+ * recorded from model_answers in one statement, marked reused, and only the
+ * rest is sent to Nyckel; every fresh answer of an explicit model id is stored
+ * with its result. A side fully answered by the cache sends nothing at all.
  *
  * The default concurrency is twice the limiter's: while some tasks wait for their
  * result to be written, others are queued at the limiter, so a slow write (a busy
@@ -48,6 +55,7 @@ type SampleRow = {
   tabular: Prisma.JsonValue | null;
   imageBytes: Uint8Array | null;
   mimeType: string | null;
+  contentHash: string;
 };
 
 /** Tasks at once for a client with these limits: twice its concurrency (32 without a limiter). */
@@ -86,6 +94,8 @@ type ResultRow = {
   latencyMs?: number | null;
   attempts: number;
   error?: string | null;
+  /** A fresh answer of an explicit model id, stored in the answer cache with the result. */
+  answer?: AnswerToStore;
 };
 
 /**
@@ -93,15 +103,17 @@ type ResultRow = {
  * Raw SQL rather than createMany: this is the hot path of a run (one call per few
  * results), and a raw statement skips the query compiler.
  */
-async function insertResults(rows: ResultRow[]): Promise<void> {
-  // 11 parameters a row: chunks stay far below PostgreSQL's 65,535.
+async function insertResults(rows: ResultRow[], cache: { functionId: string; optionsKey: string }): Promise<void> {
+  // 11 parameters a row (and 9 an answer): chunks stay far below PostgreSQL's 65,535.
   for (let i = 0; i < rows.length; i += 1000) {
-    const values = rows.slice(i, i + 1000).map(
+    const chunk = rows.slice(i, i + 1000);
+    const answers = storeAnswersClause(cache.functionId, cache.optionsKey, chunk.flatMap((r) => (r.answer ? [r.answer] : [])));
+    const values = chunk.map(
       (r) => Prisma.sql`(${r.runId}::uuid, ${r.sampleId}::uuid, ${r.side}::text, ${r.ok}::boolean, ${r.labelName ?? null}::text, ${r.labelId ?? null}::text,
         ${r.confidence ?? null}::double precision, ${r.labelConfidences === undefined ? null : JSON.stringify(r.labelConfidences)}::jsonb,
         ${r.latencyMs ?? null}::integer, ${r.attempts}::integer, ${r.error ?? null}::text)`,
     );
-    await prisma.$executeRaw`
+    await prisma.$executeRaw`${answers}
       INSERT INTO comparison_results (run_id, sample_id, side, ok, label_name, label_id, confidence, label_confidences, latency_ms, attempts, error)
       VALUES ${Prisma.join(values)}
       ON CONFLICT (run_id, sample_id, side) DO NOTHING`;
@@ -109,7 +121,7 @@ async function insertResults(rows: ResultRow[]): Promise<void> {
 }
 
 /** Stores results; those handed in while a write is under way go together in the next one. */
-function resultWriter(): (data: ResultRow) => Promise<void> {
+function resultWriter(cache: { functionId: string; optionsKey: string }): (data: ResultRow) => Promise<void> {
   let queue: Array<{ data: ResultRow; resolve: () => void; reject: (e: unknown) => void }> = [];
   let writing = false;
   const drain = async () => {
@@ -118,7 +130,7 @@ function resultWriter(): (data: ResultRow) => Promise<void> {
       const chunk = queue;
       queue = [];
       try {
-        await insertResults(chunk.map((c) => c.data));
+        await insertResults(chunk.map((c) => c.data), cache);
         for (const c of chunk) c.resolve();
       } catch (e) {
         for (const c of chunk) c.reject(e);
@@ -170,7 +182,9 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
     return stopping;
   };
 
-  // The task feed: pages of samples (in set order) with at least one side unrecorded.
+  const optionsKey = answerOptionsKey({ labelCount });
+  // The task feed: pages of samples (in set order) with at least one side unrecorded;
+  // the sides the answer cache holds are recorded from it and never become tasks.
   const tasks: Task[] = [];
   let cursor = 0;
   let exhausted = false;
@@ -179,7 +193,7 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
     refilling ??= (async () => {
       const page = await prisma.$queryRaw<Array<Omit<PendingSample, "sidesLeft" | "image"> & { hasA: boolean; hasB: boolean }>>`
         SELECT * FROM (
-          SELECT s.id, s.kind, s.text, s.url, s.tabular, s.mime_type AS "mimeType", s.position,
+          SELECT s.id, s.kind, s.text, s.url, s.tabular, s.mime_type AS "mimeType", s.content_hash AS "contentHash", s.position,
                  EXISTS (SELECT 1 FROM comparison_results r WHERE r.run_id = ${runId}::uuid AND r.sample_id = s.id AND r.side = 'a') AS "hasA",
                  EXISTS (SELECT 1 FROM comparison_results r WHERE r.run_id = ${runId}::uuid AND r.sample_id = s.id AND r.side = 'b') AS "hasB"
           FROM samples s
@@ -190,8 +204,15 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
         LIMIT ${batchSize}`;
       if (page.length < batchSize) exhausted = true;
       if (page.length > 0) cursor = Number(page[page.length - 1]!.position);
+      const cacheable = (side: "a" | "b", has: boolean, row: { id: string; kind: string }) =>
+        !has && isCacheable(side === "a" ? run.modelA : run.modelB, row.kind) ? [row.id] : [];
+      const reused = await recordStoredAnswers(run, optionsKey, {
+        a: page.flatMap((r) => cacheable("a", r.hasA, r)),
+        b: page.flatMap((r) => cacheable("b", r.hasB, r)),
+      });
       for (const { hasA, hasB, ...row } of page) {
-        const missing = sides.filter((s) => !(s.side === "a" ? hasA : hasB));
+        const missing = sides.filter((s) => !(s.side === "a" ? hasA : hasB) && !reused.has(`${row.id}:${s.side}`));
+        if (missing.length === 0) continue;
         const sample: PendingSample = { ...row, sidesLeft: missing.length };
         for (const s of missing) tasks.push({ sample, ...s });
       }
@@ -213,7 +234,7 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
     }
   };
 
-  const write = resultWriter();
+  const write = resultWriter({ functionId: run.functionId, optionsKey });
   // A failure (the database gone) stops every task from taking more work before the job fails.
   let failure: { error: unknown } | undefined;
   await Promise.all(
@@ -235,7 +256,7 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
     return "cancelled";
   }
   // The summary is computed from the recorded results and frozen into the audit log with the status change.
-  const report = buildReport(await getRunRows(runId));
+  const [report, reused] = await Promise.all([getRunRows(runId).then(buildReport), countReusedAnswers(runId)]);
   const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : null);
   const done = await prisma.$transaction(async (tx) => {
     const updated = await tx.comparisonRun.updateMany({
@@ -257,7 +278,16 @@ export async function executeRun(runId: string, options: RunOptions): Promise<"f
           agreement: round(report.agreement.rate),
           agreementCi: [round(report.agreement.ci.low), round(report.agreement.ci.high)],
           errors: report.errors,
-          accuracy: report.accuracy ? { a: round(report.accuracy.a.accuracy), b: round(report.accuracy.b.accuracy), mcnemarP: round(report.accuracy.mcnemar.p) } : null,
+          reused,
+          accuracy: report.accuracy
+            ? {
+                a: round(report.accuracy.a.accuracy),
+                b: round(report.accuracy.b.accuracy),
+                mcnemarP: round(report.accuracy.mcnemar.p),
+                bMinusA: round(report.accuracy.difference.difference),
+                bMinusACi: [round(report.accuracy.difference.ci.low), round(report.accuracy.difference.ci.high)],
+              }
+            : null,
         },
       });
     }
@@ -289,17 +319,21 @@ async function invokeAndRecord(
     const imageBytes = sample.kind === "image" ? await imageOf(sample) : null;
     if (sample.kind === "image" && !imageBytes?.length) throw new Error("The sample's image is missing.");
     const r = await client.invoke(run.functionId, invokeInputFor({ ...sample, imageBytes }), { modelId: modelId ?? undefined, capture: false, labelCount, budgetClass: "batch" });
-    data = {
-      runId,
-      sampleId: sample.id,
-      side,
-      ok: true,
+    const answer = {
       labelName: r.output.labelName,
       labelId: r.output.labelId,
       confidence: r.output.confidence,
       labelConfidences: r.output.labelConfidences ?? [],
       latencyMs: Math.round(r.latencyMs),
+    };
+    data = {
+      runId,
+      sampleId: sample.id,
+      side,
+      ok: true,
+      ...answer,
       attempts: r.attempts,
+      answer: isCacheable(modelId, sample.kind) ? { modelId, contentHash: sample.contentHash, ...answer } : undefined,
     };
   } catch (e) {
     const message = isNyckelError(e) ? e.message : e instanceof Error ? e.message : String(e);

@@ -187,6 +187,26 @@ describe("decodeSampleColumns", () => {
     ]);
   });
 
+  it("marks answers reused from the answer cache (and only answers)", () => {
+    const rows = decodeSampleColumns({
+      position: [1, 2],
+      kind: ["text", "text"],
+      aOk: [true, false],
+      aLabel: ["Billing", null],
+      aLatency: [120, null],
+      aError: [null, "failed"],
+      aReused: [true, false],
+      bOk: [true, true],
+      bLabel: ["Billing", "Bug"],
+      bLatency: [80, 90],
+      bReused: [false, null],
+    });
+    expect(rows.map((r) => [r.a, r.b])).toEqual([
+      [{ ok: true, label: "Billing", confidence: null, latencyMs: 120, reused: true }, { ok: true, label: "Billing", confidence: null, latencyMs: 80 }],
+      [{ ok: false, error: "failed" }, { ok: true, label: "Bug", confidence: null, latencyMs: 90 }],
+    ]);
+  });
+
   it("an empty run (no columns) has no rows", () => {
     expect(decodeSampleColumns(null)).toEqual([]);
     expect(decodeSampleColumns({ position: [] })).toEqual([]);

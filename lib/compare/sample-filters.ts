@@ -24,7 +24,8 @@ export const NO_TRUTH = "(none)";
 export type SampleKind = "text" | "image" | "imageUrl" | "tabular";
 
 export type SideOutcome =
-  | { ok: true; label: string | null; confidence: number | null; latencyMs: number | null }
+  /** reused: taken from the answer cache (latencyMs is then the original call's). */
+  | { ok: true; label: string | null; confidence: number | null; latencyMs: number | null; reused?: boolean }
   | { ok: false; error: string }
   | null;
 
@@ -330,18 +331,30 @@ export type SampleColumns = {
   aConfidence: Array<number | null>;
   aLatency: Array<number | null>;
   aError: Array<string | null>;
+  aReused?: Array<boolean | null>;
   bOk: Array<boolean | null>;
   bLabel: Array<string | null>;
   bConfidence: Array<number | null>;
   bLatency: Array<number | null>;
   bError: Array<string | null>;
+  bReused?: Array<boolean | null>;
 };
 
 const KINDS: readonly SampleKind[] = ["text", "image", "imageUrl", "tabular"];
 
-function outcome(ok: boolean | null | undefined, label: string | null | undefined, confidence: number | null | undefined, latencyMs: number | null | undefined, error: string | null | undefined): SideOutcome {
+function outcome(
+  ok: boolean | null | undefined,
+  label: string | null | undefined,
+  confidence: number | null | undefined,
+  latencyMs: number | null | undefined,
+  error: string | null | undefined,
+  reused: boolean | null | undefined,
+): SideOutcome {
   if (ok === null || ok === undefined) return null;
-  return ok ? { ok: true, label: label ?? null, confidence: confidence ?? null, latencyMs: latencyMs ?? null } : { ok: false, error: error || "failed" };
+  if (!ok) return { ok: false, error: error || "failed" };
+  const answer: SideOutcome = { ok: true, label: label ?? null, confidence: confidence ?? null, latencyMs: latencyMs ?? null };
+  if (reused) answer.reused = true;
+  return answer;
 }
 
 /** Rows from the columns (an empty run's columns may be null: no rows). */
@@ -357,8 +370,8 @@ export function decodeSampleColumns(c: Partial<{ [K in keyof SampleColumns]: Sam
       kind,
       input: c!.input?.[i] ?? (kind === "image" ? "image" : ""),
       truth: c!.truth?.[i] ?? null,
-      a: outcome(c!.aOk?.[i], c!.aLabel?.[i], c!.aConfidence?.[i], c!.aLatency?.[i], c!.aError?.[i]),
-      b: outcome(c!.bOk?.[i], c!.bLabel?.[i], c!.bConfidence?.[i], c!.bLatency?.[i], c!.bError?.[i]),
+      a: outcome(c!.aOk?.[i], c!.aLabel?.[i], c!.aConfidence?.[i], c!.aLatency?.[i], c!.aError?.[i], c!.aReused?.[i]),
+      b: outcome(c!.bOk?.[i], c!.bLabel?.[i], c!.bConfidence?.[i], c!.bLatency?.[i], c!.bError?.[i], c!.bReused?.[i]),
     };
     if (c!.truncated?.[i]) row.inputTruncated = true;
     rows[i] = row;

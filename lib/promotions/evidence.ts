@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@/lib/audit/hash";
+import type { LabelMetrics } from "@/lib/compare/accuracy";
 import type { RunReport } from "@/lib/compare/report";
 
 /**
@@ -27,11 +28,34 @@ export type EvidenceSummary = {
     b: { correct: number; accuracy: number | null; ciLow: number; ciHigh: number };
     mcnemarP: number;
     sentence: string;
+    /** Accuracy B − A with Newcombe's paired 95% interval. Absent from evidence frozen before issue 16. */
+    difference?: { bMinusA: number | null; ciLow: number; ciHigh: number; method: string };
+    /** Per-label precision and recall with 95% Wilson intervals (the EVIDENCE_LABELS most supported labels). Absent before issue 16. */
+    perLabel?: EvidenceLabel[];
+    /** Labels left out of perLabel (beyond EVIDENCE_LABELS). */
+    perLabelOmitted?: number;
   };
   gate: { minAgreementPct: number | null; passed: boolean; rules?: { minAnsweredSamples: number; maxErrorPct: number; lowerBound: boolean } };
 };
 
+/** One label's figures in the frozen evidence; undefined rates are null. */
+export type EvidenceLabel = {
+  label: string;
+  support: number;
+  a: EvidenceRates;
+  b: EvidenceRates;
+};
+type EvidenceRates = { precision: number | null; precisionCi: [number, number]; recall: number | null; recallCi: [number, number] };
+
+/** Labels kept in the frozen evidence (by support): enough for any real classifier, bounded for one with thousands. */
+export const EVIDENCE_LABELS = 50;
+
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function rates(m: LabelMetrics | undefined): EvidenceRates {
+  if (!m) return { precision: null, precisionCi: [0, 1], recall: null, recallCi: [0, 1] };
+  return { precision: finite(m.precision), precisionCi: [m.precisionCi.low, m.precisionCi.high], recall: finite(m.recall), recallCi: [m.recallCi.low, m.recallCi.high] };
+}
 
 export function buildEvidenceSummary(
   run: {
@@ -75,6 +99,9 @@ export function buildEvidenceSummary(
           b: { correct: acc.b.correct, accuracy: finite(acc.b.accuracy), ciLow: acc.b.ci.low, ciHigh: acc.b.ci.high },
           mcnemarP: acc.mcnemar.p,
           sentence: acc.sentence,
+          difference: { bMinusA: finite(acc.difference.difference), ciLow: acc.difference.ci.low, ciHigh: acc.difference.ci.high, method: acc.difference.method },
+          perLabel: acc.labels.slice(0, EVIDENCE_LABELS).map((label, i) => ({ label, support: acc.a.perLabel[i]?.support ?? 0, a: rates(acc.a.perLabel[i]), b: rates(acc.b.perLabel[i]) })),
+          perLabelOmitted: Math.max(0, acc.labels.length - EVIDENCE_LABELS),
         }
       : null,
     gate,

@@ -14,6 +14,8 @@ import { applyPinChange, setPin } from "@/lib/pins/service";
 import { promotionApproval } from "@/lib/promotions/approval";
 import { parseTextLines } from "@/lib/samples/parse";
 import { createSampleSet } from "@/lib/samples/service";
+import { wilsonInterval } from "@/lib/compare/stats";
+import { pairedDifference } from "@/lib/compare/stats-paired";
 import { countWaitingForMe, listRequests } from "./queries";
 import { tamperedMessage } from "./frozen";
 import { approveRequest, cancelRequest, createRequest, expireDueRequests, rejectRequest, type RequestOutcome } from "./service";
@@ -133,6 +135,8 @@ async function comparisonRun(
   const lines = Array.from({ length: n }, (_, i) => `sample ${i} ${tag()}`).join("\n");
   const set = await createSampleSet(sys, { functionId, name: `evidence-${tag()}`, result: parseTextLines(lines, { inputKind: "text" }) });
   const samples = await prisma.sample.findMany({ where: { sampleSetId: set.id }, orderBy: { position: "asc" }, select: { id: true } });
+  // Ground truth: what B says (A says "Yes" throughout, so A is wrong where B says "No").
+  if (o.truth) for (const [i, s] of samples.entries()) await prisma.sample.update({ where: { id: s.id }, data: { label: i < o.agree ? "Yes" : "No" } });
   const status = o.status ?? "finished";
   const finishedAt = status === "finished" ? new Date(Date.now() - (o.finishedAgoMs ?? 60_000)) : null;
   const run = await prisma.comparisonRun.create({
@@ -458,6 +462,27 @@ describe("promotion requests (real PostgreSQL)", () => {
     });
     await expect(approveRequest(approver1, { requestId: ok.id })).rejects.toThrow(tamperedMessage(ok.number));
     expect(await prisma.promotionDecision.count({ where: { requestId: ok.id } })).toBe(0);
+  });
+
+  it("with ground truth, the frozen evidence holds accuracy B − A with its paired interval and per-label intervals, and the request is still decided", async () => {
+    const w = await world({ approvalsRequired: 1, minAgreementPct: 50 });
+    const run = await comparisonRun(w.fn, w.base.modelId, w.target.modelId, { agree: 30, n: 40, truth: true });
+    const req = await createRequest(editor, { functionId: w.fn, environmentId: w.env, targetModelRefId: w.target.id, reason: "more accurate", evidenceRunId: run });
+    const row = await prisma.promotionRequest.findUniqueOrThrow({ where: { id: req.id } });
+    const acc = (row.evidenceSummary as { accuracy: Record<string, unknown> & { difference: Record<string, number>; perLabel: Array<Record<string, unknown>> } }).accuracy;
+    // A is right on 30 of 40 (the "Yes" samples), B on all 40: B − A = 10/40, with Newcombe's interval (stats-paired.ts).
+    const expected = pairedDifference({ bothRight: 30, onlyA: 0, onlyB: 10, bothWrong: 0 });
+    expect(acc.difference).toEqual({ bMinusA: 0.25, ciLow: expected.ci.low, ciHigh: expected.ci.high, method: "newcombe-paired-wilson" });
+    expect(acc.difference.ciLow!).toBeGreaterThan(0);
+    // Per label, both models, with Wilson intervals: "No" is never predicted by A (precision undefined → null).
+    expect(acc.perLabel).toEqual([
+      { label: "Yes", support: 30, a: { precision: 0.75, precisionCi: [wilsonInterval(30, 40).low, wilsonInterval(30, 40).high], recall: 1, recallCi: [wilsonInterval(30, 30).low, 1] }, b: expect.objectContaining({ precision: 1, recall: 1 }) },
+      { label: "No", support: 10, a: { precision: null, precisionCi: [0, 1], recall: 0, recallCi: [0, wilsonInterval(0, 10).high] }, b: expect.objectContaining({ precision: 1, recall: 1 }) },
+    ]);
+    expect(acc.perLabelOmitted).toBe(0);
+    expect(row.evidenceHash).toBe(createHash("sha256").update(canonicalJson(row.evidenceSummary)).digest("hex"));
+    // The frozen request hash still recomputes from the stored row: the approval applies it.
+    expect(await approveRequest(approver1, { requestId: req.id })).toMatchObject({ status: "applied" });
   });
 
   it("the gate's rules: at least 30 answered samples by default, at most 5% errors, optionally the interval's lower bound; each refusal names its rule", async () => {

@@ -6,10 +6,11 @@ import { RunProgress } from "@/components/compare/run-progress";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
+import { AccuracySection } from "@/components/compare/accuracy-section";
 import { DeltaHistogram } from "@/components/compare/delta-histogram";
 import { SampleTable } from "@/components/compare/sample-table";
 import { TransitionMatrix } from "@/components/compare/transition-matrix";
-import { getComparisonRun, getRunProgress, getRunReport } from "@/lib/compare/queries";
+import { countReusedAnswers, getComparisonRun, getRunProgress, getRunReport } from "@/lib/compare/queries";
 import { NO_LABEL } from "@/lib/compare/sample-filters";
 import { EvidenceOffersBox } from "@/components/promotions/evidence-offers";
 import { getEvidenceOffers } from "@/lib/promotions/offer-queries";
@@ -25,9 +26,10 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
   const user = await requirePagePermission("comparisons:read");
   const run = await getComparisonRun(runId);
   if (!run) notFound();
-  const [progress, report, offers] = await Promise.all([
+  const [progress, report, reused, offers] = await Promise.all([
     getRunProgress(run.id),
     getRunReport(run.id),
+    countReusedAnswers(run.id),
     can(user.role, "requests:create") ? getEvidenceOffers(run.id) : Promise.resolve(null),
   ]);
   const agreement = report.agreement;
@@ -46,6 +48,11 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
             A = <strong>{run.modelALabel}</strong>, B = <strong>{run.modelBLabel}</strong> on sample set “{run.sampleSet.name}” ({run.total} samples),
             started by {run.createdByLabel} at {run.createdAt.toISOString().slice(0, 19).replace("T", " ")} UTC.
             {run.modelA === null || run.modelB === null ? " “latest” is whatever Nyckel served while the run ran." : ""}
+            {reused.a + reused.b > 0 ? (
+              <span className="block" data-testid="reused-counts">
+                Reused from earlier runs (marked ↺, with the original call&apos;s latency): A {reused.a} of {run.total}, B {reused.b} of {run.total} answers.
+              </span>
+            ) : null}
           </>
         }
       />
@@ -71,32 +78,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
               <p className="mt-1 text-sm" data-testid="errors">A failed on {report.errors.a} samples, B on {report.errors.b} (after retries).</p>
             </div>
           </section>
-          {report.accuracy ? (
-            <section className="mt-6 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800" data-testid="accuracy">
-              <h2 className="text-base font-semibold">Against ground truth ({report.accuracy.n} samples)</h2>
-              <p className="mt-1 text-sm">
-                Accuracy A <strong>{pct(report.accuracy.a.accuracy)}</strong> (95% CI {pct(report.accuracy.a.ci.low)}–{pct(report.accuracy.a.ci.high)}), B{" "}
-                <strong>{pct(report.accuracy.b.accuracy)}</strong> (95% CI {pct(report.accuracy.b.ci.low)}–{pct(report.accuracy.b.ci.high)}). {report.accuracy.sentence}
-              </p>
-              <div className="mt-3 overflow-x-auto">
-                <table className="text-sm">
-                  <thead className="text-left text-xs uppercase text-zinc-600 dark:text-zinc-400">
-                    <tr><th className="pr-4">Label</th><th className="pr-4">Support</th><th className="pr-4">Precision A</th><th className="pr-4">Recall A</th><th className="pr-4">Precision B</th><th className="pr-4">Recall B</th></tr>
-                  </thead>
-                  <tbody>
-                    {report.accuracy.labels.map((l, i) => {
-                      const a = report.accuracy!.a.perLabel[i];
-                      const b = report.accuracy!.b.perLabel[i];
-                      const p = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : pct(x));
-                      return (
-                        <tr key={l}><td className="pr-4">{l}</td><td className="pr-4">{a?.support}</td><td className="pr-4">{p(a?.precision)}</td><td className="pr-4">{p(a?.recall)}</td><td className="pr-4">{p(b?.precision)}</td><td className="pr-4">{p(b?.recall)}</td></tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
-            </section>
-          ) : null}
+          {report.accuracy ? <AccuracySection accuracy={report.accuracy} /> : null}
           <section className="mt-6 grid gap-6 lg:grid-cols-2">
             <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Label transitions (rows A, columns B)</h2>
