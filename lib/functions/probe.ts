@@ -39,7 +39,7 @@ export async function probeLatest(client: NyckelClient, fn: { id: string; golden
     where: { sampleSetId: fn.goldenSampleSetId },
     orderBy: [{ sourceRow: "asc" }, { id: "asc" }],
     take: PROBE_SAMPLES,
-    select: { id: true, kind: true, text: true, url: true, tabular: true, imageBytes: true, mimeType: true },
+    select: { id: true, kind: true, text: true, url: true, tabular: true, imageBytes: true, mimeType: true, contentHash: true },
   });
   if (samples.length === 0) return { functionId: fn.id, status: "failed", error: "The golden set has no samples." };
   let answers: Array<{ sampleId: string; labelName: string | null; confidence: number }>;
