@@ -7,10 +7,8 @@
  * - The text function support-triage with a 200-sample golden set with ground truth;
  *   "Staging" (protected, 1 approval, minimum agreement 80%) watches new models and is
  *   pinned to Nyckel's current model, which was already compared on the golden set.
- * - Sync every 5 s, and the comparison and drift workers, in this process.
- *   NOTE: until drift-sync's scheduled sync (QUEUES.functionSync, MODELPIN_SYNC_INTERVAL_SECONDS)
- *   is merged, this bench calls the sync service on a 5 s timer itself and sends the
- *   evaluation request for each discovered model; the integrator switches it to the schedule.
+ * - The scheduled sync every 5 s (MODELPIN_SYNC_INTERVAL_SECONDS=5), and the comparison and
+ *   drift workers, in this process, as the app's job workers run them.
  * - Run 1: a model added through the emulator's control API (a retrain that fixed some of
  *   the pin's mistakes: the ground truth is what it answers on 95% of the set, computed with
  *   the emulator's own deterministic predictor), then the wait for its candidate request.
@@ -32,7 +30,7 @@ import { seededFunction } from "./emulator/seed";
 import { EmulatorState } from "./emulator/state";
 
 const SAMPLES = 200;
-const SYNC_EVERY_MS = 5_000;
+const SYNC_EVERY_S = 5;
 const WAIT_MS = 180_000;
 const log = (line: string) => console.log(`[bench:drift] ${line}`);
 const fn = seededFunction("support-triage");
@@ -52,7 +50,6 @@ async function main(): Promise<number> {
   const db = await scratchDatabase("bench-drift-postgres", log);
   const emulator = await startEmulatorProcess({ rateLimit: { perSecond: 25, concurrency: 25 }, faults: { pathIncludes: "/invoke", latencyRangeMs: [20, 60] } });
   const cleanups: Array<() => Promise<void>> = [];
-  let timer: NodeJS.Timeout | undefined;
   try {
     Object.assign(process.env, {
       DATABASE_URL: db.url,
@@ -61,6 +58,7 @@ async function main(): Promise<number> {
       NYCKEL_CLIENT_SECRET: emulator.clientSecret,
       NYCKEL_RATE_LIMIT_RPS: "25",
       NYCKEL_MAX_CONCURRENCY: "25",
+      MODELPIN_SYNC_INTERVAL_SECONDS: String(SYNC_EVERY_S),
     });
     process.env.LOG_LEVEL ||= "warn";
     // The app's modules read the configuration on first use: import them only now.
@@ -77,7 +75,6 @@ async function main(): Promise<number> {
     const { createSampleSet } = await import("@/lib/samples/service");
     const { startComparisonWorker } = await import("@/lib/compare/worker");
     const { startDriftWorker } = await import("@/lib/drift/worker");
-    const { requestDriftEvaluation } = await import("@/lib/drift/request");
 
     // ---- the world: functions synced, Staging watching and pinned to Nyckel's current model
     const sys = systemContext("bench");
@@ -115,14 +112,9 @@ async function main(): Promise<number> {
     const warm = await runComparisonToEnd({ ctx: sys, functionId: fn.id, sampleSetId: set.id, modelRefIds: [pinRef.id, older.id] }, WAIT_MS);
     log(`the pin compared with ${fn.modelIds[0]} on the golden set first: run ${warm.id} ${warm.status}`);
 
-    // ---- sync every 5 s (see the NOTE above: drift-sync's schedule replaces this timer)
-    const syncOnce = async () => {
-      const report = await syncFunctions(systemContext("system (bench sync)"));
-      for (const d of report.discoveredModels) {
-        if (d.functionId === fn.id) await requestDriftEvaluation({ functionId: d.functionId, candidateModelId: d.modelId, trigger: "discovered" });
-      }
-    };
-    timer = setInterval(() => void syncOnce().catch((e: unknown) => log(`sync failed: ${String(e)}`)), SYNC_EVERY_MS);
+    // ---- the scheduled sync, every 5 s: it discovers the new model and asks drift watch for an evaluation
+    const { startFunctionSyncWorker } = await import("@/lib/functions/scheduled-sync");
+    await startFunctionSyncWorker(SYNC_EVERY_S);
 
     const measure = async (modelId: string, flipShare: number) => {
       await emulator.resetCounters();
@@ -162,7 +154,6 @@ async function main(): Promise<number> {
     );
     return one.status === "candidate_opened" && two.status === "rejected" && requests === 0 ? 0 : 1;
   } finally {
-    if (timer) clearInterval(timer);
     for (const cleanup of cleanups) await cleanup().catch((e: unknown) => console.error(e));
     await emulator.close();
     await db.stop().catch((e: unknown) => console.error(e));
