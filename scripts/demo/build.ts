@@ -4,7 +4,8 @@
  *
  * Built through the same services as user actions, so everything lands in the
  * audit log as it would for a person: every seeded model registered with a
- * nickname, a support-ticket text set with ground truth and a small image set,
+ * nickname, a support-ticket text set with ground truth (the function's golden
+ * set) and a small image set,
  * two finished comparisons with some disagreements, Production pinned through
  * an approved request, Development pinned, and a second Production request
  * waiting for the approvers. Idempotent: a demo already in
@@ -14,6 +15,7 @@ import { userContext, systemContext, type ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { startComparisonRun } from "@/lib/compare/service";
 import { executeRun } from "@/lib/compare/runner";
+import { setGoldenSet } from "@/lib/functions/golden";
 import { registerModel, updateModel } from "@/lib/models/service";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { setPin } from "@/lib/pins/service";
@@ -107,6 +109,8 @@ export async function buildDemo(log: (line: string) => void): Promise<boolean> {
 
   const csv = ["text,label", ...DEMO_TICKETS.map(([text, label]) => `"${text.replaceAll('"', '""')}",${label}`)].join("\n");
   const tickets = await createSampleSet(ctx, { functionId: triage.id, name: DEMO_TICKET_SET, result: parseCsv(csv, { inputKind: "text" }) });
+  // Drift watch evaluates Nyckel's new models of this function on it (Staging and Production watch).
+  await setGoldenSet(ctx, { functionId: triage.id, sampleSetId: tickets.id });
   const colours: Array<[number, number, number]> = [[230, 120, 40], [40, 40, 40], [200, 200, 190], [90, 140, 60], [60, 110, 200], [180, 60, 60], [240, 220, 120], [120, 80, 50]];
   const images = colours.map((rgb, i) => new File([tinyPng(24 + i, 24 + i, rgb)], `pet-${i + 1}.png`, { type: "image/png" }));
   if (await prisma.nyckelFunction.findUnique({ where: { id: pets.id }, select: { id: true } })) {

@@ -32,6 +32,7 @@ describe("the living demo of the first start (real PostgreSQL + emulator)", () =
 
     const set = await prisma.sampleSet.findFirstOrThrow({ where: { functionId: triage.id, name: DEMO_TICKET_SET } });
     expect(set.labeledCount).toBe(set.sampleCount);
+    expect((await prisma.nyckelFunction.findUniqueOrThrow({ where: { id: triage.id } })).goldenSampleSetId).toBe(set.id);
     const runs = await prisma.comparisonRun.findMany({ where: { sampleSetId: set.id }, orderBy: { createdAt: "asc" } });
     expect(runs.map((r) => r.status)).toEqual(["finished", "finished"]);
     const disagreements = await prisma.$queryRaw<Array<{ n: bigint }>>`
@@ -50,7 +51,7 @@ describe("the living demo of the first start (real PostgreSQL + emulator)", () =
     ]);
     expect(requests[1]!.evidenceRunId).toBe(runs[1]!.id);
     const actions = (await prisma.auditEvent.findMany({ where: { functionId: triage.id }, select: { action: true, actorLabel: true } })).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(["model.registered", "sample_set.created", "comparison.started", "request.opened", "request.approved", "request.applied", "pin.pinned"]));
+    expect(actions).toEqual(expect.arrayContaining(["model.registered", "sample_set.created", "function.golden_set_changed", "comparison.started", "request.opened", "request.approved", "request.applied", "pin.pinned"]));
 
     // Idempotent: a second start leaves the demo as it is.
     expect(await buildDemo((l) => lines.push(l))).toBe(false);
