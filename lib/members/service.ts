@@ -106,6 +106,22 @@ async function assertNotLastAdmin(tx: Tx, userId: string, what: string) {
   if ((await otherActiveAdmins(tx, userId)) === 0) throw new ConflictError(`You cannot ${what} the last active admin. Make another member an admin first.`);
 }
 
+type MemberFields = { id: string; role: RoleName; active: boolean };
+
+/** Sets a member's role or active flag and audits it as `action`, with the field's value before and after. */
+async function updateMember<F extends "role" | "active">(
+  tx: Tx,
+  ctx: ServiceContext,
+  user: MemberFields,
+  field: F,
+  value: MemberFields[F],
+  action: "member.role_changed" | "member.reactivated" | "member.deactivated",
+) {
+  const updated = await tx.user.update({ where: { id: user.id }, data: { [field]: value }, select: publicFields });
+  await appendAuditEventBy(tx, ctx, { action, targetType: "member", targetId: user.id, before: { [field]: user[field] }, after: { [field]: updated[field] } });
+  return updated;
+}
+
 export async function changeMemberRole(ctx: ServiceContext, raw: { userId: string; role: RoleName }) {
   authorize(ctx, "members:manage");
   const input = parseInput(changeRoleSchema, raw);
@@ -119,15 +135,7 @@ export async function changeMemberRole(ctx: ServiceContext, raw: { userId: strin
       );
     }
     if (user.role === "admin" && user.active) await assertNotLastAdmin(tx, user.id, "change the role of");
-    const updated = await tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: "member.role_changed",
-      targetType: "member",
-      targetId: user.id,
-      before: { role: user.role },
-      after: { role: updated.role },
-    });
-    return updated;
+    return updateMember(tx, ctx, user, "role", input.role, "member.role_changed");
   });
 }
 
@@ -138,14 +146,6 @@ export async function setMemberActive(ctx: ServiceContext, raw: { userId: string
     const user = await lockedTarget(tx, input.userId);
     if (user.active === input.active) return user;
     if (!input.active && user.role === "admin") await assertNotLastAdmin(tx, user.id, "deactivate");
-    const updated = await tx.user.update({ where: { id: user.id }, data: { active: input.active }, select: publicFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: input.active ? "member.reactivated" : "member.deactivated",
-      targetType: "member",
-      targetId: user.id,
-      before: { active: user.active },
-      after: { active: updated.active },
-    });
-    return updated;
+    return updateMember(tx, ctx, user, "active", input.active, input.active ? "member.reactivated" : "member.deactivated");
   });
 }
