@@ -7,7 +7,6 @@ import { PinsPanel } from "@/components/pins/pins-panel";
 import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
 import { RequestPromotionSection } from "@/components/promotions/request-section";
 import { TrafficPanel } from "@/components/serving/traffic-panel";
-import type { ModelRefView, PinRowView, RevisionView } from "@/components/pins/types";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
@@ -18,7 +17,7 @@ import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
-import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
+import { getFunctionPins, getPinOverview, listPinTimeline } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
 import { promotionsForPins } from "@/lib/audit/promoted-by";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
@@ -27,10 +26,6 @@ import { decodeParam } from "@/lib/url";
 import { modelLabel } from "@/lib/models/label";
 
 export const metadata: Metadata = { title: "Function" };
-
-function modelView(m: PinModel | null): ModelRefView | null {
-  return m ? { id: m.id, modelId: m.modelId, nickname: m.nickname, retired: m.retiredAt !== null } : null;
-}
 
 function Section({ id, title, description, children }: { id: string; title: string; description?: React.ReactNode; children: React.ReactNode }) {
   return (
@@ -78,28 +73,8 @@ export default async function FunctionPage({
     : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
 
-  const rows: PinRowView[] = pinRows.map(({ environment, pin }) => ({
-    environment: {
-      id: environment.id,
-      slug: environment.slug,
-      name: environment.name,
-      protected: environment.protected,
-      approvalsRequired: environment.approvalsRequired,
-    },
-    pin: pin
-      ? {
-          version: pin.version,
-          model: modelView(pin.model),
-          reason: pin.reason,
-          breakGlass: pin.breakGlass,
-          updatedAt: pin.updatedAt.toISOString(),
-          updatedBy: pin.updatedBy,
-          kind: pin.kind,
-          restoredVersion: pin.restoredVersion,
-        }
-      : null,
-    pending: pendingHere.get(`${fn.id} ${environment.id}`),
-  }));
+  const rows = pinRows.map((row) => ({ ...row, pending: pendingHere.get(`${fn.id} ${row.environment.id}`) }));
+  const pinnable = models.filter((m) => !m.retiredAt);
 
   return (
     <>
@@ -126,7 +101,7 @@ export default async function FunctionPage({
         <PinsPanel
           functionId={fn.id}
           rows={rows}
-          models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, modelId: m.modelId, nickname: m.nickname }))}
+          models={pinnable}
           canWrite={canWrite}
           canBreakGlass={canBreakGlass}
           promotedBy={promotedBy}
@@ -157,17 +132,7 @@ export default async function FunctionPage({
           functionId={fn.id}
           inputType={fn.inputType}
           canWrite={can(user.role, "models:write")}
-          models={models.map((m) => ({
-            id: m.id,
-            modelId: m.modelId,
-            nickname: m.nickname,
-            notes: m.notes,
-            discovered: m.discovered,
-            retiredAt: m.retiredAt?.toISOString() ?? null,
-            createdAt: m.createdAt.toISOString(),
-            registeredBy: m.registeredBy?.name ?? null,
-            pinnedIn: m.pinnedIn.map((e) => ({ id: e.id, name: e.name, slug: e.slug })),
-          }))}
+          models={models}
         />
       </Section>
 
@@ -180,7 +145,7 @@ export default async function FunctionPage({
           <QuickCompare
             functionId={fn.id}
             inputType={fn.inputType}
-            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}
+            models={pinnable.map((m) => ({ id: m.id, label: modelLabel(m) }))}
             environments={rows.map((r) => ({
               id: r.environment.id,
               label: `${r.environment.name} (now ${r.pin?.model ? r.pin.model.nickname || r.pin.model.modelId : "latest"})`,
@@ -191,33 +156,19 @@ export default async function FunctionPage({
 
       <Section id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
         <div className="space-y-6">
-          {rows.map((row) => {
-            const revisions: RevisionView[] = (timeline.get(row.environment.id) ?? []).map((r) => ({
-              id: r.id,
-              version: r.version,
-              kind: r.kind,
-              reason: r.reason,
-              breakGlass: r.breakGlass,
-              restoredVersion: r.restoredVersion,
-              createdAt: r.createdAt.toISOString(),
-              actor: r.actor?.name ?? r.actorLabel,
-              auditEventId: r.auditEventId.toString(),
-              model: modelView(r.model),
-            }));
-            return (
-              <div key={row.environment.id}>
-                <h3 className="mb-2 text-base font-semibold">{row.environment.name}</h3>
-                <PinTimeline
-                  functionId={fn.id}
-                  environment={row.environment}
-                  current={row.pin}
-                  revisions={revisions}
-                  canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
-                  canRequest={can(user.role, "requests:create")}
-                />
-              </div>
-            );
-          })}
+          {rows.map((row) => (
+            <div key={row.environment.id}>
+              <h3 className="mb-2 text-base font-semibold">{row.environment.name}</h3>
+              <PinTimeline
+                functionId={fn.id}
+                environment={row.environment}
+                current={row.pin}
+                revisions={timeline.get(row.environment.id) ?? []}
+                canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
+                canRequest={can(user.role, "requests:create")}
+              />
+            </div>
+          ))}
         </div>
       </Section>
 
