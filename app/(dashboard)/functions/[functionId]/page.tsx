@@ -12,6 +12,7 @@ import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
+import { Section } from "@/components/ui/section";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
@@ -26,18 +27,6 @@ import { decodeParam } from "@/lib/url";
 import { modelLabel } from "@/lib/models/label";
 
 export const metadata: Metadata = { title: "Function" };
-
-function Section({ id, title, description, children }: { id: string; title: string; description?: React.ReactNode; children: React.ReactNode }) {
-  return (
-    <section id={id} aria-labelledby={`${id}-heading`} className="mt-10">
-      <h2 id={`${id}-heading`} className="text-lg font-semibold">
-        {title}
-      </h2>
-      {description ? <p className="mb-3 mt-1 text-sm text-zinc-600 dark:text-zinc-400">{description}</p> : <div className="mb-3" />}
-      {children}
-    </section>
-  );
-}
 
 export default async function FunctionPage({
   params,
@@ -97,7 +86,7 @@ export default async function FunctionPage({
         </Badge>
       ) : null}
 
-      <Section id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
+      <Section className="mt-10" id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
         <PinsPanel
           functionId={fn.id}
           rows={rows}
@@ -109,7 +98,7 @@ export default async function FunctionPage({
       </Section>
 
       {can(user.role, "requests:create") ? (
-        <Section
+        <Section className="mt-10"
           id="request"
           title="Request a promotion"
           description="Ask to move an environment's pin, with a reason and a comparison as evidence. Protected environments move only when others approve."
@@ -119,7 +108,7 @@ export default async function FunctionPage({
         </Section>
       ) : null}
 
-      <Section
+      <Section className="mt-10"
         id="traffic"
         title="Traffic through Modelpin"
         description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
@@ -127,7 +116,7 @@ export default async function FunctionPage({
         <TrafficPanel traffic={traffic} />
       </Section>
 
-      <Section id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
+      <Section className="mt-10" id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
         <ModelsPanel
           functionId={fn.id}
           inputType={fn.inputType}
@@ -137,7 +126,7 @@ export default async function FunctionPage({
       </Section>
 
       {can(user.role, "comparisons:run") ? (
-        <Section
+        <Section className="mt-10"
           id="quick-compare"
           title="Quick compare"
           description="Ask two models about one sample and see both answers side by side. For many samples, use Sample sets & comparisons."
@@ -154,7 +143,7 @@ export default async function FunctionPage({
         </Section>
       ) : null}
 
-      <Section id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
+      <Section className="mt-10" id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
         <div className="space-y-6">
           {rows.map((row) => (
             <div key={row.environment.id}>
@@ -172,7 +161,7 @@ export default async function FunctionPage({
         </div>
       </Section>
 
-      <Section id="point-in-time" title="Pins at a point in time" description="What this function was pinned to in each environment at a given moment.">
+      <Section className="mt-10" id="point-in-time" title="Pins at a point in time" description="What this function was pinned to in each environment at a given moment.">
         <PointInTimeForm action={`/functions/${encodeURIComponent(fn.id)}`} value={atRaw} anchor="point-in-time" />
         {atRaw && !at ? (
           <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone.</Alert>
@@ -180,7 +169,7 @@ export default async function FunctionPage({
         {pastPins && at ? <PointInTimeTable overview={pastPins} at={at} /> : null}
       </Section>
 
-      <Section id="nyckel" title="In Nyckel">
+      <Section className="mt-10" id="nyckel" title="In Nyckel">
         <div className="grid gap-6 md:grid-cols-2">
           <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
             <h3 className="text-base font-semibold">Latest model</h3>
