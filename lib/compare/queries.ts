@@ -2,7 +2,7 @@ import "server-only";
 import { prisma } from "@/lib/db/client";
 import { getPgPool } from "@/lib/db/pool";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { nextCursor, olderThanCursor } from "@/lib/keyset";
+import { keysetPage, olderThanCursor, splitPage } from "@/lib/keyset";
 import { buildReport, type RunRow } from "./report";
 import { decodeSampleColumns, type SampleColumns, type SampleRow } from "./sample-filters";
 import type { RunListFilter } from "./schemas";
@@ -32,8 +32,7 @@ export async function listComparisonRuns(filter: Partial<RunListFilter> & { take
   if (filter.before) and.push(olderThanCursor(filter.before));
   const rows = await prisma.comparisonRun.findMany({
     where: { AND: and },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: take + 1,
+    ...keysetPage(take),
     select: {
       id: true,
       status: true,
@@ -49,11 +48,11 @@ export async function listComparisonRuns(filter: Partial<RunListFilter> & { take
       sampleSet: { select: { id: true, name: true } },
     },
   });
-  const page = rows.slice(0, take);
+  const { page, next } = splitPage(rows, take);
   const agreements = await runAgreements(page.map((r) => r.id));
   return {
     runs: page.map((r) => ({ ...r, agreement: agreements.get(r.id) ?? null })),
-    next: nextCursor(rows.length, page),
+    next,
   };
 }
 
