@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures/test";
 import { signInAs } from "./fixtures/users";
 
@@ -5,13 +6,17 @@ const emulatorUrl = process.env.NYCKEL_EMULATOR_URL;
 
 test.skip(!emulatorUrl, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
 
-test("an admin saves Nyckel credentials, tests the connection, syncs and sees the functions; a wrong secret is a clear error", async ({ page }) => {
+/** Signs in as an admin and fills Settings → Nyckel with the emulator's base URL and client id, and `secret`. */
+async function openSettingsWith(page: Page, secret: string) {
   await signInAs(page, "admin");
   await page.goto("/settings/nyckel");
   await page.getByLabel("Base URL").fill(emulatorUrl!);
   await page.getByLabel("Client id").fill("modelpin-emulator");
+  await page.getByLabel("Client secret").fill(secret);
+}
 
-  await page.getByLabel("Client secret").fill("definitely-wrong-secret");
+test("an admin saves Nyckel credentials, tests the connection, syncs and sees the functions; a wrong secret is a clear error", async ({ page }) => {
+  await openSettingsWith(page, "definitely-wrong-secret");
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByText("Nyckel rejected the client id or secret")).toBeVisible();
   await expect(page.locator("body")).not.toContainText("definitely-wrong-secret");
@@ -43,11 +48,7 @@ test("an admin saves Nyckel credentials, tests the connection, syncs and sees th
 
 test("the saved secret is never sent to a new base URL, and internal addresses are refused", async ({ page }) => {
   test.slow(); // about 15 steps with two server actions each way: more than the default timeout on a busy machine
-  await signInAs(page, "admin");
-  await page.goto("/settings/nyckel");
-  await page.getByLabel("Base URL").fill(emulatorUrl!);
-  await page.getByLabel("Client id").fill("modelpin-emulator");
-  await page.getByLabel("Client secret").fill("modelpin-emulator-secret");
+  await openSettingsWith(page, "modelpin-emulator-secret");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Saved. Modelpin now uses these credentials.")).toBeVisible();
 

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type Request } from "./fixtures/test";
-import { ensureRegistered, openFunction, registerModel, requestPromotion, unique } from "./fixtures/pins";
+import { openFunction, productionCandidate, registerModel, requestPromotion, unique } from "./fixtures/pins";
 import { createTextSampleSet } from "./fixtures/samples";
 import { newSession, signInAs } from "./fixtures/users";
 
@@ -36,12 +36,8 @@ test("an editor requests production with evidence; the requester and a viewer ca
   const fnPath = `/functions/${encodeURIComponent(fn.id)}`;
 
   // A real emulator model that production is not on yet, registered under a nickname.
-  const production = page.getByTestId("pin-row-production");
-  const prodNow = (await production.getByTestId("pin-model").textContent()) ?? "";
-  const modelId = fn.modelIds.slice(0, -1).find((id) => !prodNow.includes(id))!;
-  const nickname = await ensureRegistered(page, modelId, "Candidate ");
+  const { production, modelId, nickname, prodId } = await productionCandidate(page, fn);
   const prodVersion = Number(await production.getAttribute("data-version"));
-  const prodId = (await production.getAttribute("data-environment-id"))!;
 
   // Evidence: a small sample set, compared from the request form itself.
   const words = ["great", "terrible", "okay", "love it", "awful", "fine", "excellent", "bad", "decent", "amazing"];

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "./fixtures/test";
-import { ensureRegistered, openFunction, unique } from "./fixtures/pins";
+import { openFunction, productionCandidate, unique } from "./fixtures/pins";
 import { createTextSampleSet } from "./fixtures/samples";
 import { signInAs } from "./fixtures/users";
 
@@ -23,11 +23,7 @@ test("a finished report of production's pin against a candidate requests the pro
   const fnPath = `/functions/${encodeURIComponent(fn.id)}`;
 
   // A candidate production is not on, registered under a nickname.
-  const production = page.getByTestId("pin-row-production");
-  const prodNow = (await production.getByTestId("pin-model").textContent()) ?? "";
-  const modelId = fn.modelIds.slice(0, -1).find((id) => !prodNow.includes(id))!;
-  const nickname = await ensureRegistered(page, modelId, "Candidate ");
-  const prodId = (await production.getAttribute("data-environment-id"))!;
+  const { modelId, nickname, prodId } = await productionCandidate(page, fn);
 
   // Two finished runs of production's pin against the candidate; the older one is the one we act from.
   const words = ["charged twice", "app crashed", "locked out", "refund", "please add", "invoice", "error on start", "password", "suggestion", "billing"];

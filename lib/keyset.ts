@@ -24,3 +24,14 @@ export function nextCursor(found: number, page: ReadonlyArray<{ createdAt: Date;
   const last = page[page.length - 1];
   return found > page.length && last ? `${last.createdAt.toISOString()}~${last.id}` : null;
 }
+
+/** The findMany arguments of a page of `take` rows: newest first, and one row more than shown to know whether another page follows. */
+export function keysetPage(take: number) {
+  return { orderBy: [{ createdAt: "desc" as const }, { id: "desc" as const }], take: take + 1 };
+}
+
+/** What a keysetPage query found, split into the rows to show and the cursor of the next page (null: none). */
+export function splitPage<T extends { createdAt: Date; id: string }>(found: T[], take: number): { page: T[]; next: string | null } {
+  const page = found.slice(0, take);
+  return { page, next: nextCursor(found.length, page) };
+}

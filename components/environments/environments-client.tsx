@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { FormCard, formCardClass } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
+import { Section } from "@/components/ui/section";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
 import { describeGate, GATE_DEFAULTS, gatePolicyOf } from "@/lib/promotions/gate";
 import type { EnvironmentRow } from "@/lib/environments/queries";
@@ -34,13 +35,11 @@ export function EnvironmentsClient({ environments }: { environments: Environment
   const [status, setStatus] = useState<string | null>(null);
   return (
     <div className="space-y-10">
-      <section aria-labelledby="environments-heading">
-        <h2 id="environments-heading" className="mb-1 text-lg font-semibold">
-          Environments
-        </h2>
-        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
-          In order, from the first stage to the last. Pins and promotion requests follow the policy; a pending request keeps the policy it was submitted under.
-        </p>
+      <Section
+        id="environments"
+        title="Environments"
+        description="In order, from the first stage to the last. Pins and promotion requests follow the policy; a pending request keeps the policy it was submitted under."
+      >
         {status ? <Alert tone="success" className="mb-3">{status}</Alert> : null}
         <ul className="divide-y divide-zinc-100 rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">
           {environments.map((e) => (
@@ -75,13 +74,10 @@ export function EnvironmentsClient({ environments }: { environments: Environment
             </li>
           ))}
         </ul>
-      </section>
-      <section aria-labelledby="add-environment-heading" className="max-w-2xl">
-        <h2 id="add-environment-heading" className="mb-3 text-lg font-semibold">
-          Add an environment
-        </h2>
+      </Section>
+      <Section id="add-environment" title="Add an environment" className="max-w-2xl">
         <EnvironmentForm onDone={(name) => setStatus(`Added ${name}.`)} />
-      </section>
+      </Section>
     </div>
   );
 }

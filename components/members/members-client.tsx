@@ -11,6 +11,7 @@ import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
+import { Section } from "@/components/ui/section";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { ROLE_LABELS, ROLES, type RoleName } from "@/lib/auth/permissions";
 import type { MemberRow } from "@/lib/members/queries";
@@ -19,18 +20,12 @@ import { changeMemberRoleAction, createMemberAction, setMemberActiveAction, setO
 export function MembersClient({ members, meId }: { members: MemberRow[]; meId: string }) {
   return (
     <div className="space-y-10">
-      <section aria-labelledby="members-heading">
-        <h2 id="members-heading" className="mb-3 text-lg font-semibold">
-          Members
-        </h2>
+      <Section id="members" title="Members">
         <MembersTable members={members} meId={meId} />
-      </section>
-      <section aria-labelledby="add-heading" className="max-w-xl">
-        <h2 id="add-heading" className="mb-3 text-lg font-semibold">
-          Add a member
-        </h2>
+      </Section>
+      <Section id="add" title="Add a member" className="max-w-xl">
         <AddMemberForm />
-      </section>
+      </Section>
     </div>
   );
 }

@@ -11,26 +11,15 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { checkModelAction, registerModelAction, restoreModelAction, retireModelAction, updateModelAction } from "@/lib/models/actions";
 import { modelLabel } from "@/lib/models/label";
-
-export type ModelView = {
-  id: string;
-  modelId: string;
-  nickname: string;
-  notes: string;
-  discovered: boolean;
-  retiredAt: string | null;
-  createdAt: string;
-  registeredBy: string | null;
-  pinnedIn: Array<{ id: string; name: string; slug: string }>;
-};
+import type { FunctionModelRow } from "@/lib/models/queries";
 
 type Status = { tone: "success" | "error"; text: string } | null;
 
 /** The models registered for one function: where each is pinned, and register / edit / retire / restore / check. */
-export function ModelsPanel({ functionId, inputType, models, canWrite }: { functionId: string; inputType: string; models: ModelView[]; canWrite: boolean }) {
+export function ModelsPanel({ functionId, inputType, models, canWrite }: { functionId: string; inputType: string; models: FunctionModelRow[]; canWrite: boolean }) {
   const [status, setStatus] = useState<Status>(null);
   const [panel, setPanel] = useState<{ id: string; mode: "edit" | "check" } | null>(null);
-  const [retiring, setRetiring] = useState<ModelView | null>(null);
+  const [retiring, setRetiring] = useState<FunctionModelRow | null>(null);
   const retire = useAction(retireModelAction, {
     onSuccess: ({ data }) => {
       setRetiring(null);
@@ -181,7 +170,7 @@ function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone:
   );
 }
 
-function EditModelForm({ model, onDone, onCancel }: { model: ModelView; onDone: (text: string) => void; onCancel: () => void }) {
+function EditModelForm({ model, onDone, onCancel }: { model: FunctionModelRow; onDone: (text: string) => void; onCancel: () => void }) {
   const { execute, result, isPending } = useAction(updateModelAction, { onSuccess: ({ data }) => onDone(`Saved ${data?.nickname}.`) });
   const { message, fieldErrors } = actionErrors(result);
   return (
@@ -223,7 +212,7 @@ function readAsBase64(file: File): Promise<string> {
   });
 }
 
-function CheckModelForm({ model, inputType }: { model: ModelView; inputType: string }) {
+function CheckModelForm({ model, inputType }: { model: FunctionModelRow; inputType: string }) {
   const kind = inputType.toLowerCase() === "image" ? "image" : inputType.toLowerCase() === "tabular" ? "tabular" : "text";
   const [localError, setLocalError] = useState<string | null>(null);
   const { execute, result, isPending, reset } = useAction(checkModelAction);

@@ -12,11 +12,12 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { setPinAction } from "@/lib/pins/actions";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
-import { modelLabel, type EnvironmentView, type PinView, type RevisionView } from "./types";
+import type { CurrentPin, PinEnvironment, PinRevisionRow } from "@/lib/pins/queries";
+import { modelLabel } from "./types";
 
 const KIND_LABEL: Record<string, string> = { pin: "pinned", unpin: "unpinned", rollback: "rolled back" };
 
-type Target = { version: number; model: RevisionView["model"]; createdAt: string | null; actor: string | null };
+type Target = { version: number; model: PinRevisionRow["model"]; createdAt: Date | null; actor: string | null };
 
 /** The pin history of one function in one environment, newest first, with rollback to any earlier version. */
 export function PinTimeline({
@@ -28,9 +29,9 @@ export function PinTimeline({
   canRequest = false,
 }: {
   functionId: string;
-  environment: EnvironmentView;
-  current: PinView | null;
-  revisions: RevisionView[];
+  environment: PinEnvironment;
+  current: CurrentPin | null;
+  revisions: PinRevisionRow[];
   canRollBack: boolean;
   /** May open a promotion request: where a direct rollback is not allowed (protected), offer a request back instead. */
   canRequest?: boolean;
@@ -53,7 +54,7 @@ export function PinTimeline({
     setReason("");
     setTarget(t);
   };
-  const eligible = (t: Target) => t.version < currentVersion && !t.model?.retired && (t.model?.id ?? null) !== (current?.model?.id ?? null);
+  const eligible = (t: Target) => t.version < currentVersion && !t.model?.retiredAt && (t.model?.id ?? null) !== (current?.model?.id ?? null);
   // In a protected environment an editor cannot roll back directly: a promotion request back to that model goes through the policy.
   const requestsInstead = !canRollBack && canRequest && environment.protected;
   const rollbackButton = (t: Target) =>

@@ -14,7 +14,7 @@ import { setPinAction } from "@/lib/pins/actions";
 import { PendingLinks } from "@/components/promotions/pending-links";
 import { PromotedBy, type PromotedByView } from "@/components/audit/set-by";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
-import { modelLabel, type ModelOption, type PinRowView } from "./types";
+import { modelLabel, type ModelOption, type PinsPanelRow } from "./types";
 
 const LATEST = "__latest__";
 
@@ -30,7 +30,7 @@ export function PinsPanel({
   functionId: string;
   /** By environment id: the applied promotion request behind the current pin, if one set it. */
   promotedBy?: Record<string, PromotedByView>;
-  rows: PinRowView[];
+  rows: PinsPanelRow[];
   models: ModelOption[];
   canWrite: boolean;
   canBreakGlass: boolean;
@@ -116,7 +116,7 @@ function PinChangeForm({
   onDone,
 }: {
   functionId: string;
-  row: PinRowView;
+  row: PinsPanelRow;
   models: ModelOption[];
   onCancel: () => void;
   onDone: (text: string) => void;

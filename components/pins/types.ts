@@ -1,39 +1,11 @@
+import type { PendingRequestView } from "@/lib/promotions/pending";
+import type { FunctionPinRow } from "@/lib/pins/queries";
 import { modelLabel as formatModelLabel } from "@/lib/models/label";
 
-/** Plain data the function page hands to its client components (dates as ISO strings). */
+/** A row of the pins panel: the query's row with the open promotion requests of that cell. */
+export type PinsPanelRow = FunctionPinRow & { pending?: PendingRequestView[] };
 
-export type ModelRefView = { id: string; modelId: string; nickname: string; retired: boolean };
-
-export type EnvironmentView = { id: string; slug: string; name: string; protected: boolean; approvalsRequired: number };
-
-export type PinView = {
-  version: number;
-  model: ModelRefView | null;
-  reason: string;
-  breakGlass: boolean;
-  updatedAt: string;
-  updatedBy: string;
-  kind: string;
-  restoredVersion: number | null;
-};
-
-export type PendingView = { id: string; number: number; targetModelId: string | null; requestedBy: string };
-
-export type PinRowView = { environment: EnvironmentView; pin: PinView | null; pending?: PendingView[] };
-
-export type RevisionView = {
-  id: string;
-  version: number;
-  kind: string;
-  reason: string;
-  breakGlass: boolean;
-  restoredVersion: number | null;
-  createdAt: string;
-  actor: string;
-  auditEventId: string;
-  model: ModelRefView | null;
-};
-
+/** A model the pin form offers. */
 export type ModelOption = { id: string; modelId: string; nickname: string };
 
 export function modelLabel(m: { nickname: string; modelId: string } | null): string {

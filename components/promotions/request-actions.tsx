@@ -97,6 +97,15 @@ export function RequestActions({
     },
   };
   const open = confirming && !closed ? dialog[confirming] : null;
+  /** Opens one confirmation; a rejection first needs its comment. */
+  const ask = (decision: NonNullable<Confirming>) => {
+    resetAll();
+    if (decision === "reject" && !comment.trim()) {
+      setCommentError("Say why you reject it: the requester and the audit log read it.");
+      return;
+    }
+    setConfirming(decision);
+  };
 
   return (
     <div className="space-y-3" data-testid="request-actions">
@@ -129,43 +138,16 @@ export function RequestActions({
       <div className="flex flex-wrap gap-2">
         {canDecide ? (
           <>
-            <Button
-              type="button"
-              disabled={closed}
-              onClick={() => {
-                resetAll();
-                setConfirming("approve");
-              }}
-            >
+            <Button type="button" disabled={closed} onClick={() => ask("approve")}>
               Approve…
             </Button>
-            <Button
-              type="button"
-              variant="danger"
-              disabled={closed}
-              onClick={() => {
-                resetAll();
-                if (!comment.trim()) {
-                  setCommentError("Say why you reject it: the requester and the audit log read it.");
-                  return;
-                }
-                setConfirming("reject");
-              }}
-            >
+            <Button type="button" variant="danger" disabled={closed} onClick={() => ask("reject")}>
               Reject…
             </Button>
           </>
         ) : null}
         {canCancel ? (
-          <Button
-            type="button"
-            variant="secondary"
-            disabled={closed}
-            onClick={() => {
-              resetAll();
-              setConfirming("cancel");
-            }}
-          >
+          <Button type="button" variant="secondary" disabled={closed} onClick={() => ask("cancel")}>
             Cancel request…
           </Button>
         ) : null}

@@ -12,6 +12,7 @@ import { FormCard } from "@/components/ui/form-card";
 import { Field, inputClass } from "@/components/ui/field";
 import { TableFrame, TBody, Td, Th } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
+import { Section } from "@/components/ui/section";
 import { createApiTokenAction, revokeApiTokenAction } from "@/lib/tokens/actions";
 import type { EnvironmentRow } from "@/lib/environments/queries";
 import type { ApiTokenRow } from "@/lib/tokens/queries";
@@ -38,26 +39,25 @@ export function TokensClient({ tokens, environments, origin }: { tokens: ApiToke
   const [status, setStatus] = useState<string | null>(null);
   return (
     <div className="space-y-10">
-      <section aria-labelledby="tokens-heading">
-        <h2 id="tokens-heading" className="text-lg font-semibold">
-          API tokens
-        </h2>
-        <p className="mb-3 mt-1 max-w-prose text-sm text-zinc-600 dark:text-zinc-400">
-          A token belongs to one environment: applications use it to read that environment&apos;s pins and to invoke Nyckel through Modelpin&apos;s
-          proxy with the pinned model. Modelpin stores only a hash of each token; revoking one takes effect on every server within a second.
-        </p>
+      <Section
+        id="tokens"
+        title="API tokens"
+        description={
+          <span className="block max-w-prose">
+            A token belongs to one environment: applications use it to read that environment&apos;s pins and to invoke Nyckel through Modelpin&apos;s
+            proxy with the pinned model. Modelpin stores only a hash of each token; revoking one takes effect on every server within a second.
+          </span>
+        }
+      >
         {status ? <Alert tone="success" className="mb-3">{status}</Alert> : null}
         {tokens.length === 0 ? (
           <EmptyState title="No API tokens yet">Create one below for each application and environment (e.g. “checkout service, production”).</EmptyState>
         ) : (
           <TokenTable tokens={tokens} onRevoked={(name) => setStatus(`Revoked “${name}”. Applications using it now get 401.`)} />
         )}
-      </section>
+      </Section>
 
-      <section aria-labelledby="new-token-heading" className="max-w-2xl">
-        <h2 id="new-token-heading" className="mb-3 text-lg font-semibold">
-          Create a token
-        </h2>
+      <Section id="new-token" title="Create a token" className="max-w-2xl">
         {created ? (
           <TokenReveal created={created} origin={origin} onDone={() => setCreated(null)} />
         ) : environments.length === 0 ? (
@@ -71,7 +71,7 @@ export function TokensClient({ tokens, environments, origin }: { tokens: ApiToke
             }}
           />
         )}
-      </section>
+      </Section>
     </div>
   );
 }

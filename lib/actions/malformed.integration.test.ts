@@ -17,6 +17,7 @@ import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { ACTION_ALLOW, ROOT, exportedNames, readSource, serverActionFiles } from "@/scripts/testing/entry-point-files";
 import { malformedFor, malformedInputs, withField, type Malformed } from "@/scripts/testing/malformed-values";
 import { ACTION_TABLE, type ActionEntry, type Fixtures } from "@/scripts/testing/malformed-table";
+import { OPEN_POLICY } from "@/scripts/testing/environments";
 
 /**
  * Issue 13 item 11: every server action, called as the browser would call it
@@ -66,9 +67,8 @@ beforeAll(async () => {
   const editorCtx = { actor: { id: editor.id, role: "editor" as const, label: editor.email }, requestId: `fuzz-${t}` };
   const functionId = `function_fuzz${t}${tag()}`;
   await prisma.nyckelFunction.create({ data: { id: functionId, name: `Fuzz ${t}`, inputType: "Text", outputType: "Classification", lastSyncedAt: new Date() } });
-  const policy = { rejectionBlocks: true, requestExpiryHours: null, minAgreementPct: null };
-  const open = await createEnvironment(sys, { ...policy, slug: `fuzz-open-${t}`, name: `Fuzz open ${t}`, sortOrder: 900, protected: false, approvalsRequired: 0 });
-  const guarded = await createEnvironment(sys, { ...policy, slug: `fuzz-prot-${t}`, name: `Fuzz prot ${t}`, sortOrder: 901, protected: true, approvalsRequired: 1 });
+  const open = await createEnvironment(sys, { ...OPEN_POLICY, slug: `fuzz-open-${t}`, name: `Fuzz open ${t}`, sortOrder: 900 });
+  const guarded = await createEnvironment(sys, { ...OPEN_POLICY, slug: `fuzz-prot-${t}`, name: `Fuzz prot ${t}`, sortOrder: 901, protected: true, approvalsRequired: 1 });
   const a = await registerModel(sys, { functionId, modelId: `model_fuzza${t}`, nickname: "Fuzz A", notes: "" });
   const b = await registerModel(sys, { functionId, modelId: `model_fuzzb${t}`, nickname: "Fuzz B", notes: "" });
   const set = await createSampleSet(sys, { functionId, name: `fuzz-${t}`, result: parseTextLines("one\ntwo\nthree\n", { inputKind: "text" }) });

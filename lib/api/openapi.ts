@@ -206,13 +206,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
   const proxyHeaders = Object.fromEntries(Object.keys(proxyHeaderObjects).map((h) => [h, ref("headers", h)]));
 
   const paths: OpenApiDocument["paths"] = {};
-  // The catalog says "As above" for a status described on the route before; each operation stands alone here.
-  const described = new Map<number, string>();
-  const describe = (status: number, text: string) => {
-    const resolved = /^as above\.?$/i.test(text.trim()) ? (described.get(status) ?? text) : text;
-    described.set(status, resolved);
-    return resolved;
-  };
   for (const route of SERVING_ROUTES) {
     const isProxy = route.path.startsWith("/v1/");
     const pathSchema = isProxy ? invokePathSchema : route.path.endsWith("{functionId}") ? functionPinPathSchema : environmentPinsPathSchema;
@@ -230,7 +223,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       const ownName = own?.schema ? responseNames.get(own.schema)! : undefined;
       // The proxy's own error, Nyckel's passed through, or either.
       const names = [ownName, passThrough && ownName !== nyckelError ? nyckelError : undefined].filter((n): n is string => Boolean(n));
-      const description = [own ? describe(Number(status), own.description) : undefined, passThrough ? `${own ? "Or: " : ""}${passThrough} Nyckel's answer, passed through unchanged.` : undefined].filter(Boolean).join(". ");
+      const description = [own?.description, passThrough ? `${own ? "Or: " : ""}${passThrough} Nyckel's answer, passed through unchanged.` : undefined].filter(Boolean).join(". ");
       const media: MediaTypeObject | undefined = names.length
         ? { schema: names.length === 1 ? ref("schemas", names[0]!) : { anyOf: names.map((n) => ref("schemas", n)) }, ...(status in examples ? { example: examples[status] } : {}) }
         : undefined;

@@ -2,6 +2,7 @@ import "server-only";
 import { prisma } from "@/lib/db/client";
 import { getPgPool } from "@/lib/db/pool";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { keysetPage, olderThanCursor, splitPage } from "@/lib/keyset";
 import { buildReport, type RunRow } from "./report";
 import { decodeSampleColumns, type SampleColumns, type SampleRow } from "./sample-filters";
 import type { RunListFilter } from "./schemas";
@@ -16,7 +17,7 @@ const RUNS_PAGE = 50;
 /**
  * Runs for /comparisons, newest first, filtered (function, status, who started
  * it, text in a model id / model label / sample-set name) with keyset pages
- * (`before` = "<createdAt ISO>~<id>" of the last row shown). Each run carries
+ * (lib/keyset.ts: `before` is the cursor of the last row shown). Each run carries
  * its agreement over the samples both models answered so far.
  */
 export async function listComparisonRuns(filter: Partial<RunListFilter> & { take?: number } = {}) {
@@ -29,15 +30,10 @@ export async function listComparisonRuns(filter: Partial<RunListFilter> & { take
     const contains = { contains: filter.q, mode: "insensitive" as const };
     and.push({ OR: [{ modelA: contains }, { modelB: contains }, { modelALabel: contains }, { modelBLabel: contains }, { sampleSet: { name: contains } }] });
   }
-  if (filter.before) {
-    const [at, id] = filter.before.split("~") as [string, string];
-    const t = new Date(at);
-    and.push({ OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { lt: id } }] });
-  }
+  if (filter.before) and.push(olderThanCursor(filter.before));
   const rows = await prisma.comparisonRun.findMany({
     where: { AND: and },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: take + 1,
+    ...keysetPage(take),
     select: {
       id: true,
       status: true,
@@ -53,15 +49,13 @@ export async function listComparisonRuns(filter: Partial<RunListFilter> & { take
       sampleSet: { select: { id: true, name: true } },
     },
   });
-  const page = rows.slice(0, take);
+  const { page, next } = splitPage(rows, take);
   const agreements = await runAgreements(page.map((r) => r.id));
-  const last = page[page.length - 1];
   return {
     runs: page.map((r) => ({ ...r, agreement: agreements.get(r.id) ?? null })),
-    next: rows.length > take && last ? `${last.createdAt.toISOString()}~${last.id}` : null,
+    next,
   };
 }
-
 
 /** Agreement (with its 95% Wilson interval) of each run, over the samples both models answered. */
 export async function runAgreements(runIds: readonly string[]): Promise<Map<string, { agree: number; n: number; rate: number; low: number; high: number }>> {

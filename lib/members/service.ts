@@ -106,12 +106,35 @@ async function assertNotLastAdmin(tx: Tx, userId: string, what: string) {
   if ((await otherActiveAdmins(tx, userId)) === 0) throw new ConflictError(`You cannot ${what} the last active admin. Make another member an admin first.`);
 }
 
+type MemberFields = { id: string; name: string; role: RoleName; active: boolean };
+
+/**
+ * Sets a member's role or active flag: under the members lock, nothing when it is
+ * already so, else `guard` may refuse, and the change is audited as `action` with
+ * the field's value before and after.
+ */
+async function changeMember<F extends "role" | "active">(
+  ctx: ServiceContext,
+  userId: string,
+  field: F,
+  value: MemberFields[F],
+  action: "member.role_changed" | "member.reactivated" | "member.deactivated",
+  guard: (tx: Tx, user: MemberFields) => Promise<void>,
+) {
+  return prisma.$transaction(async (tx) => {
+    const user = await lockedTarget(tx, userId);
+    if (user[field] === value) return user;
+    await guard(tx, user);
+    const updated = await tx.user.update({ where: { id: user.id }, data: { [field]: value }, select: publicFields });
+    await appendAuditEventBy(tx, ctx, { action, targetType: "member", targetId: user.id, before: { [field]: user[field] }, after: { [field]: updated[field] } });
+    return updated;
+  });
+}
+
 export async function changeMemberRole(ctx: ServiceContext, raw: { userId: string; role: RoleName }) {
   authorize(ctx, "members:manage");
   const input = parseInput(changeRoleSchema, raw);
-  return prisma.$transaction(async (tx) => {
-    const user = await lockedTarget(tx, input.userId);
-    if (user.role === input.role) return user;
+  return changeMember(ctx, input.userId, "role", input.role, "member.role_changed", async (tx, user) => {
     const claim = env().sso.rolesClaim;
     if (claim && (await tx.user.count({ where: { id: user.id, oidcSubject: { not: null } } })) > 0) {
       throw new ConflictError(
@@ -119,33 +142,13 @@ export async function changeMemberRole(ctx: ServiceContext, raw: { userId: strin
       );
     }
     if (user.role === "admin" && user.active) await assertNotLastAdmin(tx, user.id, "change the role of");
-    const updated = await tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: "member.role_changed",
-      targetType: "member",
-      targetId: user.id,
-      before: { role: user.role },
-      after: { role: updated.role },
-    });
-    return updated;
   });
 }
 
 export async function setMemberActive(ctx: ServiceContext, raw: { userId: string; active: boolean }) {
   authorize(ctx, "members:manage");
   const input = parseInput(setActiveSchema, raw);
-  return prisma.$transaction(async (tx) => {
-    const user = await lockedTarget(tx, input.userId);
-    if (user.active === input.active) return user;
+  return changeMember(ctx, input.userId, "active", input.active, input.active ? "member.reactivated" : "member.deactivated", async (tx, user) => {
     if (!input.active && user.role === "admin") await assertNotLastAdmin(tx, user.id, "deactivate");
-    const updated = await tx.user.update({ where: { id: user.id }, data: { active: input.active }, select: publicFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: input.active ? "member.reactivated" : "member.deactivated",
-      targetType: "member",
-      targetId: user.id,
-      before: { active: user.active },
-      after: { active: updated.active },
-    });
-    return updated;
   });
 }

@@ -1,8 +1,22 @@
 import "server-only";
 import { prisma, type Tx } from "@/lib/db/client";
 
+/** A model registered for a function, as its page lists it: who registered it, and where it is pinned now. */
+export type FunctionModelRow = {
+  id: string;
+  modelId: string;
+  nickname: string;
+  notes: string;
+  discovered: boolean;
+  retiredAt: Date | null;
+  createdAt: Date;
+  /** The name of the member who registered it; null when none did (a sync discovered it). */
+  registeredBy: string | null;
+  pinnedIn: Array<{ id: string; name: string; slug: string }>;
+};
+
 /** The models registered for one function, newest first and retired last, with where each is pinned now. */
-export async function listModelsForFunction(functionId: string) {
+export async function listModelsForFunction(functionId: string): Promise<FunctionModelRow[]> {
   const rows = await prisma.model.findMany({
     where: { functionId },
     orderBy: [{ retiredAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }],
@@ -14,13 +28,17 @@ export async function listModelsForFunction(functionId: string) {
       discovered: true,
       retiredAt: true,
       createdAt: true,
-      registeredBy: { select: { name: true, email: true } },
+      registeredBy: { select: { name: true } },
       pins: { select: { environment: { select: { id: true, name: true, slug: true, sortOrder: true } } } },
     },
   });
-  return rows.map(({ pins, ...m }) => ({
+  return rows.map(({ pins, registeredBy, ...m }) => ({
     ...m,
-    pinnedIn: pins.map((p) => p.environment).sort((a, b) => a.sortOrder - b.sortOrder || a.name.localeCompare(b.name)),
+    registeredBy: registeredBy?.name ?? null,
+    pinnedIn: pins
+      .map((p) => p.environment)
+      .sort((a, b) => a.sortOrder - b.sortOrder || a.name.localeCompare(b.name))
+      .map(({ id, name, slug }) => ({ id, name, slug })),
   }));
 }
 

@@ -23,6 +23,26 @@ import {
 
 const modelFields = { id: true, functionId: true, modelId: true, nickname: true, notes: true, discovered: true, retiredAt: true } as const;
 
+type ModelRow = { id: string; functionId: string; modelId: string; nickname: string; notes: string; retiredAt: Date | null };
+
+/** Where a model's audit events point: the model, under its function. */
+const auditTarget = (m: Pick<ModelRow, "id" | "functionId">) => ({ functionId: m.functionId, targetType: "model" as const, targetId: m.id });
+
+/** What register and edit record of a model: its id and the two fields people write. */
+const editable = (m: ModelRow) => ({ modelId: m.modelId, nickname: m.nickname, notes: m.notes });
+
+/** Retires (a time) or restores (null) a locked model, audited with the model named before and after. */
+async function setRetiredAt(tx: Tx, ctx: ServiceContext, model: ModelRow, retiredAt: Date | null) {
+  const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt }, select: modelFields });
+  await appendAuditEventBy(tx, ctx, {
+    action: retiredAt ? "model.retired" : "model.restored",
+    ...auditTarget(model),
+    before: { modelId: model.modelId, nickname: model.nickname, retiredAt: model.retiredAt },
+    after: { modelId: model.modelId, nickname: model.nickname, retiredAt: after.retiredAt },
+  });
+  return after;
+}
+
 function describeExisting(m: { nickname: string; discovered: boolean; retiredAt: Date | null }): string {
   if (m.nickname) return ` as “${m.nickname}”${m.retiredAt ? " (retired)" : ""}`;
   return m.discovered ? " (discovered by a sync)" : "";
@@ -49,13 +69,7 @@ export async function registerModel(ctx: ServiceContext, raw: RegisterModelInput
         data: { functionId: input.functionId, modelId: input.modelId, nickname: input.nickname, notes: input.notes, registeredById: ctx.actor.id },
         select: modelFields,
       });
-      await appendAuditEventBy(tx, ctx, {
-        action: "model.registered",
-        functionId: model.functionId,
-        targetType: "model",
-        targetId: model.id,
-        after: { modelId: model.modelId, nickname: model.nickname, notes: model.notes },
-      });
+      await appendAuditEventBy(tx, ctx, { action: "model.registered", ...auditTarget(model), after: editable(model) });
       return model;
     });
   } catch (e) {
@@ -74,14 +88,7 @@ export async function updateModel(ctx: ServiceContext, raw: UpdateModelInput) {
     if (!before) throw new NotFoundError("That model does not exist.");
     if (before.nickname === input.nickname && before.notes === input.notes) return before;
     const after = await tx.model.update({ where: { id: input.id }, data: { nickname: input.nickname, notes: input.notes }, select: modelFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: "model.updated",
-      functionId: after.functionId,
-      targetType: "model",
-      targetId: after.id,
-      before: { modelId: before.modelId, nickname: before.nickname, notes: before.notes },
-      after: { modelId: after.modelId, nickname: after.nickname, notes: after.notes },
-    });
+    await appendAuditEventBy(tx, ctx, { action: "model.updated", ...auditTarget(after), before: editable(before), after: editable(after) });
     return after;
   });
 }
@@ -116,16 +123,7 @@ export async function retireModel(ctx: ServiceContext, raw: { id: string }) {
         `${label} is pinned in ${pinnedIn.map((p) => p.environment.name).join(", ")}. Pin another model there first, then retire it.`,
       );
     }
-    const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt: new Date() }, select: modelFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: "model.retired",
-      functionId: model.functionId,
-      targetType: "model",
-      targetId: model.id,
-      before: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
-      after: { modelId: model.modelId, nickname: model.nickname, retiredAt: after.retiredAt },
-    });
-    return after;
+    return setRetiredAt(tx, ctx, model, new Date());
   });
 }
 
@@ -139,16 +137,7 @@ export async function restoreModel(ctx: ServiceContext, raw: { id: string }) {
   return prisma.$transaction(async (tx) => {
     const { model, label } = await lockModel(tx, input.id);
     if (!model.retiredAt) throw new ConflictError(`${label} is not retired.`);
-    const after = await tx.model.update({ where: { id: model.id }, data: { retiredAt: null }, select: modelFields });
-    await appendAuditEventBy(tx, ctx, {
-      action: "model.restored",
-      functionId: model.functionId,
-      targetType: "model",
-      targetId: model.id,
-      before: { modelId: model.modelId, nickname: model.nickname, retiredAt: model.retiredAt },
-      after: { modelId: model.modelId, nickname: model.nickname, retiredAt: null },
-    });
-    return after;
+    return setRetiredAt(tx, ctx, model, null);
   });
 }
 
@@ -227,9 +216,7 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
   await prisma.$transaction((tx) =>
     appendAuditEventBy(tx, ctx, {
       action: "model.checked",
-      functionId: model.functionId,
-      targetType: "model",
-      targetId: model.id,
+      ...auditTarget(model),
       after: {
         modelId: model.modelId,
         nickname: model.nickname,

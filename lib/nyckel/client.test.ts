@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { NyckelClient } from "./client";
 import { ensurePrefix, stripPrefix } from "./ids";
 import { parseNextLink, parseRetryAfter, readModelId } from "./parse";
-import { NyckelError, isNyckelError, isUnknownModelError } from "./errors";
+import { NyckelError, isUnknownModelError } from "./errors";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
-import { emulatorClient, recordingLogger, sleep, tinyPng } from "@/scripts/testing/nyckel";
+import { emulatorClient, nyckelFailure, recordingLogger, sleep, tinyPng } from "@/scripts/testing/nyckel";
 
 let emu: EmulatorHandle;
 const triage = seededFunction("support-triage");
@@ -25,15 +25,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function caught(promise: Promise<unknown>): Promise<NyckelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNyckelError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a NyckelError, but the call succeeded");
-}
 
 describe("ids", () => {
   it("strips prefixes like the official SDK and leaves slugs alone", () => {
@@ -95,7 +86,7 @@ describe("tokens", () => {
   it("gives up with `unauthorized` when the fresh token is refused too", async () => {
     const client = emulatorClient(emu);
     emu.state.setFaults({ pathIncludes: "/v1/functions", next: [401, 401] });
-    const error = await caught(client.listFunctions());
+    const error = await nyckelFailure(client.listFunctions());
     expect(error.code).toBe("unauthorized");
     expect(error.status).toBe(401);
     expect(emu.state.counters().tokensIssued).toBe(2);
@@ -104,7 +95,7 @@ describe("tokens", () => {
   it("reports wrong credentials as `unauthorized` without leaking the secret", async () => {
     const secret = "wrong-secret-4f9a1c";
     const client = emulatorClient(emu, { clientSecret: secret });
-    const error = await caught(client.testConnection());
+    const error = await nyckelFailure(client.testConnection());
     expect(error.code).toBe("unauthorized");
     expect(error.status).toBe(400);
     expect(error.nyckelMessage).toBe("Invalid client credentials");
@@ -128,7 +119,7 @@ describe("retries", () => {
   it("does not retry other 4xx answers", async () => {
     const client = emulatorClient(emu);
     emu.state.setFaults({ pathIncludes: "/invoke", next: [{ status: 409, message: "Duplicate sample" }] });
-    const error = await caught(client.invoke(triage.id, { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke(triage.id, { kind: "text", text: "x" }));
     expect(error.code).toBe("conflict");
     expect(error.attempts).toBe(1);
   });
@@ -157,7 +148,7 @@ describe("retries", () => {
   it("throws `upstream` after the last retry, with the attempt count", async () => {
     const client = emulatorClient(emu, { maxRetries: 2 });
     emu.state.setFaults({ pathIncludes: "/invoke", share503: 1 });
-    const error = await caught(client.invoke(triage.id, { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke(triage.id, { kind: "text", text: "x" }));
     expect(error.code).toBe("upstream");
     expect(error.status).toBe(503);
     expect(error.attempts).toBe(3);
@@ -168,7 +159,7 @@ describe("retries", () => {
   it("throws `rate_limited` when 429s do not stop", async () => {
     const client = emulatorClient(emu, { maxRetries: 1 });
     emu.state.setFaults({ pathIncludes: "/invoke", share429: 1 });
-    const error = await caught(client.invoke(triage.id, { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke(triage.id, { kind: "text", text: "x" }));
     expect(error.code).toBe("rate_limited");
     expect(error.status).toBe(429);
   });
@@ -217,7 +208,7 @@ describe("timeouts and network errors", () => {
   it("throws `timeout` when every attempt hangs, and frees the emulator's slots", async () => {
     const client = emulatorClient(emu, { timeoutMs: 150, maxRetries: 1 });
     emu.state.setFaults({ pathIncludes: "/invoke", shareHang: 1 });
-    const error = await caught(client.invoke(triage.id, { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke(triage.id, { kind: "text", text: "x" }));
     expect(error.code).toBe("timeout");
     expect(error.status).toBeUndefined();
     expect(error.attempts).toBe(2);
@@ -239,7 +230,7 @@ describe("timeouts and network errors", () => {
       retryBaseDelayMs: 5,
       rateLimit: false,
     });
-    const error = await caught(client.listFunctions());
+    const error = await nyckelFailure(client.listFunctions());
     expect(error.code).toBe("network");
     expect(error.attempts).toBe(2);
     expect(error.message).toMatch(/Could not reach Nyckel/);
@@ -268,7 +259,7 @@ describe("error typing", () => {
   it.each(cases)("maps %i to %s and keeps Nyckel's message", async (status, code) => {
     const client = emulatorClient(emu);
     emu.state.setFaults({ pathIncludes: "/invoke", next: [{ status, message: `nyckel says ${status}` }] });
-    const error = await caught(client.invoke(triage.id, { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke(triage.id, { kind: "text", text: "x" }));
     expect(error).toBeInstanceOf(NyckelError);
     expect(error.code).toBe(code);
     expect(error.status).toBe(status);
@@ -277,13 +268,13 @@ describe("error typing", () => {
   });
 
   it("reports an unknown function as `not_found` with the emulator's message", async () => {
-    const error = await caught(emulatorClient(emu).getFunction("function_doesnotexist0000"));
+    const error = await nyckelFailure(emulatorClient(emu).getFunction("function_doesnotexist0000"));
     expect(error.code).toBe("not_found");
     expect(error.nyckelMessage).toBe("Function 'doesnotexist0000' not found");
   });
 
   it("recognises an unknown model id", async () => {
-    const error = await caught(
+    const error = await nyckelFailure(
       emulatorClient(emu).invoke(triage.id, { kind: "text", text: "x" }, { modelId: pets.modelIds[0] }),
     );
     expect(error.code).toBe("bad_request");
@@ -298,7 +289,7 @@ describe("error typing", () => {
       return Response.json({ something: "else" });
     };
     const client = new NyckelClient({ baseUrl: "http://127.0.0.1:1", clientId: "a", clientSecret: "b", fetch: fakeFetch, rateLimit: false });
-    const error = await caught(client.invoke("function_x", { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke("function_x", { kind: "text", text: "x" }));
     expect(error.code).toBe("invalid_response");
   });
 
@@ -308,7 +299,7 @@ describe("error typing", () => {
     await client.listFunctions();
     const leaky = `secret=${emu.state.clientSecret}`;
     emu.state.setFaults({ pathIncludes: "/invoke", next: [503, { status: 400, message: leaky }] });
-    const error = await caught(client.invoke(triage.id, { kind: "text", text: "x" }));
+    const error = await nyckelFailure(client.invoke(triage.id, { kind: "text", text: "x" }));
     expect(error.message).toContain("secret=[redacted]");
     expect(error.nyckelMessage).toBe("secret=[redacted]");
     expect(lines.some((line) => line.level === "warn")).toBe(true);
@@ -436,7 +427,7 @@ describe("reads", () => {
         return toElsewhere(input, init);
       },
     });
-    const error = await caught(elsewhere.listLabels(triage.id, { pageSize: 2 }));
+    const error = await nyckelFailure(elsewhere.listLabels(triage.id, { pageSize: 2 }));
     expect(error.code).toBe("invalid_response");
     expect(urls.length).toBeGreaterThan(0);
     expect(urls.every((url) => url.startsWith(emu.url))).toBe(true);

@@ -8,10 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NyckelClient, type InvokeInput, type NyckelFunction } from "./client";
 import { stripPrefix } from "./ids";
-import { isNyckelError, type NyckelError } from "./errors";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { startEmulator, type EmulatorHandle } from "@/scripts/emulator/server";
-import { tinyPng } from "@/scripts/testing/nyckel";
+import { nyckelFailure, tinyPng } from "@/scripts/testing/nyckel";
 
 interface Target {
   client: () => NyckelClient;
@@ -19,15 +18,6 @@ interface Target {
   functionId: string;
 }
 
-async function failure(promise: Promise<unknown>): Promise<NyckelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNyckelError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a NyckelError");
-}
 
 function inputFor(fn: NyckelFunction): InvokeInput | null {
   if (fn.input === "Text") return { kind: "text", text: "My invoice shows the wrong amount" };
@@ -110,7 +100,7 @@ function contract(get: () => Target): void {
   it("refuses an unknown model id with a 4xx", async () => {
     const input = inputFor(fn);
     if (!input) return;
-    const error = await failure(
+    const error = await nyckelFailure(
       target.client().invoke(target.functionId, input, { capture: false, modelId: "model_doesnotexist000" }),
     );
     expect(error.status).toBeGreaterThanOrEqual(400);
@@ -118,12 +108,12 @@ function contract(get: () => Target): void {
   });
 
   it("reports a wrong secret as unauthorized", async () => {
-    const error = await failure(target.withSecret("definitely-not-the-secret").testConnection());
+    const error = await nyckelFailure(target.withSecret("definitely-not-the-secret").testConnection());
     expect(error.code).toBe("unauthorized");
   });
 
   it("reports an unknown function as not found (or forbidden)", async () => {
-    const error = await failure(target.client().getFunction("function_zzzzzzzzzzzzzzzz"));
+    const error = await nyckelFailure(target.client().getFunction("function_zzzzzzzzzzzzzzzz"));
     expect(["not_found", "forbidden"]).toContain(error.code);
   });
 }

@@ -13,15 +13,49 @@ import { listEnvironments } from "@/lib/environments/queries";
 
 const modelSelect = { id: true, modelId: true, nickname: true, retiredAt: true } as const;
 
+/** A pinned model (retiredAt: retired since, or null). */
 export type PinModel = { id: string; modelId: string; nickname: string; retiredAt: Date | null };
 
-/** Environments × current pin of one function, in environment order. */
+/** An environment as a function's pins show it. */
+export type PinEnvironment = { id: string; slug: string; name: string; protected: boolean; approvalsRequired: number };
+
+/** The current pin of one function in one environment; `kind` and `restoredVersion` come from its revision. */
+export type CurrentPin = {
+  version: number;
+  model: PinModel | null;
+  reason: string;
+  breakGlass: boolean;
+  updatedAt: Date;
+  updatedBy: string;
+  kind: string;
+  restoredVersion: number | null;
+};
+
+/** One row of a function's pins table: an environment and its pin (null: never pinned, latest). */
+export type FunctionPinRow = { environment: PinEnvironment; pin: CurrentPin | null };
+
+/** One version of a pin in its history. */
+export type PinRevisionRow = {
+  id: string;
+  version: number;
+  kind: string;
+  reason: string;
+  breakGlass: boolean;
+  restoredVersion: number | null;
+  createdAt: Date;
+  /** The member's name, or the label of who changed it (a sync, a job). */
+  actor: string;
+  auditEventId: string;
+  model: PinModel | null;
+};
+
 /** Each environment's current pin of one function, with its version and model (environments never pinned have no row). */
 export async function listCurrentPins(functionId: string) {
   return prisma.pin.findMany({ where: { functionId }, select: { environmentId: true, version: true, model: { select: { id: true, modelId: true, nickname: true } } } });
 }
 
-export async function getFunctionPins(functionId: string) {
+/** Every environment (in environment order) with its current pin of one function. */
+export async function getFunctionPins(functionId: string): Promise<FunctionPinRow[]> {
   const [environments, pins] = await Promise.all([
     listEnvironments(),
     prisma.pin.findMany({
@@ -33,7 +67,7 @@ export async function getFunctionPins(functionId: string) {
         breakGlass: true,
         updatedAt: true,
         model: { select: modelSelect },
-        updatedBy: { select: { name: true, email: true } },
+        updatedBy: { select: { name: true } },
       },
     }),
   ]);
@@ -47,7 +81,7 @@ export async function getFunctionPins(functionId: string) {
     const pin = pins.find((p) => p.environmentId === environment.id);
     const revision = revisions.find((r) => r.environmentId === environment.id);
     return {
-      environment,
+      environment: { id: environment.id, slug: environment.slug, name: environment.name, protected: environment.protected, approvalsRequired: environment.approvalsRequired },
       pin: pin
         ? {
             version: pin.version,
@@ -56,7 +90,6 @@ export async function getFunctionPins(functionId: string) {
             breakGlass: pin.breakGlass,
             updatedAt: pin.updatedAt,
             updatedBy: pin.updatedBy?.name ?? revision?.actorLabel ?? "system",
-            updatedByEmail: pin.updatedBy?.email ?? null,
             kind: revision?.kind ?? "pin",
             restoredVersion: revision?.restoredVersion ?? null,
           }
@@ -66,7 +99,7 @@ export async function getFunctionPins(functionId: string) {
 }
 
 /** The history of one function's pins, newest first, per environment (at most `limit` each). */
-export async function listPinTimeline(functionId: string, limit = 100) {
+export async function listPinTimeline(functionId: string, limit = 100): Promise<Map<string, PinRevisionRow[]>> {
   const rows = await prisma.pinRevision.findMany({
     where: { functionId },
     orderBy: [{ environmentId: "asc" }, { version: "desc" }],
@@ -85,11 +118,11 @@ export async function listPinTimeline(functionId: string, limit = 100) {
       model: { select: modelSelect },
     },
   });
-  const byEnvironment = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const list = byEnvironment.get(r.environmentId) ?? [];
-    if (list.length < limit) list.push(r);
-    byEnvironment.set(r.environmentId, list);
+  const byEnvironment = new Map<string, PinRevisionRow[]>();
+  for (const { environmentId, actor, actorLabel, auditEventId, ...r } of rows) {
+    const list = byEnvironment.get(environmentId) ?? [];
+    if (list.length < limit) list.push({ ...r, actor: actor?.name ?? actorLabel, auditEventId: auditEventId.toString() });
+    byEnvironment.set(environmentId, list);
   }
   return byEnvironment;
 }

@@ -9,6 +9,7 @@ import { createMember } from "@/lib/members/service";
 import { registerModel, retireModel } from "@/lib/models/service";
 import { getFunctionPins, getPinsAt, listPinTimeline } from "./queries";
 import { CONFLICT_MESSAGE, setPin } from "./service";
+import { OPEN_POLICY } from "@/scripts/testing/environments";
 
 const sys = systemContext("test");
 const tag = () => randomBytes(4).toString("hex");
@@ -44,9 +45,8 @@ beforeAll(async () => {
   const ad = await createMember(sys, { email: `pins-admin-${t}@example.com`, name: "Pin Admin", role: "admin", password: "pins-admin-pass" });
   editor = as(ed);
   admin = as(ad);
-  const base = { rejectionBlocks: true, requestExpiryHours: null, minAgreementPct: null };
-  devId = (await createEnvironment(sys, { ...base, slug: `dev-${t}`, name: `Dev ${t}`, sortOrder: 10, protected: false, approvalsRequired: 0 })).id;
-  prodId = (await createEnvironment(sys, { ...base, slug: `prod-${t}`, name: `Prod ${t}`, sortOrder: 30, protected: true, approvalsRequired: 2 })).id;
+  devId = (await createEnvironment(sys, { ...OPEN_POLICY, slug: `dev-${t}`, name: `Dev ${t}`, sortOrder: 10 })).id;
+  prodId = (await createEnvironment(sys, { ...OPEN_POLICY, slug: `prod-${t}`, name: `Prod ${t}`, sortOrder: 30, protected: true, approvalsRequired: 2 })).id;
 });
 
 afterAll(async () => {

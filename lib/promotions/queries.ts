@@ -2,7 +2,7 @@ import "server-only";
 import { can, type RoleName } from "@/lib/auth/permissions";
 import { runAgreements } from "@/lib/compare/queries";
 import { prisma } from "@/lib/db/client";
-import { nextCursor, olderThanCursor } from "@/lib/keyset";
+import { keysetPage, olderThanCursor, splitPage } from "@/lib/keyset";
 import { listPinnableModels, modelNicknamesByModelId } from "@/lib/models/queries";
 import { listCurrentPins } from "@/lib/pins/queries";
 import { listEnvironments } from "@/lib/environments/queries";
@@ -60,8 +60,7 @@ export async function listRequests(viewer: Viewer, filter: RequestListFilter & {
   if (filter.before) and.push(olderThanCursor(filter.before));
   const rows = await prisma.promotionRequest.findMany({
     where: { AND: and },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: take + 1,
+    ...keysetPage(take),
     select: {
       id: true,
       number: true,
@@ -82,7 +81,7 @@ export async function listRequests(viewer: Viewer, filter: RequestListFilter & {
       decisions: { select: { decision: true, userId: true } },
     },
   });
-  const page = rows.slice(0, take);
+  const { page, next } = splitPage(rows, take);
   const [names, nicknames] = await Promise.all([userNames(page.map((r) => r.requestedById)), modelNicknames(page)]);
   return {
     requests: page.map(({ decisions, evidenceSummary, ...r }) => ({
@@ -96,7 +95,7 @@ export async function listRequests(viewer: Viewer, filter: RequestListFilter & {
       agreement: (evidenceSummary as EvidenceSummary | null)?.agreement.rate ?? null,
       expiredUnmarked: r.status === "pending" && r.expiresAt !== null && r.expiresAt.getTime() <= now.getTime(),
     })),
-    next: nextCursor(rows.length, page),
+    next,
   };
 }
 

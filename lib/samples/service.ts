@@ -1,7 +1,7 @@
 import "server-only";
 import { appendAuditEventBy } from "@/lib/audit/service";
 import { authorize, type ServiceContext } from "@/lib/context";
-import { prisma } from "@/lib/db/client";
+import { prisma, type Tx } from "@/lib/db/client";
 import { InvalidInputError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { sampleBytes } from "./classify";
@@ -74,24 +74,28 @@ export async function saveSampleSetUpload(ctx: ServiceContext, input: { function
   }
 }
 
+const setFields = { id: true, name: true, functionId: true } as const;
+
+/** A sample set that is not deleted, or `missing` as a NotFoundError. */
+async function liveSampleSet(tx: Tx, id: string, missing: string) {
+  const set = await tx.sampleSet.findFirst({ where: { id, deletedAt: null }, select: setFields });
+  if (!set) throw new NotFoundError(missing);
+  return set;
+}
+
+/** Where a sample set's audit events point: the set, under its function. */
+const auditTarget = (set: { id: string; functionId: string }) => ({ functionId: set.functionId, targetType: "sample_set" as const, targetId: set.id });
+
 export async function renameSampleSet(ctx: ServiceContext, raw: { id: string; name: string }) {
   authorize(ctx, "samples:write");
   const input = parseInput(renameSampleSetSchema, raw);
   return prisma.$transaction(async (tx) => {
-    const set = await tx.sampleSet.findFirst({ where: { id: input.id, deletedAt: null }, select: { id: true, name: true, functionId: true } });
-    if (!set) throw new NotFoundError("That sample set does not exist.");
+    const set = await liveSampleSet(tx, input.id, "That sample set does not exist.");
     if (set.name === input.name) return set;
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sample-set-name:${set.functionId}`}))`;
     await assertNameFree(tx, set.functionId, input.name, set.id);
-    const updated = await tx.sampleSet.update({ where: { id: set.id }, data: { name: input.name }, select: { id: true, name: true, functionId: true } });
-    await appendAuditEventBy(tx, ctx, {
-      action: "sample_set.renamed",
-      functionId: set.functionId,
-      targetType: "sample_set",
-      targetId: set.id,
-      before: { name: set.name },
-      after: { name: updated.name },
-    });
+    const updated = await tx.sampleSet.update({ where: { id: set.id }, data: { name: input.name }, select: setFields });
+    await appendAuditEventBy(tx, ctx, { action: "sample_set.renamed", ...auditTarget(set), before: { name: set.name }, after: { name: updated.name } });
     return updated;
   });
 }
@@ -101,16 +105,9 @@ export async function deleteSampleSet(ctx: ServiceContext, raw: { id: string }) 
   authorize(ctx, "samples:write");
   const input = parseInput(deleteSampleSetSchema, raw);
   return prisma.$transaction(async (tx) => {
-    const set = await tx.sampleSet.findFirst({ where: { id: input.id, deletedAt: null }, select: { id: true, name: true, functionId: true } });
-    if (!set) throw new NotFoundError("That sample set does not exist or was already deleted.");
+    const set = await liveSampleSet(tx, input.id, "That sample set does not exist or was already deleted.");
     await tx.sampleSet.update({ where: { id: set.id }, data: { deletedAt: new Date() } });
-    await appendAuditEventBy(tx, ctx, {
-      action: "sample_set.deleted",
-      functionId: set.functionId,
-      targetType: "sample_set",
-      targetId: set.id,
-      before: { name: set.name },
-    });
+    await appendAuditEventBy(tx, ctx, { action: "sample_set.deleted", ...auditTarget(set), before: { name: set.name } });
     return set;
   });
 }

@@ -246,6 +246,14 @@ export type ServingRoute = {
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 };
 
+/** The errors both pin reads (an environment's pins, one function's pin) answer alike. */
+const pinReadErrors: ServingRoute["responses"] = {
+  400: { description: "`at` is not a time", schema: apiErrorSchema },
+  401: { description: "No session and no token, or a missing, malformed, unknown, expired or revoked token", schema: apiErrorSchema },
+  403: { description: "The token belongs to another environment, or the member may not read pins", schema: apiErrorSchema },
+  503: { description: "The database cannot be reached and nothing is cached yet", schema: apiErrorSchema },
+};
+
 export const SERVING_ROUTES: readonly ServingRoute[] = [
   {
     method: "GET",
@@ -255,11 +263,8 @@ export const SERVING_ROUTES: readonly ServingRoute[] = [
     responses: {
       200: { description: "The pins (ETag, Cache-Control: no-cache)", schema: environmentPinsSchema },
       304: { description: "Not modified (If-None-Match matched the ETag); no body" },
-      400: { description: "`at` is not a time", schema: apiErrorSchema },
-      401: { description: "No session and no token, or a missing, malformed, unknown, expired or revoked token", schema: apiErrorSchema },
-      403: { description: "The token belongs to another environment, or the member may not read pins", schema: apiErrorSchema },
       404: { description: "Unknown environment (signed-in members only; tokens get 403)", schema: apiErrorSchema },
-      503: { description: "The database cannot be reached and nothing is cached yet", schema: apiErrorSchema },
+      ...pinReadErrors,
     },
   },
   {
@@ -270,11 +275,8 @@ export const SERVING_ROUTES: readonly ServingRoute[] = [
     responses: {
       200: { description: "The pin (ETag, Cache-Control: no-cache)", schema: pinResolutionSchema },
       304: { description: "Not modified; no body" },
-      400: { description: "`at` is not a time", schema: apiErrorSchema },
-      401: { description: "As above", schema: apiErrorSchema },
-      403: { description: "As above", schema: apiErrorSchema },
       404: { description: "Unknown environment or function", schema: apiErrorSchema },
-      503: { description: "As above", schema: apiErrorSchema },
+      ...pinReadErrors,
     },
   },
   {

@@ -17,6 +17,7 @@ import { URL_MESSAGES } from "./schemas";
 import { createWebhook, deleteWebhook, revealWebhookSecret, rotateWebhookSecret, sendTestWebhook, updateWebhook } from "./service";
 import { startWebhookWorker, type WebhookWorker } from "./worker";
 import { startWebhookReceiver, stopWebhookTests, type ReceivedRequest, type WebhookReceiver } from "@/scripts/testing/webhook-receiver";
+import { OPEN_POLICY } from "@/scripts/testing/environments";
 
 /**
  * Webhooks against the real PostgreSQL and the real pg-boss worker path:
@@ -244,14 +245,10 @@ describe("webhook deliveries (real PostgreSQL, real pg-boss worker)", () => {
   it("a pin change through the pin service reaches a pin.changed webhook end to end", async () => {
     const t = tag();
     const env = await createEnvironment(sys, {
+      ...OPEN_POLICY,
       slug: `hooks-${t}`,
       name: `Hooks ${t}`,
       sortOrder: 50,
-      protected: false,
-      approvalsRequired: 0,
-      rejectionBlocks: true,
-      requestExpiryHours: null,
-      minAgreementPct: null,
     });
     const fnId = `function_hooks${t}`;
     await prisma.nyckelFunction.create({ data: { id: fnId, name: `Hooked ${t}`, inputType: "Text", outputType: "Classification", lastSyncedAt: new Date() } });

@@ -165,6 +165,11 @@ describe("functions, labels, summary, samples, metrics", () => {
     expect(all.headers.get("link")).toBeNull();
     const label = triage.labels[0] as { id: string };
     expect(((await (await api(`/v1/functions/${triage.id}/labels/${label.id}`)).json()) as { id: string }).id).toBe(label.id);
+    // Like Nyckel: the id without its prefix names the same label; an unknown id is a 404 naming it.
+    expect(((await (await api(`/v1/functions/${triage.id}/labels/${label.id.replace(/^label_/, "")}`)).json()) as { id: string }).id).toBe(label.id);
+    const unknown = await api(`/v1/functions/${triage.id}/labels/label_nope`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain("Label 'label_nope' not found");
   });
 
   it("captures invokes as samples unless capture=false", async () => {

@@ -69,6 +69,14 @@ function requireFunction(ctx: Ctx): EmuFunction {
   return fn;
 }
 
+/** What a path parameter names, by its id with or without Nyckel's `${prefix}_`; else Nyckel's 404 for the `noun`. */
+function requireById<T>(find: (id: string) => T | undefined, param: string | undefined, prefix: string, noun: string): T {
+  const id = param ?? "";
+  const found = find(id) ?? find(`${prefix}_${id}`);
+  if (!found) throw new HttpError(404, `${noun} '${id}' not found`);
+  return found;
+}
+
 function labelJson(label: EmuFunction["labels"][number]): Record<string, unknown> {
   const out: Record<string, unknown> = { id: label.id, name: label.name };
   if (label.description !== undefined) out.description = label.description;
@@ -279,9 +287,7 @@ export const API_ROUTES: Route[] = [
     auth: true,
     handler: (ctx) => {
       const fn = requireFunction(ctx);
-      const id = ctx.params.labelId ?? "";
-      const label = fn.labels.find((l) => l.id === id || l.id === `label_${id}`);
-      if (!label) throw new HttpError(404, `Label '${id}' not found`);
+      const label = requireById((id) => fn.labels.find((l) => l.id === id), ctx.params.labelId, "label", "Label");
       sendJson(ctx.res, 200, labelJson(label), {}, ctx.state);
     },
   },
@@ -332,9 +338,7 @@ export const API_ROUTES: Route[] = [
     auth: true,
     handler: (ctx) => {
       const fn = requireFunction(ctx);
-      const id = ctx.params.sampleId ?? "";
-      const sample = fn.samples.get(id) ?? fn.samples.get(`sample_${id}`);
-      if (!sample) throw new HttpError(404, `Sample '${id}' not found`);
+      const sample = requireById((id) => fn.samples.get(id), ctx.params.sampleId, "sample", "Sample");
       sendJson(ctx.res, 200, sample, {}, ctx.state);
     },
   },

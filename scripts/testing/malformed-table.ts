@@ -1,4 +1,5 @@
 import type { FieldSpec } from "./malformed-values";
+import { OPEN_POLICY } from "./environments";
 
 /**
  * What the server-action fuzz (malformed.integration.test.ts) knows about each
@@ -50,7 +51,6 @@ const policyFields: Record<string, FieldSpec> = {
   // Every malformed "percent" (negative, over 100, NaN…) is outside (0, 0.5) too.
   driftSignificance: { kind: "percent", optional: true },
 };
-const policy = { protected: false, approvalsRequired: 0, rejectionBlocks: true, requestExpiryHours: null, minAgreementPct: null };
 const webhookFields: Record<string, FieldSpec> = {
   name: text,
   url: { kind: "url" },
@@ -82,11 +82,11 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
 
   "lib/environments/actions.ts#createEnvironmentAction": {
     fields: { slug: { kind: "identifier" }, name: text, sortOrder: { kind: "coercedInt" }, ...policyFields },
-    base: () => ({ slug: "fuzz-new", name: "Fuzz new", sortOrder: 5, ...policy }),
+    base: () => ({ slug: "fuzz-new", name: "Fuzz new", sortOrder: 5, ...OPEN_POLICY }),
   },
   "lib/environments/actions.ts#updateEnvironmentAction": {
     fields: { id: uuid, name: text, sortOrder: { kind: "coercedInt" }, ...policyFields },
-    base: (f) => ({ id: f.environmentId, name: "Fuzz renamed", sortOrder: 6, ...policy }),
+    base: (f) => ({ id: f.environmentId, name: "Fuzz renamed", sortOrder: 6, ...OPEN_POLICY }),
   },
 
   "lib/functions/actions.ts#syncFunctionsAction": { noInput: true, writes: true },

@@ -1,9 +1,21 @@
 /** Helpers shared by the Nyckel client and emulator tests (not used by app code). */
 import { deflateSync } from "node:zlib";
 import { NyckelClient, type NyckelClientOptions, type NyckelLogger } from "@/lib/nyckel/client";
+import { isNyckelError, type NyckelError } from "@/lib/nyckel/errors";
 import type { EmulatorHandle } from "@/scripts/emulator/server";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The NyckelError `promise` rejects with; any other error is rethrown, and a success fails the test. */
+export async function nyckelFailure(promise: Promise<unknown>): Promise<NyckelError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isNyckelError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a NyckelError, but the call succeeded");
+}
 
 /** A client for `emulator` with fast retries and no client-side limiter unless overridden. */
 export function emulatorClient(emulator: EmulatorHandle, overrides: Partial<NyckelClientOptions> = {}): NyckelClient {

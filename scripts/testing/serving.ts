@@ -13,6 +13,7 @@ import { createEnvironment } from "@/lib/environments/service";
 import { registerModel } from "@/lib/models/service";
 import { setPin } from "@/lib/pins/service";
 import { createApiToken } from "@/lib/tokens/service";
+import { OPEN_POLICY } from "./environments";
 
 export const HOST = "http://modelpin.test";
 export const sys = systemContext("test");
@@ -62,14 +63,10 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs =
 export async function newEnvironment(options: { allowCallerModelOverride?: boolean } = {}) {
   const t = tag();
   return createEnvironment(sys, {
+    ...OPEN_POLICY,
     slug: `serve-${t}`,
     name: `Serve ${t}`,
     sortOrder: 500,
-    protected: false,
-    approvalsRequired: 0,
-    rejectionBlocks: true,
-    requestExpiryHours: null,
-    minAgreementPct: null,
     allowCallerModelOverride: options.allowCallerModelOverride ?? false,
   });
 }

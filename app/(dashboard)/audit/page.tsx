@@ -8,6 +8,7 @@ import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
+import { FilterField, FilterSelect } from "@/components/ui/filter";
 import { PageHeader } from "@/components/ui/page-header";
 import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
@@ -38,19 +39,6 @@ function JsonDetail({ before, after }: { before: string | null; after: string | 
         {`before: ${pretty(before)}\nafter: ${pretty(after)}`}
       </pre>
     </details>
-  );
-}
-
-function Select({ id, label, name, value, children }: { id: string; label: string; name: string; value: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <label htmlFor={id} className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-        {label}
-      </label>
-      <select id={id} name={name} defaultValue={value} className={inputClass + " w-48"}>
-        {children}
-      </select>
-    </div>
   );
 }
 
@@ -90,52 +78,33 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
         }
       />
       <form method="get" action="/audit" role="search" aria-label="Filter the audit log" className="mb-4 flex flex-wrap items-end gap-3">
-        <Select id="filter-function" label="Function" name="function" value={raw.function ?? ""}>
-          <option value="">All functions</option>
-          {lookups.functions.map((f) => (
-            <option key={f.id} value={f.id}>
-              {f.name}
-            </option>
-          ))}
-        </Select>
-        <Select id="filter-environment" label="Environment" name="environment" value={raw.environment ?? ""}>
-          <option value="">All environments</option>
-          {lookups.environments.map((e) => (
-            <option key={e.id} value={e.id}>
-              {e.name}
-            </option>
-          ))}
-        </Select>
-        <Select id="filter-actor" label="Actor" name="actor" value={raw.actor ?? ""}>
-          <option value="">Anyone</option>
-          <option value="system">System (sync, seed, jobs)</option>
-          {lookups.members.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name} ({m.email})
-            </option>
-          ))}
-        </Select>
-        <Select id="filter-action" label="Action" name="action" value={raw.action ?? ""}>
-          <option value="">All actions</option>
-          {AUDIT_ACTIONS.map((a) => (
-            <option key={a.action} value={a.action}>
-              {a.label}
-            </option>
-          ))}
-          {raw.action && !knownAction ? <option value={raw.action}>{raw.action}</option> : null}
-        </Select>
-        <div>
-          <label htmlFor="filter-from" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            From (UTC)
-          </label>
+        <FilterSelect id="filter-function" label="Function" name="function" value={raw.function} all="All functions" options={lookups.functions.map((f) => ({ value: f.id, label: f.name }))} className="w-48" />
+        <FilterSelect id="filter-environment" label="Environment" name="environment" value={raw.environment} all="All environments" options={lookups.environments.map((e) => ({ value: e.id, label: e.name }))} className="w-48" />
+        <FilterSelect
+          id="filter-actor"
+          label="Actor"
+          name="actor"
+          value={raw.actor}
+          all="Anyone"
+          options={[{ value: "system", label: "System (sync, seed, jobs)" }, ...lookups.members.map((m) => ({ value: m.id, label: `${m.name} (${m.email})` }))]}
+          className="w-48"
+        />
+        <FilterSelect
+          id="filter-action"
+          label="Action"
+          name="action"
+          value={raw.action}
+          all="All actions"
+          // An action from the URL that the catalog does not know stays selected, so the filter shows what it is doing.
+          options={[...AUDIT_ACTIONS.map((a) => ({ value: a.action, label: a.label })), ...(raw.action && !knownAction ? [{ value: raw.action, label: raw.action }] : [])]}
+          className="w-48"
+        />
+        <FilterField id="filter-from" label="From (UTC)">
           <input id="filter-from" name="from" defaultValue={raw.from} placeholder="2026-03-01T00:00" className={inputClass + " w-44 font-mono"} />
-        </div>
-        <div>
-          <label htmlFor="filter-to" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            Until (UTC)
-          </label>
+        </FilterField>
+        <FilterField id="filter-to" label="Until (UTC)">
           <input id="filter-to" name="to" defaultValue={raw.to} placeholder="2026-03-31T23:59" className={inputClass + " w-44 font-mono"} />
-        </div>
+        </FilterField>
         <button type="submit" className={buttonClass("primary")}>
           Filter
         </button>

@@ -4,6 +4,7 @@ import { RunStatusBadge } from "@/components/compare/run-status-badge";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClass } from "@/components/ui/field";
+import { FilterField, FilterSelect } from "@/components/ui/filter";
 import { PageHeader } from "@/components/ui/page-header";
 import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
@@ -23,24 +24,6 @@ function hrefWith(filter: RunListFilter, patch: Partial<RunListFilter>): string 
   for (const [k, v] of Object.entries({ ...filter, ...patch })) if (v) p.set(k, v);
   const s = p.toString();
   return s ? `/comparisons?${s}` : "/comparisons";
-}
-
-function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string | undefined; options: Array<{ value: string; label: string }> }) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={`runs-${name}`} className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-        {label}
-      </label>
-      <select id={`runs-${name}`} name={name} defaultValue={value ?? ""} className={`${inputClass} py-1.5`}>
-        <option value="">All</option>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
 }
 
 export default async function ComparisonsPage({ searchParams }: { searchParams: Promise<Search> }) {
@@ -66,15 +49,12 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
       ) : (
         <>
           <form method="get" action="/comparisons" role="search" aria-label="Filter comparison runs" className="mb-4 flex flex-wrap items-end gap-3 rounded-lg bg-white p-3 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
-            <FilterSelect name="function" label="Function" value={filter.function} options={options.functions.map((f) => ({ value: f.id, label: f.name }))} />
-            <FilterSelect name="status" label="Status" value={filter.status} options={RUN_STATUSES.map((s) => ({ value: s, label: s }))} />
-            <FilterSelect name="by" label="Started by" value={filter.by} options={options.starters.map((s) => ({ value: s, label: s }))} />
-            <div className="space-y-1">
-              <label htmlFor="runs-q" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-                Model id, nickname or sample set contains
-              </label>
+            <FilterSelect id="runs-function" name="function" label="Function" value={filter.function} all="All" options={options.functions.map((f) => ({ value: f.id, label: f.name }))} className="py-1.5" />
+            <FilterSelect id="runs-status" name="status" label="Status" value={filter.status} all="All" options={RUN_STATUSES.map((s) => ({ value: s, label: s }))} className="py-1.5" />
+            <FilterSelect id="runs-by" name="by" label="Started by" value={filter.by} all="All" options={options.starters.map((s) => ({ value: s, label: s }))} className="py-1.5" />
+            <FilterField id="runs-q" label="Model id, nickname or sample set contains">
               <input id="runs-q" name="q" type="search" defaultValue={filter.q ?? ""} maxLength={100} placeholder="model_…" className={`${inputClass} w-64 py-1.5`} />
-            </div>
+            </FilterField>
             <button type="submit" className={buttonClass("primary")}>
               Apply filters
             </button>

@@ -4,7 +4,7 @@ import { RequestsTable } from "@/components/promotions/requests-table";
 import { buttonClass } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
-import { inputClass } from "@/components/ui/field";
+import { FilterSelect } from "@/components/ui/filter";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
@@ -67,19 +67,7 @@ export default async function PromotionsPage({ searchParams }: { searchParams: P
       {view !== "waiting" ? (
         <form method="get" action="/promotions" role="search" aria-label="Filter requests" className="mb-4 flex flex-wrap items-end gap-3">
           <input type="hidden" name="view" value={view} />
-          <div>
-            <label htmlFor="filter-status" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-              Status
-            </label>
-            <select id="filter-status" name="status" defaultValue={status ?? ""} className={inputClass + " w-44"}>
-              <option value="">Any status</option>
-              {REQUEST_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {STATUS_LABELS[s]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect id="filter-status" name="status" label="Status" value={status} all="Any status" options={REQUEST_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))} className="w-44" />
           <button type="submit" className={buttonClass("secondary")}>
             Filter
           </button>

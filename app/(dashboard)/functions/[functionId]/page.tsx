@@ -8,19 +8,19 @@ import { PinsPanel } from "@/components/pins/pins-panel";
 import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
 import { RequestPromotionSection } from "@/components/promotions/request-section";
 import { TrafficPanel } from "@/components/serving/traffic-panel";
-import type { ModelRefView, PinRowView, RevisionView } from "@/components/pins/types";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
+import { Section } from "@/components/ui/section";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { listSampleSets } from "@/lib/samples/queries";
-import { getFunctionPins, getPinOverview, listPinTimeline, type PinModel } from "@/lib/pins/queries";
+import { getFunctionPins, getPinOverview, listPinTimeline } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
 import { promotionsForPins } from "@/lib/audit/promoted-by";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
@@ -29,22 +29,6 @@ import { decodeParam } from "@/lib/url";
 import { modelLabel } from "@/lib/models/label";
 
 export const metadata: Metadata = { title: "Function" };
-
-function modelView(m: PinModel | null): ModelRefView | null {
-  return m ? { id: m.id, modelId: m.modelId, nickname: m.nickname, retired: m.retiredAt !== null } : null;
-}
-
-function Section({ id, title, description, children }: { id: string; title: string; description?: React.ReactNode; children: React.ReactNode }) {
-  return (
-    <section id={id} aria-labelledby={`${id}-heading`} className="mt-10">
-      <h2 id={`${id}-heading`} className="text-lg font-semibold">
-        {title}
-      </h2>
-      {description ? <p className="mb-3 mt-1 text-sm text-zinc-600 dark:text-zinc-400">{description}</p> : <div className="mb-3" />}
-      {children}
-    </section>
-  );
-}
 
 export default async function FunctionPage({
   params,
@@ -81,28 +65,8 @@ export default async function FunctionPage({
     : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
 
-  const rows: PinRowView[] = pinRows.map(({ environment, pin }) => ({
-    environment: {
-      id: environment.id,
-      slug: environment.slug,
-      name: environment.name,
-      protected: environment.protected,
-      approvalsRequired: environment.approvalsRequired,
-    },
-    pin: pin
-      ? {
-          version: pin.version,
-          model: modelView(pin.model),
-          reason: pin.reason,
-          breakGlass: pin.breakGlass,
-          updatedAt: pin.updatedAt.toISOString(),
-          updatedBy: pin.updatedBy,
-          kind: pin.kind,
-          restoredVersion: pin.restoredVersion,
-        }
-      : null,
-    pending: pendingHere.get(`${fn.id} ${environment.id}`),
-  }));
+  const rows = pinRows.map((row) => ({ ...row, pending: pendingHere.get(`${fn.id} ${row.environment.id}`) }));
+  const pinnable = models.filter((m) => !m.retiredAt);
 
   return (
     <>
@@ -125,11 +89,11 @@ export default async function FunctionPage({
         </Badge>
       ) : null}
 
-      <Section id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
+      <Section className="mt-10" id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
         <PinsPanel
           functionId={fn.id}
           rows={rows}
-          models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, modelId: m.modelId, nickname: m.nickname }))}
+          models={pinnable}
           canWrite={canWrite}
           canBreakGlass={canBreakGlass}
           promotedBy={promotedBy}
@@ -137,7 +101,7 @@ export default async function FunctionPage({
       </Section>
 
       {can(user.role, "requests:create") ? (
-        <Section
+        <Section className="mt-10"
           id="request"
           title="Request a promotion"
           description="Ask to move an environment's pin, with a reason and a comparison as evidence. Protected environments move only when others approve."
@@ -147,7 +111,7 @@ export default async function FunctionPage({
         </Section>
       ) : null}
 
-      <Section
+      <Section className="mt-10"
         id="golden"
         title="Golden set"
         description="The sample set this function is judged on: drift watch compares each new model Nyckel reports with every watching environment's pin on it."
@@ -160,7 +124,7 @@ export default async function FunctionPage({
         />
       </Section>
 
-      <Section
+      <Section className="mt-10"
         id="traffic"
         title="Traffic through Modelpin"
         description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
@@ -168,27 +132,17 @@ export default async function FunctionPage({
         <TrafficPanel traffic={traffic} />
       </Section>
 
-      <Section id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
+      <Section className="mt-10" id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
         <ModelsPanel
           functionId={fn.id}
           inputType={fn.inputType}
           canWrite={can(user.role, "models:write")}
-          models={models.map((m) => ({
-            id: m.id,
-            modelId: m.modelId,
-            nickname: m.nickname,
-            notes: m.notes,
-            discovered: m.discovered,
-            retiredAt: m.retiredAt?.toISOString() ?? null,
-            createdAt: m.createdAt.toISOString(),
-            registeredBy: m.registeredBy?.name ?? null,
-            pinnedIn: m.pinnedIn.map((e) => ({ id: e.id, name: e.name, slug: e.slug })),
-          }))}
+          models={models}
         />
       </Section>
 
       {can(user.role, "comparisons:run") ? (
-        <Section
+        <Section className="mt-10"
           id="quick-compare"
           title="Quick compare"
           description="Ask two models about one sample and see both answers side by side. For many samples, use Sample sets & comparisons."
@@ -196,7 +150,7 @@ export default async function FunctionPage({
           <QuickCompare
             functionId={fn.id}
             inputType={fn.inputType}
-            models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}
+            models={pinnable.map((m) => ({ id: m.id, label: modelLabel(m) }))}
             environments={rows.map((r) => ({
               id: r.environment.id,
               label: `${r.environment.name} (now ${r.pin?.model ? r.pin.model.nickname || r.pin.model.modelId : "latest"})`,
@@ -205,39 +159,25 @@ export default async function FunctionPage({
         </Section>
       ) : null}
 
-      <Section id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
+      <Section className="mt-10" id="timeline" title="Pin history" description="Every change of this function's pins, newest first. Roll back to any earlier version.">
         <div className="space-y-6">
-          {rows.map((row) => {
-            const revisions: RevisionView[] = (timeline.get(row.environment.id) ?? []).map((r) => ({
-              id: r.id,
-              version: r.version,
-              kind: r.kind,
-              reason: r.reason,
-              breakGlass: r.breakGlass,
-              restoredVersion: r.restoredVersion,
-              createdAt: r.createdAt.toISOString(),
-              actor: r.actor?.name ?? r.actorLabel,
-              auditEventId: r.auditEventId.toString(),
-              model: modelView(r.model),
-            }));
-            return (
-              <div key={row.environment.id}>
-                <h3 className="mb-2 text-base font-semibold">{row.environment.name}</h3>
-                <PinTimeline
-                  functionId={fn.id}
-                  environment={row.environment}
-                  current={row.pin}
-                  revisions={revisions}
-                  canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
-                  canRequest={can(user.role, "requests:create")}
-                />
-              </div>
-            );
-          })}
+          {rows.map((row) => (
+            <div key={row.environment.id}>
+              <h3 className="mb-2 text-base font-semibold">{row.environment.name}</h3>
+              <PinTimeline
+                functionId={fn.id}
+                environment={row.environment}
+                current={row.pin}
+                revisions={timeline.get(row.environment.id) ?? []}
+                canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
+                canRequest={can(user.role, "requests:create")}
+              />
+            </div>
+          ))}
         </div>
       </Section>
 
-      <Section id="point-in-time" title="Pins at a point in time" description="What this function was pinned to in each environment at a given moment.">
+      <Section className="mt-10" id="point-in-time" title="Pins at a point in time" description="What this function was pinned to in each environment at a given moment.">
         <PointInTimeForm action={`/functions/${encodeURIComponent(fn.id)}`} value={atRaw} anchor="point-in-time" />
         {atRaw && !at ? (
           <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone.</Alert>
@@ -245,7 +185,7 @@ export default async function FunctionPage({
         {pastPins && at ? <PointInTimeTable overview={pastPins} at={at} /> : null}
       </Section>
 
-      <Section id="nyckel" title="In Nyckel">
+      <Section className="mt-10" id="nyckel" title="In Nyckel">
         <div className="grid gap-6 md:grid-cols-2">
           <div className="rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
             <h3 className="text-base font-semibold">Latest model</h3>
