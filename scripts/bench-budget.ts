@@ -16,6 +16,7 @@
  * serving_p99_ms=<p99 of the proxy answers>`. Goals: 0, 0, ≥ 0.9. `--debug` prints each
  * process's published use and demand every 500 ms, and when the refused requests were sent.
  */
+import { appRuntime } from "./bench/app-modules";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -79,15 +80,9 @@ async function main(): Promise<number> {
     process.env.DATABASE_URL = pg.url;
     process.env.NYCKEL_EMULATOR_URL = emulator.url;
     process.env.LOG_LEVEL ||= "warn";
-    const { prisma, disconnectPrisma } = await import("@/lib/db/client");
-    const { stopBoss } = await import("@/lib/jobs/boss");
-    const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
-    cleanups.push(disconnectPrisma, stopBoss, stopNyckelBudget);
-    const { userContext } = await import("@/lib/context");
-    const { registerModel } = await import("@/lib/models/service");
-    const { setPin } = await import("@/lib/pins/service");
-    const { parseTextLines } = await import("@/lib/samples/parse");
-    const { createSampleSet } = await import("@/lib/samples/service");
+    const { prisma, stop } = await appRuntime();
+    cleanups.push(stop);
+    const { userContext, registerModel, setPin, parseTextLines, createSampleSet } = await import("./bench/services");
     const { sys, environment } = await seedBenchEnvironment(ENVIRONMENT, "system (bench:budget)");
     const fn = seededFunction("support-triage");
     const user = await prisma.user.create({ data: { email: `bench-${randomBytes(3).toString("hex")}@bench.local`, name: "Bench editor", role: "editor" } });
@@ -98,7 +93,7 @@ async function main(): Promise<number> {
     const parsed = parseTextLines(Array.from({ length: SAMPLES }, (_, i) => sampleText(i)).join("\n"), { inputKind: "text" });
     const set = await createSampleSet(ctx, { functionId: fn.id, name: `bench ${SAMPLES}`, result: parsed });
     // This process took permits for the sync; give its lease back so only the three servers hold one.
-    await stopNyckelBudget();
+    await (await import("./bench/services")).stopNyckelBudget();
     const created = await runBin("tsx", ["--conditions=react-server", "scripts/token-create.ts", "--environment", ENVIRONMENT, "--name", "bench"], { ...baseEnv, NODE_ENV: "development", DATABASE_URL: pg.url }, true);
     const token = created.stdout.trim().split(/\r?\n/).at(-1)?.trim() ?? "";
     if (created.code !== 0 || !/^mp_\S+$/.test(token)) throw new Error(`npm run token:create failed (exit ${created.code}):\n${created.stdout}\n${created.stderr}`);

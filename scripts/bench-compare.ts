@@ -27,6 +27,7 @@
  * Options: --samples 1000 --latency 30 (ms per invoke; "20-60" for a uniform range)
  *          --rate 100 --concurrency 25 --debug (slot-reuse percentiles)
  */
+import { appRuntime } from "./bench/app-modules";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "@/scripts/db/database";
@@ -88,15 +89,9 @@ async function main(): Promise<number> {
     log(`emulator ${emulator.url}: ${LIMIT} requests/s (sliding 1 s window), ${CONCURRENCY} concurrent, invoke latency ${LATENCY} ms`);
 
     // The app's modules read the configuration on first use: import them only now.
-    const { prisma, disconnectPrisma } = await import("@/lib/db/client");
-    const { stopBoss } = await import("@/lib/jobs/boss");
-    const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
-    cleanups.push(stopNyckelBudget, stopBoss, disconnectPrisma);
-    const { userContext } = await import("@/lib/context");
-    const { registerModel } = await import("@/lib/models/service");
-    const { parseTextLines } = await import("@/lib/samples/parse");
-    const { createSampleSet } = await import("@/lib/samples/service");
-    const { startComparisonWorker } = await import("@/lib/compare/worker");
+    const { prisma, stop } = await appRuntime();
+    cleanups.push(stop);
+    const { userContext, registerModel, parseTextLines, createSampleSet, startComparisonWorker } = await import("./bench/services");
 
     // ---- its own function, models, user and sample set
     const fn = seededFunction("support-triage");
@@ -113,7 +108,7 @@ async function main(): Promise<number> {
 
     // ---- the worker in this process; warm the client (token, connections) and let the window empty
     await startComparisonWorker();
-    const { getNyckelClient } = await import("@/lib/nyckel-settings/connection");
+    const { getNyckelClient } = await import("./bench/services");
     await (await getNyckelClient())!.client.testConnection();
     await new Promise((r) => setTimeout(r, 1100));
     await emulator.resetCounters();

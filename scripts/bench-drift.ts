@@ -19,6 +19,7 @@
  * answer cache reuses the pin's answers — about 2 without it —, ≤ 60), then
  * `RESULT worse_model rejected=<0|1> request_opened=<0|1> invokes_ratio=… detect_to_verdict_s=…`.
  */
+import { appRuntime } from "./bench/app-modules";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "@/scripts/db/database";
@@ -62,19 +63,9 @@ async function main(): Promise<number> {
     });
     process.env.LOG_LEVEL ||= "warn";
     // The app's modules read the configuration on first use: import them only now.
-    const { prisma, disconnectPrisma } = await import("@/lib/db/client");
-    const { stopBoss } = await import("@/lib/jobs/boss");
-    const { stopNyckelBudget } = await import("@/lib/nyckel/budget/service");
-    cleanups.push(stopNyckelBudget, stopBoss, disconnectPrisma);
-    const { systemContext } = await import("@/lib/context");
-    const { createEnvironment } = await import("@/lib/environments/service");
-    const { syncFunctions } = await import("@/lib/functions/service");
-    const { registerModel } = await import("@/lib/models/service");
-    const { setPin } = await import("@/lib/pins/service");
-    const { parseCsv } = await import("@/lib/samples/parse");
-    const { createSampleSet } = await import("@/lib/samples/service");
-    const { startComparisonWorker } = await import("@/lib/compare/worker");
-    const { startDriftWorker } = await import("@/lib/drift/worker");
+    const { prisma, stop } = await appRuntime();
+    cleanups.push(stop);
+    const { systemContext, createEnvironment, syncFunctions, registerModel, setPin, parseCsv, createSampleSet, startComparisonWorker, startDriftWorker } = await import("./bench/services");
 
     // ---- the world: functions synced, Staging watching and pinned to Nyckel's current model
     const sys = systemContext("bench");
@@ -113,7 +104,7 @@ async function main(): Promise<number> {
     log(`the pin compared with ${fn.modelIds[0]} on the golden set first: run ${warm.id} ${warm.status}`);
 
     // ---- the scheduled sync, every 5 s: it discovers the new model and asks drift watch for an evaluation
-    const { startFunctionSyncWorker } = await import("@/lib/functions/scheduled-sync");
+    const { startFunctionSyncWorker } = await import("./bench/services");
     await startFunctionSyncWorker(SYNC_EVERY_S);
 
     const measure = async (modelId: string, flipShare: number) => {

@@ -15,6 +15,7 @@
  * rejects) and a sync sends each to drift watch. When the verdicts are in,
  * the overview is captured at 1400 px wide as the seeded editor.
  */
+import { appRuntime } from "./bench/app-modules";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
@@ -39,18 +40,9 @@ async function main(): Promise<number> {
 
     // The world, through the services (the app's modules read the configuration on first use).
     Object.assign(process.env, { DATABASE_URL: db.url, NYCKEL_EMULATOR_URL: emulator.url, MODELPIN_ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: "warn" });
-    const { prisma, disconnectPrisma } = await import("@/lib/db/client");
-    const { stopBoss } = await import("@/lib/jobs/boss");
-    defer(async () => {
-      await stopBoss();
-      await disconnectPrisma();
-    });
-    const { systemContext } = await import("@/lib/context");
-    const { syncFunctions } = await import("@/lib/functions/service");
-    const { setPin } = await import("@/lib/pins/service");
-    const { parseCsv } = await import("@/lib/samples/parse");
-    const { createSampleSet } = await import("@/lib/samples/service");
-    const { requestDriftEvaluation } = await import("@/lib/drift/request");
+    const { prisma, stop } = await appRuntime();
+    defer(stop);
+    const { systemContext, syncFunctions, setPin, parseCsv, createSampleSet, requestDriftEvaluation } = await import("./bench/services");
     const sys = systemContext("system (screenshot)");
     const fn = seededFunction("support-triage");
     await syncFunctions(sys);
