@@ -100,8 +100,10 @@ function viaNode(functionId: string, init: Init): Promise<Response> {
   } as RequestInit);
 }
 
-/** Framing and connection headers: each server sets its own. */
-const TRANSPORT = new Set(["date", "connection", "keep-alive", "transfer-encoding", "content-length"]);
+/** Framing and connection headers: each server sets its own (fetch decodes a gzipped body; e2e/invoke-fast-path.spec.ts checks the encoding). */
+const TRANSPORT = new Set(["date", "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"]);
+/** The Vary `next start` gives every App Router answer, before the route's own and its compression's. */
+const APP_ROUTER_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
 
 type Seen = { status: number; headers: Record<string, string>; body: string };
 
@@ -113,10 +115,11 @@ async function seen(res: Response): Promise<Seen> {
   return { status: res.status, headers, body: await res.text() };
 }
 
-/** The route's answer as Next sends it: the security headers of next.config.js added. */
+/** The route's answer as `next start` sends it: the security headers of next.config.js, the App Router's and compression's Vary. */
 async function viaRoute(functionId: string, init: Init): Promise<Seen> {
   const answer = await seen(await invoke(functionId, { ...init, body: init.body ?? null }));
   for (const [name, value] of Object.entries(STATIC_SECURITY_HEADERS)) answer.headers[name.toLowerCase()] ??= value;
+  answer.headers.vary = [APP_ROUTER_VARY, answer.headers.vary, "Accept-Encoding"].filter(Boolean).join(", ");
   return answer;
 }
 

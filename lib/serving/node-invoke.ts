@@ -3,8 +3,8 @@ import { subscribe } from "node:diagnostics_channel";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Readable, pipeline } from "node:stream";
 import { logger } from "@/lib/logger";
-import { STATIC_SECURITY_HEADERS } from "@/lib/security/headers";
 import type { ProxyAnswer } from "./http";
+import { prepareLikeNext, setAnswerHeaders } from "./next-answer";
 import { serveInvoke, type InvokeRequest } from "./proxy";
 
 /**
@@ -53,13 +53,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, functionId: str
   try {
     reply = await serveInvoke(nodeInvokeRequest(req, res), functionId);
   } catch (err) {
-    // serveInvoke answers its own failures (500 with a request id); this is a last resort.
+    // serveInvoke answers its own failures (500 with a request id); this is a last resort, as Next's own.
     logger.error({ err }, "invoke proxy (Node fast path) failed");
-    if (!res.headersSent) res.writeHead(500, { ...STATIC_SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8" });
-    res.end("Internal Server Error");
-    return;
+    reply = { status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Internal Server Error" };
   }
-  writeAnswer(res, reply);
+  writeAnswer(req, res, reply);
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -102,35 +100,30 @@ function nodeInvokeRequest(req: IncomingMessage, res: ServerResponse): InvokeReq
   };
 }
 
-/** Header names (lower case) that Next lets an answer send more than once; others keep their first value. */
-const REPEATABLE = new Set(["set-cookie", "www-authenticate", "proxy-authenticate", "vary"]);
-const STATIC_NAMES = new Set(Object.keys(STATIC_SECURITY_HEADERS).map((name) => name.toLowerCase()));
-
 /**
- * Writes the answer as Next writes a route handler's Response: the security headers
- * first, and an answer header of the same name does not replace one (unless repeatable).
- * Text and bytes go out with a Content-Length in one write (Next sends them chunked).
+ * Writes the answer as `next start` writes a route handler's Response (next-answer.ts):
+ * its security headers, Vary and compression, then the answer's headers. Text and bytes
+ * go out in one `end`, so with a Content-Length (Next streams them chunked) and, under
+ * the compression middleware's 1 KB threshold, not gzipped (Next's streamed write
+ * gzips any size for a caller that accepts gzip).
  */
-function writeAnswer(res: ServerResponse, answer: ProxyAnswer): void {
-  const headers: Record<string, string | string[]> = { ...STATIC_SECURITY_HEADERS };
-  for (const [name, value] of Object.entries(answer.headers)) {
-    const lower = name.toLowerCase();
-    if (!STATIC_NAMES.has(lower)) headers[name] = value;
-    else if (REPEATABLE.has(lower)) headers[name] = [String(headers[name]), value];
-  }
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: ProxyAnswer): void {
   const body = answer.body;
   if (res.destroyed) {
     if (body instanceof ReadableStream) void body.cancel().catch(() => undefined);
     else if (body instanceof Readable) body.destroy();
     return;
   }
+  prepareLikeNext(req, res);
+  setAnswerHeaders(res, answer.headers);
+  res.statusCode = answer.status;
   if (body === null || typeof body === "string" || body instanceof Uint8Array) {
-    if (body !== null) headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-    res.writeHead(answer.status, headers);
+    // Set here, not left to `end`: the compression middleware sends the head before `end` would add it
+    // (and takes it off again when it compresses).
+    if (body !== null) res.setHeader("content-length", typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
     res.end(body ?? undefined);
     return;
   }
-  res.writeHead(answer.status, headers);
   const source = body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
   pipeline(source, res, () => undefined);
 }
