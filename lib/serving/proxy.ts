@@ -2,7 +2,7 @@ import "server-only";
 import type { Readable } from "node:stream";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import { BudgetExhaustedError, type Release } from "@/lib/nyckel/budget/budget";
+import { isBudgetExhausted, type Release } from "@/lib/nyckel/budget/budget";
 import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import { isNyckelError } from "@/lib/nyckel/errors";
 import { measureProxy } from "@/lib/metrics/serving";
@@ -206,7 +206,7 @@ async function invoke(request: InvokeRequest, rawFunctionId: string): Promise<Pr
       signal: request.signal,
     }));
   } catch (error) {
-    if (error instanceof BudgetExhaustedError) {
+    if (isBudgetExhausted(error)) {
       count(countKey, true, "budget");
       return proxyError(
         429,

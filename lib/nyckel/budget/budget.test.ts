@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BudgetExhaustedError, PermitGate, type Release } from "./budget";
+import { BudgetExhaustedError, PermitGate, isBudgetExhausted, type Release } from "./budget";
 
 const limits = (rate: number, concurrency: number, nonServingRate = rate, nonServingConcurrency = concurrency) => ({
   rate,
@@ -93,5 +93,15 @@ describe("PermitGate", () => {
     expect(gate.usage().windowStarts).toBe(1_000);
     now = 1_011; // the first starts have left the window (and its margin)
     expect(gate.acquireNow("serving")).not.toBeNull();
+  });
+
+  it("isBudgetExhausted knows the error by name too (another bundle's copy of the class)", () => {
+    class OtherBundlesCopy extends Error {
+      override name = "BudgetExhaustedError";
+    }
+    expect(isBudgetExhausted(new BudgetExhaustedError("serving", 250))).toBe(true);
+    expect(isBudgetExhausted(new OtherBundlesCopy("No Nyckel budget"))).toBe(true);
+    expect(isBudgetExhausted(new Error("No Nyckel budget"))).toBe(false);
+    expect(isBudgetExhausted({ name: "BudgetExhaustedError" })).toBe(false);
   });
 });

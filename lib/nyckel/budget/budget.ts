@@ -41,6 +41,16 @@ export class BudgetExhaustedError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a BudgetExhaustedError, by its name as well as its class: Next bundles
+ * this module more than once (route handlers, instrumentation with the invoke proxy's fast
+ * path and the job workers), and the process's one budget throws the class of whichever
+ * bundle started it.
+ */
+export function isBudgetExhausted(error: unknown): error is BudgetExhaustedError {
+  return error instanceof BudgetExhaustedError || (error instanceof Error && error.name === "BudgetExhaustedError");
+}
+
 const PRIORITY: Record<BudgetClass, number> = { serving: 0, interactive: 1, batch: 2, shadow: 3 };
 const LATENCY_SAMPLES = 64;
 /** Demand remembers the busiest second of this many. */
