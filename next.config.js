@@ -1,5 +1,13 @@
 // @ts-check
 
+/**
+ * The security headers of every answer: one list, also used by the invoke proxy's Node fast path
+ * (lib/serving/node-invoke.ts), which answers before Next applies these.
+ * @type {Array<{ key: string, value: string }>}
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- this file is CommonJS (Next loads it with require)
+const staticSecurityHeaders = require("./lib/security/static-headers.json");
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -16,17 +24,7 @@ const nextConfig = {
   // On every answer (pages, route handlers, static files). The pages' CSP (per-request nonce) and
   // HSTS come from proxy.ts (lib/security/headers.ts).
   async headers() {
-    return [
-      {
-        source: "/:path*",
-        headers: [
-          { key: "X-Frame-Options", value: "DENY" },
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-          { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=()" },
-        ],
-      },
-    ];
+    return [{ source: "/:path*", headers: staticSecurityHeaders }];
   },
 };
 

@@ -92,6 +92,8 @@ const schema = z
      * Unset with MODELPIN_WORKERS=off means web.
      */
     MODELPIN_ROLE: z.enum(["all", "web", "serve", "worker"]).optional(),
+    /** Production: the invoke proxy answers ahead of Next's request pipeline (docs/serving.md, "Performance"); off: through the route handler. */
+    MODELPIN_INVOKE_FAST_PATH: z.enum(["on", "off"]).default("on"),
     /** Database timeouts (lib/db/timeouts.ts): connecting, one statement, waiting for a lock, idle inside a transaction. */
     MODELPIN_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
     MODELPIN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_500),

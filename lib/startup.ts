@@ -16,6 +16,11 @@ export async function onServerStart(): Promise<void> {
     throw e;
   }
   const config = env();
+  if (config.isProduction && config.MODELPIN_INVOKE_FAST_PATH === "on") {
+    // The invoke proxy answered ahead of Next's request pipeline (docs/serving.md, "Performance").
+    const { installInvokeFastPath } = await import("@/lib/serving/node-invoke");
+    installInvokeFastPath();
+  }
   if (config.isProduction && config.DATABASE_URL) {
     // One line when migrations run as the app's own role (README, Security); never delays start-up.
     const { migrationRoleWarningAtStart } = await import("@/lib/db/role-check");

@@ -2,6 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { canonicalFunctionId, getServingCache, type ServingContent } from "@/lib/serving/cache";
+import type { ProxyAnswer } from "@/lib/serving/http";
 import { MODELPIN_ENVIRONMENT_HEADER } from "@/lib/serving/schemas";
 import { decodeParam } from "@/lib/url";
 import { servingMetrics } from "./registry";
@@ -57,13 +58,13 @@ export function observeResolve({ environment, status, seconds }: ResolveObservat
  * Runs the invoke proxy and reports its answer: the environment is the one
  * the answer names (X-Modelpin-Environment, empty before the token is known).
  */
-export async function measureProxy(rawFunctionId: string, answer: () => Promise<Response>): Promise<Response> {
+export async function measureProxy(rawFunctionId: string, answer: () => Promise<ProxyAnswer>): Promise<ProxyAnswer> {
   if (!metricsOn()) return answer();
   const started = performance.now();
   const response = await answer();
   const seconds = (performance.now() - started) / 1000;
   safely(() =>
-    observeProxy({ environment: response.headers.get(MODELPIN_ENVIRONMENT_HEADER) ?? "", functionId: decodeParam(rawFunctionId), status: response.status, seconds }),
+    observeProxy({ environment: response.headers[MODELPIN_ENVIRONMENT_HEADER] ?? "", functionId: decodeParam(rawFunctionId), status: response.status, seconds }),
   );
   return response;
 }

@@ -80,7 +80,9 @@ export class NyckelError extends Error {
 }
 
 export function isNyckelError(value: unknown, code?: NyckelErrorCode): value is NyckelError {
-  if (!(value instanceof NyckelError)) return false;
+  // By name too: Next bundles this module more than once, and a client shared by the process
+  // (lib/serving/nyckel.ts) throws the class of the bundle that made it.
+  if (!(value instanceof NyckelError) && !(value instanceof Error && value.name === "NyckelError" && "code" in value)) return false;
   return code === undefined || value.code === code;
 }
 

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NyckelClient } from "./client";
 import { createOutboundAgents, isOutboundAddressError, type OutboundOptions } from "@/lib/net/outbound-agent";
@@ -129,6 +130,19 @@ describe("passthrough", () => {
     const { response, attempts } = await call(client, request({ body }));
     expect([response.status, attempts, client.dropped]).toEqual([401, 1, []]);
     expect([...seen[0]!.body]).toEqual([1, 2, 3]);
+    expect(seen[0]!.headers["transfer-encoding"]).toBe("chunked");
+  });
+
+  it("pipes a Node stream body (the proxy's Node fast path hands over the request itself), once: its 401 is returned as it is", async () => {
+    handler = (req, res) => {
+      res.writeHead(req.headers.authorization === "Bearer t1" ? 401 : 200);
+      res.end("answer");
+    };
+    const client = fakeClient();
+    const body = Readable.from([Buffer.from("ab"), Buffer.from("c")]);
+    const { response, attempts } = await call(client, request({ body }));
+    expect([response.status, attempts, client.dropped]).toEqual([401, 1, []]);
+    expect(seen[0]!.body.toString()).toBe("abc");
     expect(seen[0]!.headers["transfer-encoding"]).toBe("chunked");
   });
 

@@ -15,7 +15,8 @@
  * per Nyckel origin instead of fetch (measured by `npm run bench:api`: fetch's
  * request set-up and body handling cost about 0.3–0.4 ms per call more):
  * - a replayable body is written in one piece with its Content-Length; a stream
- *   is piped (chunked unless the caller gave a Content-Length);
+ *   (web, or the Node request itself on the proxy's Node fast path) is piped
+ *   (chunked unless the caller gave a Content-Length);
  * - an answer with a Content-Length up to SMALL_ANSWER_MAX_BYTES is read into
  *   memory before returning (one buffer, no stream bridging, no intermediate
  *   Response: the proxy builds the one it sends); anything else streams to the
@@ -42,8 +43,8 @@ export type PassthroughRequest = {
   search: string;
   /** Headers to send (an Authorization header is replaced by Nyckel's). */
   headers: Headers;
-  /** Bytes can be replayed after a 401; a stream is sent once. */
-  body: Uint8Array | ReadableStream<Uint8Array> | null;
+  /** Bytes can be replayed after a 401; a stream (web or Node) is sent once. */
+  body: Uint8Array | ReadableStream<Uint8Array> | Readable | null;
   /** Until the response headers arrive. */
   timeoutMs: number;
   /** The caller went away: abort the upstream request (and its answer's body). */
@@ -138,6 +139,7 @@ function send(url: URL, request: PassthroughRequest, headers: http.OutgoingHttpH
     const body = request.body;
     if (body === null) req.end();
     else if (body instanceof Uint8Array) req.end(body);
+    else if (body instanceof Readable) pipeline(body, req, () => undefined);
     else {
       // Errors surface through req's "error" event; pipeline destroys both sides on either's failure.
       pipeline(Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>), req, () => undefined);
@@ -206,7 +208,7 @@ function outgoingHeaders(headers: Headers, token: string, body: PassthroughReque
 /** `NyckelError` codes thrown: "timeout" (no answer in time), "network" (unreachable), "unauthorized" (no token). */
 export async function passthrough(client: NyckelClient, request: PassthroughRequest): Promise<PassthroughResult> {
   const url = new URL(`${client.baseUrl}${request.path}${request.search ? `?${request.search}` : ""}`);
-  const replayable = !(request.body instanceof ReadableStream);
+  const replayable = request.body === null || request.body instanceof Uint8Array;
   let refreshed = false;
   let reconnected = false;
   for (let attempt = 1; ; attempt++) {

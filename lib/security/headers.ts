@@ -1,9 +1,17 @@
 /**
  * Security headers (issue 13): the per-request nonce CSP and HSTS that the
  * root proxy.ts sets on pages. The static headers every answer carries
- * (X-Frame-Options, nosniff, Referrer-Policy, Permissions-Policy) are in
- * next.config.js `headers()`. Pure: no Next imports.
+ * (X-Frame-Options, nosniff, Referrer-Policy, Permissions-Policy) are listed
+ * once in static-headers.json: next.config.js `headers()` sends them, and so
+ * does the invoke proxy's Node fast path, which answers before Next.
+ * Pure: no Next imports.
  */
+import staticHeaders from "./static-headers.json";
+
+/** The headers every answer carries, as `{ name: value }` in the names' usual case. */
+export const STATIC_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(staticHeaders.map((h: { key: string; value: string }) => [h.key, h.value])),
+);
 
 /** 128 random bits, base64: a CSP nonce. */
 export function createNonce(): string {

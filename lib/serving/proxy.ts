@@ -1,14 +1,16 @@
 import "server-only";
+import type { Readable } from "node:stream";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import { BudgetExhaustedError, type Release } from "@/lib/nyckel/budget/budget";
+import { isBudgetExhausted, type Release } from "@/lib/nyckel/budget/budget";
 import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import { isNyckelError } from "@/lib/nyckel/errors";
-import { parseContentLength, passthrough, type PassthroughAnswer } from "@/lib/nyckel/passthrough";
+import { measureProxy } from "@/lib/metrics/serving";
+import { parseContentLength, passthrough, type PassthroughAnswer, type PassthroughRequest } from "@/lib/nyckel/passthrough";
 import { decodeParam } from "@/lib/url";
 import { authenticateToken } from "./auth";
 import { canonicalFunctionId, currentSnapshot, lookupPin, type EnvironmentEntry } from "./cache";
-import { jsonText, proxyError } from "./http";
+import { answerResponse, jsonAnswer, proxyError, type ProxyAnswer } from "./http";
 import { forgetProxyNyckelClient, proxyNyckelClient } from "./nyckel";
 import {
   FUNCTION_ID_PATTERN,
@@ -26,7 +28,48 @@ import { isDatabaseUnavailable } from "./unavailable";
  * The Nyckel-compatible invoke proxy: POST /v1/functions/{functionId}/invoke
  * with an environment token → Nyckel's invoke with the environment's pinned
  * modelId (none when the pin is latest). See docs/serving.md.
+ *
+ * One implementation, two entry points: the App Router route handler (a web
+ * Request, `invokeRoute`) and, in production, the Node fast path that answers
+ * before Next routes the request (lib/serving/node-invoke.ts). Both hand
+ * `serveInvoke` an InvokeRequest and get a ProxyAnswer back, so status codes,
+ * headers, bodies, metrics, usage counts and logs are the same code.
  */
+
+/** What the proxy reads of a request, whichever server object carries it. */
+export type InvokeRequest = {
+  /** The query string with its `?` ("" for none), as `new URL(url).search` gives it. */
+  search: string;
+  /** A request header by its lower-case name, or null. */
+  header(name: string): string | null;
+  /** The body as a stream, not yet read (null: the request has none). */
+  stream(): ReadableStream<Uint8Array> | Readable | null;
+  /** The whole body (only called for a Content-Length up to REPLAYABLE_BODY_MAX_BYTES). */
+  bytes(): Promise<Uint8Array>;
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+};
+
+/** A web Request (the route handler) as an InvokeRequest. */
+export function webInvokeRequest(request: Request): InvokeRequest {
+  return {
+    search: new URL(request.url).search,
+    header: (name) => request.headers.get(name),
+    stream: () => request.body,
+    bytes: async () => new Uint8Array(await request.arrayBuffer()),
+    signal: request.signal,
+  };
+}
+
+/** The proxy's answer to a request, measured for /metrics (both entry points call this). */
+export function serveInvoke(request: InvokeRequest, rawFunctionId: string): Promise<ProxyAnswer> {
+  return measureProxy(rawFunctionId, () => proxyInvoke(request, rawFunctionId));
+}
+
+/** The route handler's POST. */
+export async function invokeRoute(request: Request, rawFunctionId: string): Promise<Response> {
+  return answerResponse(await serveInvoke(webInvokeRequest(request), rawFunctionId));
+}
 
 /** Bodies up to this size are read once into memory so they can be re-sent after a Nyckel 401; larger ones stream. */
 export const REPLAYABLE_BODY_MAX_BYTES = 256 * 1024;
@@ -53,7 +96,7 @@ function passesBack(lower: string): boolean {
 /** What a Nyckel model id looks like, for counting refused requests under it. */
 const MODEL_ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$/;
 
-function conflict(environment: EnvironmentEntry, functionId: string, pinned: string | null, requested: string): Response {
+function conflict(environment: EnvironmentEntry, functionId: string, pinned: string | null, requested: string): ProxyAnswer {
   const serves = pinned ? `pins ${functionId} to model ${pinned}` : `serves Nyckel's latest model for ${functionId} (no pin)`;
   const message =
     `The environment "${environment.slug}" ${serves}; this request asked for model ${requested}. ` +
@@ -63,17 +106,18 @@ function conflict(environment: EnvironmentEntry, functionId: string, pinned: str
     message,
     error: { code: "model_conflict", message, environment: environment.slug, functionId, pinnedModelId: pinned, requestedModelId: requested },
   });
-  return jsonText(JSON.stringify(body), 409, { "cache-control": "no-store", ...modelpinHeaders(environment.slug, pinned ?? LATEST_MODEL) });
+  return jsonAnswer(JSON.stringify(body), 409, { "cache-control": "no-store", ...modelpinHeaders(environment.slug, pinned ?? LATEST_MODEL) });
 }
 
-async function readBody(request: Request): Promise<{ body: Uint8Array | ReadableStream<Uint8Array> | null; length: number | null }> {
-  const length = parseContentLength(request.headers.get("content-length"));
-  if (request.body === null || length === 0) return { body: null, length };
-  if (length !== null && length <= REPLAYABLE_BODY_MAX_BYTES) return { body: new Uint8Array(await request.arrayBuffer()), length };
-  return { body: request.body, length };
+async function readBody(request: InvokeRequest): Promise<{ body: PassthroughRequest["body"]; length: number | null }> {
+  const length = parseContentLength(request.header("content-length"));
+  const stream = request.stream();
+  if (stream === null || length === 0) return { body: null, length };
+  if (length !== null && length <= REPLAYABLE_BODY_MAX_BYTES) return { body: await request.bytes(), length };
+  return { body: stream, length };
 }
 
-export async function proxyInvoke(request: Request, rawFunctionId: string): Promise<Response> {
+async function proxyInvoke(request: InvokeRequest, rawFunctionId: string): Promise<ProxyAnswer> {
   try {
     return await invoke(request, rawFunctionId);
   } catch (error) {
@@ -90,9 +134,9 @@ export async function proxyInvoke(request: Request, rawFunctionId: string): Prom
   }
 }
 
-async function invoke(request: Request, rawFunctionId: string): Promise<Response> {
+async function invoke(request: InvokeRequest, rawFunctionId: string): Promise<ProxyAnswer> {
   const snapshot = await currentSnapshot();
-  const auth = authenticateToken(snapshot, request.headers.get("authorization"));
+  const auth = authenticateToken(snapshot, request.header("authorization"));
   if (!auth.ok) return proxyError(401, auth.code, auth.message, UNIDENTIFIED);
   const usage = getUsageRecorder();
   const now = Date.now();
@@ -108,8 +152,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   const count = (modelId: string, error: boolean, refusal?: CallRecord["refusal"]) =>
     usage.recordCall({ tokenId: auth.token.id, environmentId: environment.id, functionId: storedFunctionId, modelId, error, refusal, at: now });
 
-  const url = new URL(request.url);
-  const { rest, modelIds } = splitModelId(url.search.slice(1));
+  const { rest, modelIds } = splitModelId(request.search.slice(1));
   const requested = [...new Set(modelIds.filter((m) => m !== ""))];
   if (requested.length > 1) {
     count(pinned ?? LATEST_MODEL, true);
@@ -137,11 +180,11 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
 
   const forwarded = new Headers();
   for (const name of FORWARDED_REQUEST_HEADERS) {
-    const value = request.headers.get(name);
+    const value = request.header(name);
     if (value !== null) forwarded.set(name, value);
   }
   const { body, length } = await readBody(request);
-  if (body instanceof ReadableStream && length !== null) forwarded.set("content-length", String(length));
+  if (body !== null && !(body instanceof Uint8Array) && length !== null) forwarded.set("content-length", String(length));
   const search = upstreamQuery(rest, served);
 
   // A permit of the Nyckel budget's serving class (docs/budget.md): the token first (cached
@@ -151,7 +194,8 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   const budget = getNyckelBudget();
   try {
     await client.accessToken("serving");
-    release = await budget.acquire("serving", { signal: request.signal });
+    // Nearly always a permit is free in this process: taken at once, with no promise, timer or listener.
+    release = budget.acquireNow("serving") ?? (await budget.acquire("serving", { signal: request.signal }));
     ({ answer: upstream } = await passthrough(client, {
       method: "POST",
       path: `/v1/functions/${encodeURIComponent(functionId)}/invoke`,
@@ -162,7 +206,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
       signal: request.signal,
     }));
   } catch (error) {
-    if (error instanceof BudgetExhaustedError) {
+    if (isBudgetExhausted(error)) {
       count(countKey, true, "budget");
       return proxyError(
         429,
@@ -200,7 +244,7 @@ async function invoke(request: Request, rawFunctionId: string): Promise<Response
   }
 
   count(countKey, upstream.status >= 400, upstream.status === 429 ? "nyckel429" : undefined);
-  return new Response(upstream.body as BodyInit | null, { status: upstream.status, headers: answerHeaders(upstream.headers, headers) });
+  return { status: upstream.status, headers: answerHeaders(upstream.headers, headers), body: upstream.body };
 }
 
 /** Nyckel's headers that pass back (repeats joined as one list), then Modelpin's own. */
@@ -217,5 +261,5 @@ function answerHeaders(raw: string[], modelpin: Record<string, string>): Record<
 
 /** Any method but POST on the invoke path: 405 JSON, with the headers every proxy answer carries. */
 export function invokeMethodNotAllowed(): Response {
-  return proxyError(405, "method_not_allowed", "Invoke with POST.", { ...UNIDENTIFIED, allow: "POST" });
+  return answerResponse(proxyError(405, "method_not_allowed", "Invoke with POST.", { ...UNIDENTIFIED, allow: "POST" }));
 }

@@ -10,6 +10,8 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(new Error("query failed", { cause: Object.assign(new Error("x"), { code: "57P01" }) }))).toBe(true);
     expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
     expect(isDatabaseUnavailable(new AggregateError([Object.assign(new Error("a"), { code: "ECONNREFUSED" })]))).toBe(true);
+    // Another bundle's copy of the class (Next bundles lib/ more than once): known by its name.
+    expect(isDatabaseUnavailable(Object.assign(new Error("The pin cache is not loaded"), { name: "ServingCacheUnavailableError" }))).toBe(true);
   });
 
   it("recognises timeouts: the client's own, the server's, the pool's and the breaker's", () => {

@@ -38,6 +38,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current; depth++) {
     if (current instanceof ServingCacheUnavailableError || current instanceof DatabaseUnavailableError) return true;
+    // By name too: Next bundles these modules more than once, and the process's one cache throws the class of the bundle that made it.
+    if (current instanceof Error && current.name === "ServingCacheUnavailableError") return true;
     if (typeof current === "object") {
       const { code, message, kind } = current as { code?: unknown; message?: unknown; kind?: unknown };
       if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;

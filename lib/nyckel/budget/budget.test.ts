@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BudgetExhaustedError, PermitGate, type Release } from "./budget";
+import { BudgetExhaustedError, PermitGate, isBudgetExhausted, type Release } from "./budget";
 
 const limits = (rate: number, concurrency: number, nonServingRate = rate, nonServingConcurrency = concurrency) => ({
   rate,
@@ -56,5 +56,52 @@ describe("PermitGate", () => {
     now = 1_500;
     expect(gate.tryAcquire("batch")).not.toBeNull();
     expect(gate.usage().windowStarts).toBe(1);
+  });
+
+  it("acquireNow: a free permit at once, null (not a refusal) when none is free or a higher class waits", async () => {
+    let now = 0;
+    const gate = new PermitGate(limits(2, 1), { now: () => now });
+    const first = gate.acquireNow("serving");
+    expect(first).not.toBeNull();
+    expect(gate.acquireNow("serving")).toBeNull(); // in flight: 1 of 1
+    const waiting = gate.acquire("serving");
+    first!();
+    const second = await waiting;
+    expect(gate.stats().serving).toMatchObject({ permits: 2, refused: 0 });
+    second();
+    expect(gate.acquireNow("batch")).toBeNull(); // two starts in this window: the rate is used
+    now = 1_100;
+    const batch = gate.acquireNow("batch");
+    expect(batch).not.toBeNull();
+    // A serving waiter is ahead of any later batch or serving request.
+    const queued = gate.acquire("serving");
+    expect(gate.acquireNow("batch")).toBeNull();
+    expect(gate.acquireNow("serving")).toBeNull();
+    batch!();
+    (await queued)();
+    expect(gate.stats().batch.refused).toBe(0);
+  });
+
+  it("keeps the window exact past a thousand starts a second (the count of kept records is only a shortcut)", async () => {
+    let now = 0;
+    const gate = new PermitGate(limits(1_000, 10), { now: () => now });
+    for (let i = 0; i < 1_000; i++) {
+      now = i * 0.5;
+      gate.acquireNow("serving")!();
+    }
+    expect(gate.acquireNow("serving")).toBeNull();
+    expect(gate.usage().windowStarts).toBe(1_000);
+    now = 1_011; // the first starts have left the window (and its margin)
+    expect(gate.acquireNow("serving")).not.toBeNull();
+  });
+
+  it("isBudgetExhausted knows the error by name too (another bundle's copy of the class)", () => {
+    class OtherBundlesCopy extends Error {
+      override name = "BudgetExhaustedError";
+    }
+    expect(isBudgetExhausted(new BudgetExhaustedError("serving", 250))).toBe(true);
+    expect(isBudgetExhausted(new OtherBundlesCopy("No Nyckel budget"))).toBe(true);
+    expect(isBudgetExhausted(new Error("No Nyckel budget"))).toBe(false);
+    expect(isBudgetExhausted({ name: "BudgetExhaustedError" })).toBe(false);
   });
 });

@@ -41,10 +41,22 @@ export class BudgetExhaustedError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a BudgetExhaustedError, by its name as well as its class: Next bundles
+ * this module more than once (route handlers, instrumentation with the invoke proxy's fast
+ * path and the job workers), and the process's one budget throws the class of whichever
+ * bundle started it.
+ */
+export function isBudgetExhausted(error: unknown): error is BudgetExhaustedError {
+  return error instanceof BudgetExhaustedError || (error instanceof Error && error.name === "BudgetExhaustedError");
+}
+
 const PRIORITY: Record<BudgetClass, number> = { serving: 0, interactive: 1, batch: 2, shadow: 3 };
 const LATENCY_SAMPLES = 64;
 /** Demand remembers the busiest second of this many. */
 const PEAK_SECONDS = 5;
+/** Finished starts older than the window are dropped at least this often. */
+const PRUNE_EVERY_MS = 100;
 
 interface StartRecord {
   cls: BudgetClass;
@@ -76,6 +88,7 @@ export class PermitGate {
   readonly #recent: Record<BudgetClass, number[]> = { serving: [], interactive: [], batch: [], shadow: [] };
   /** The largest one-second count seen in each of the last PEAK_SECONDS seconds, per class. */
   readonly #peaks: Record<BudgetClass, Map<number, number>> = { serving: new Map(), interactive: new Map(), batch: new Map(), shadow: new Map() };
+  #prunedAt = Number.NEGATIVE_INFINITY;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #timerDueAt = 0;
   #immediate = false;
@@ -108,6 +121,8 @@ export class PermitGate {
       return release ? Promise.resolve(release) : Promise.reject(new BudgetExhaustedError(cls, 0));
     }
     const since = this.#now();
+    // Free now: granted at once, without a waiter, timer or abort listener (what the queue would do too).
+    if (!this.#waitingAtOrAbove(cls) && this.#blockedFor(cls, since) === null) return Promise.resolve(this.#grant(cls, since, since));
     return new Promise<Release>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | null = null;
       const waiter: Waiter = {
@@ -144,12 +159,24 @@ export class PermitGate {
 
   /** A permit now, or null (counted as refused). Never waits. */
   tryAcquire(cls: BudgetClass): Release | null {
+    const release = this.acquireNow(cls);
+    if (!release) this.#refuse(cls);
+    return release;
+  }
+
+  /**
+   * A permit now when one is free and no waiter of this class or a higher one is
+   * ahead; else null, which is no refusal: the caller goes on to wait with
+   * `acquire`. The proxy's hot path takes its permit this way, synchronously.
+   */
+  acquireNow(cls: BudgetClass): Release | null {
     const now = this.#now();
-    if (this.#queue.some((w) => PRIORITY[w.cls] <= PRIORITY[cls]) || this.#blockedFor(cls, now) !== null) {
-      this.#refuse(cls);
-      return null;
-    }
+    if (this.#waitingAtOrAbove(cls) || this.#blockedFor(cls, now) !== null) return null;
     return this.#grant(cls, now, now);
+  }
+
+  #waitingAtOrAbove(cls: BudgetClass): boolean {
+    return this.#queue.length > 0 && this.#queue.some((w) => PRIORITY[w.cls] <= PRIORITY[cls]);
   }
 
   /** Recent demand per class, for the lease row. */
@@ -231,7 +258,15 @@ export class PermitGate {
     const nonServingFlying = flying - this.#inFlight.serving;
     if (flying >= limits.concurrency || (!serving && nonServingFlying >= limits.nonServingConcurrency)) return Infinity;
     const horizon = this.#windowMs + this.#marginMs;
-    this.#records = this.#records.filter((r) => r.finish === undefined || now - r.finish <= horizon);
+    // Records past the window count for nothing below; dropping them (a new array) is done at most
+    // every PRUNE_EVERY_MS unless the count matters, so a busy gate does not copy them per permit.
+    if (now - this.#prunedAt >= PRUNE_EVERY_MS || this.#records.length >= limits.rate) {
+      this.#records = this.#records.filter((r) => r.finish === undefined || now - r.finish <= horizon);
+      this.#prunedAt = now;
+    }
+    // Each record is at most one start in the window: fewer than the limits cannot reach them.
+    const kept = this.#records.length;
+    if (kept < limits.rate && (serving || kept < limits.nonServingRate)) return null;
     const fastest = this.#fastest();
     const all: number[] = [];
     const nonServing: number[] = [];

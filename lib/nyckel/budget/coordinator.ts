@@ -118,6 +118,11 @@ export class BudgetCoordinator {
     return this.gate.tryAcquire(cls);
   }
 
+  /** A permit now when this process has one free, else null (no refusal: then wait with `acquire`). Never awaits. */
+  acquireNow(cls: BudgetClass): Release | null {
+    return this.#mode === "idle" ? null : this.gate.acquireNow(cls);
+  }
+
   /** Nyckel answered 429: halve this process's share now; the shared factor at the next renewal. */
   reportNyckel429(): void {
     this.#nyckel429++;
