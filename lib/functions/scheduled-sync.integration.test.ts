@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
@@ -37,11 +38,15 @@ async function driftJobs(functionId: string): Promise<JobData[]> {
   return rows.map((r) => r.data);
 }
 
+/**
+ * A new model in the emulator, under an id of its own: the emulator's default ids continue a
+ * deterministic sequence, so another file's emulator (same database) may already have made that id known.
+ */
 async function addModel(functionId: string, body: Record<string, unknown> = {}): Promise<string> {
   const res = await fetch(`${emulator().url}/_emulator/functions/${functionId}/models`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ modelId: `model_sync${randomBytes(5).toString("hex")}`, ...body }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
