@@ -11,6 +11,8 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { checkModelAction, registerModelAction, restoreModelAction, retireModelAction, updateModelAction } from "@/lib/models/actions";
 import { modelLabel } from "@/lib/models/label";
+import { LimitedInput, LimitedTextarea } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 export type ModelView = {
   id: string;
@@ -53,7 +55,7 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
       ) : (
         <ul className="divide-y divide-zinc-100 rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">
           {models.map((m) => (
-            <li key={m.id} className={`px-4 py-3 text-sm ${m.retiredAt ? "opacity-70" : ""}`} data-testid={`model-${m.modelId}`}>
+            <li key={m.id} className={`px-4 py-3 text-sm ${m.retiredAt ? "bg-zinc-50 dark:bg-zinc-950" : ""}`} data-testid={`model-${m.modelId}`}>
               <div className="flex flex-wrap items-start gap-3">
                 <div className="min-w-0 flex-1">
                   <div className="flex flex-wrap items-center gap-2">
@@ -168,10 +170,10 @@ function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone:
           {(p) => <input {...p} type="text" autoComplete="off" spellCheck={false} placeholder="model_…" className={inputClass + " font-mono"} />}
         </Field>
         <Field label="Nickname" name="nickname" errors={fieldErrors.nickname}>
-          {(p) => <input {...p} type="text" autoComplete="off" placeholder="March retrain" className={inputClass} />}
+          {(p) => <LimitedInput {...p} max={TEXT_LIMITS.nickname} type="text" autoComplete="off" placeholder="March retrain" className={inputClass} />}
         </Field>
         <Field label="Notes" name="notes" errors={fieldErrors.notes} className="sm:col-span-2">
-          {(p) => <textarea {...p} rows={2} className={inputClass} />}
+          {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.notes} rows={2} className={inputClass} />}
         </Field>
       </div>
       <Button type="submit" pending={isPending}>
@@ -197,10 +199,10 @@ function EditModelForm({ model, onDone, onCancel }: { model: ModelView; onDone: 
     >
       {message ? <Alert>{message}</Alert> : null}
       <Field label="Nickname" name="edit-nickname" errors={fieldErrors.nickname}>
-        {(p) => <input {...p} type="text" defaultValue={model.nickname} className={inputClass} />}
+        {(p) => <LimitedInput {...p} max={TEXT_LIMITS.nickname} type="text" defaultValue={model.nickname} className={inputClass} />}
       </Field>
       <Field label="Notes" name="edit-notes" errors={fieldErrors.notes}>
-        {(p) => <textarea {...p} rows={2} defaultValue={model.notes} className={inputClass} />}
+        {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.notes} rows={2} defaultValue={model.notes} className={inputClass} />}
       </Field>
       <div className="flex gap-2">
         <Button type="submit" pending={isPending}>

@@ -15,6 +15,8 @@ import { PendingLinks } from "@/components/promotions/pending-links";
 import { PromotedBy, type PromotedByView } from "@/components/audit/set-by";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
 import { modelLabel, type ModelOption, type PinRowView } from "./types";
+import { LimitedTextarea } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 const LATEST = "__latest__";
 
@@ -193,7 +195,7 @@ function PinChangeForm({
           )}
         </Field>
         <Field label="Reason" name={`pin-reason-${env.slug}`} errors={fieldErrors.reason} hint="Required; recorded in the audit log (at most 2,000 characters).">
-          {(p) => <textarea {...p} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
+          {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.reason} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
         </Field>
       </div>
       <div className="flex gap-2">

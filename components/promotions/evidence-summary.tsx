@@ -4,6 +4,7 @@ import { Time } from "@/components/ui/time";
 import type { EvidenceSummary } from "@/lib/promotions/evidence";
 import { describeGate } from "@/lib/promotions/gate";
 import { pct } from "./format";
+import { textLinkClass } from "@/components/ui/text-link";
 
 /** The evidence frozen into a request: what the approvers decide on, with a link to the full report. */
 export function EvidenceSummaryView({ summary, hash, verified }: { summary: EvidenceSummary; hash: string | null; verified: boolean | null }) {
@@ -44,7 +45,7 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
       <p className="text-xs text-zinc-500">
         Frozen at submit. SHA-256 <code className="font-mono" title={hash ?? ""}>{hash?.slice(0, 16)}…</code>{" "}
         {verified ? <Badge tone="green">matches</Badge> : <Badge tone="red">does not match: the record was altered</Badge>}{" "}
-        <Link href={`/comparisons/${summary.runId}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+        <Link href={`/comparisons/${summary.runId}`} className={textLinkClass}>
           Open the full report
         </Link>
       </p>

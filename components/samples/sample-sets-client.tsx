@@ -16,6 +16,8 @@ import { Time } from "@/components/ui/time";
 import { deleteSampleSetAction, renameSampleSetAction } from "@/lib/samples/actions";
 import type { SampleSetPreview } from "@/lib/samples/preview";
 import type { SampleSetRow } from "@/lib/samples/queries";
+import { LimitedInput } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 type Limits = { image: string; samples: string; set: string };
 
@@ -134,7 +136,7 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
       ) : null}
       <div className="mt-4 flex flex-wrap items-end gap-3">
         <Field label="Name" name="sampleSetName" className="min-w-64">
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} className={inputClass} placeholder="e.g. Support tickets, June" />}
+          {(p) => <LimitedInput {...p} max={TEXT_LIMITS.sampleSetName} value={name} onChange={(e) => setName(e.target.value)} className={inputClass} placeholder="e.g. Support tickets, June" />}
         </Field>
         <Button type="button" variant="secondary" disabled={!hasInput} pending={busy === "preview"} onClick={() => send("preview")}>
           Preview
@@ -214,8 +216,10 @@ function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
   const rename = useAction(renameSampleSetAction, {
     onSuccess: () => { setRenaming(null); setMessage({ tone: "success", text: "Renamed." }); },
-    onError: ({ error }) => setMessage({ tone: "error", text: actionErrors(error).message ?? "Could not rename." }),
+    // A refused name is said under its field; anything else above the list.
+    onError: ({ error }) => (error.validationErrors ? setMessage(null) : setMessage({ tone: "error", text: actionErrors(error).message ?? "Could not rename." })),
   });
+  const renameErrors = rename.hasErrored ? actionErrors(rename.result).fieldErrors.name : undefined;
   const remove = useAction(deleteSampleSetAction, {
     onSuccess: () => { setDeleting(null); setMessage({ tone: "success", text: "Sample set deleted." }); },
     onError: ({ error }) => { setDeleting(null); setMessage({ tone: "error", text: actionErrors(error).message ?? "Could not delete." }); },
@@ -232,11 +236,23 @@ function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }
           <li key={s.id} className="flex flex-wrap items-center gap-3 px-4 py-3" data-testid={`sample-set-${s.name}`}>
             {renaming?.id === s.id ? (
               <form
-                className="flex items-center gap-2"
+                className="flex flex-wrap items-start gap-2"
                 onSubmit={(e) => { e.preventDefault(); rename.execute(renaming); }}
               >
                 <label className="sr-only" htmlFor={`rename-${s.id}`}>New name</label>
-                <input id={`rename-${s.id}`} autoFocus value={renaming.name} onChange={(e) => setRenaming({ id: s.id, name: e.target.value })} className={inputClass + " w-64"} />
+                <div className="w-64 max-w-full space-y-1">
+                  <LimitedInput
+                    id={`rename-${s.id}`}
+                    max={TEXT_LIMITS.sampleSetName}
+                    autoFocus
+                    value={renaming.name}
+                    onChange={(e) => setRenaming({ id: s.id, name: e.target.value })}
+                    aria-invalid={renameErrors ? true : undefined}
+                    aria-describedby={renameErrors ? `rename-${s.id}-error` : undefined}
+                    className={inputClass}
+                  />
+                  {renameErrors ? <p id={`rename-${s.id}-error`} className="text-sm text-red-600 dark:text-red-400">{renameErrors.join(" ")}</p> : null}
+                </div>
                 <Button type="submit" pending={rename.isPending}>Save</Button>
                 <Button type="button" variant="ghost" onClick={() => setRenaming(null)}>Cancel</Button>
               </form>
@@ -251,7 +267,7 @@ function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }
             )}
             {canWrite && renaming?.id !== s.id ? (
               <div className="flex gap-1">
-                <Button variant="ghost" onClick={() => setRenaming({ id: s.id, name: s.name })}>Rename</Button>
+                <Button variant="ghost" onClick={() => { rename.reset(); setRenaming({ id: s.id, name: s.name }); }}>Rename</Button>
                 <Button variant="ghost" onClick={() => setDeleting(s)}>Delete</Button>
               </div>
             ) : null}

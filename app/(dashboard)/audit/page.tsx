@@ -16,6 +16,7 @@ import { promotionsById } from "@/lib/audit/promoted-by";
 import { auditQueryString, encodeCursor, getAuditLookups, listAuditEvents, parseAuditQuery } from "@/lib/audit/queries";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -178,7 +179,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                   </Td>
                   <Td density="compact">
                     {target ? (
-                      <Link href={target.href} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                      <Link href={target.href} className={textLinkClass}>
                         {target.label}
                       </Link>
                     ) : (

@@ -10,6 +10,7 @@ import { Time } from "@/components/ui/time";
 import { requirePagePermission } from "@/lib/session/current";
 import { listComparisonRuns, listRunFilterOptions } from "@/lib/compare/queries";
 import { RUN_STATUSES, runListFilterSchema, type RunListFilter } from "@/lib/compare/schemas";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Comparisons" };
 
@@ -93,7 +94,7 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
               {runs.map((r) => (
                 <tr key={r.id} data-testid={`run-${r.id}`}>
                   <Td>
-                    <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                    <Link href={`/comparisons/${r.id}`} className={`font-medium ${textLinkClass}`}>
                       {r.function.name}
                     </Link>
                   </Td>
@@ -128,12 +129,12 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
           )}
           <nav className="mt-3 flex gap-3 text-sm" aria-label="More runs">
             {filter.before ? (
-              <Link href={hrefWith(filter, { before: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={hrefWith(filter, { before: undefined })} className={textLinkClass}>
                 ← Newest runs
               </Link>
             ) : null}
             {next ? (
-              <Link href={hrefWith(filter, { before: next })} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={hrefWith(filter, { before: next })} className={textLinkClass}>
                 Older runs →
               </Link>
             ) : null}

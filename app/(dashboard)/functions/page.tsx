@@ -14,6 +14,7 @@ import { isExpectedError } from "@/lib/errors";
 import { countFunctions, listFunctions } from "@/lib/functions/queries";
 import { describeSync, syncFunctions } from "@/lib/functions/service";
 import { getNyckelConnection } from "@/lib/nyckel-settings/connection";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Functions" };
 
@@ -45,7 +46,7 @@ export default async function FunctionsPage() {
           {functions.map((f) => (
             <tr key={f.id}>
               <Td>
-                <Link href={`/functions/${encodeURIComponent(f.id)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                <Link href={`/functions/${encodeURIComponent(f.id)}`} className={`font-medium ${textLinkClass}`}>
                   {f.name}
                 </Link>
                 <div className="font-mono text-xs text-zinc-500">{f.id}</div>

@@ -13,6 +13,7 @@ import { getComparisonRun, getRunProgress, getRunReport } from "@/lib/compare/qu
 import { NO_LABEL } from "@/lib/compare/sample-filters";
 import { EvidenceOffersBox } from "@/components/promotions/evidence-offers";
 import { getEvidenceOffers } from "@/lib/promotions/offer-queries";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Comparison run" };
 
@@ -37,7 +38,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
           script runs (same URL, mode and credentials as the table's fetch, which then reuses the response). */}
       <link rel="preload" as="fetch" href={`/api/comparisons/${run.id}/samples`} crossOrigin="anonymous" />
       <p className="mb-2 text-sm">
-        <Link href="/comparisons" className="text-indigo-700 hover:underline dark:text-indigo-300">← Comparisons</Link>
+        <Link href="/comparisons" className={textLinkClass}>← Comparisons</Link>
       </p>
       <PageHeader
         title={`${run.function.name}: A vs B`}

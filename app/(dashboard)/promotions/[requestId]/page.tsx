@@ -15,6 +15,7 @@ import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getRequestLiveState } from "@/lib/promotions/live-state";
 import { getRequestDetail } from "@/lib/promotions/queries";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Promotion request" };
 
@@ -62,7 +63,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
     <>
       <RequestLive requestId={r.id} initial={live} />
       <p className="mb-2 text-sm">
-        <Link href="/promotions" className="text-indigo-700 hover:underline dark:text-indigo-300">
+        <Link href="/promotions" className={textLinkClass}>
           ← Promotions
         </Link>
       </p>
@@ -72,7 +73,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
             Promotion #{r.number}: {r.environment.name} → {target}
           </h1>
           <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-            <Link href={fnHref} className="text-indigo-700 hover:underline dark:text-indigo-300">
+            <Link href={fnHref} className={textLinkClass}>
               {r.function.name}
             </Link>{" "}
             · requested by {r.requestedByName} on <Time value={r.createdAt} />
@@ -249,7 +250,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
             <p className="mt-4 text-xs">
               <Link
                 href={`/audit?function=${encodeURIComponent(r.function.id)}&environment=${r.environment.id}`}
-                className="text-indigo-700 hover:underline dark:text-indigo-300"
+                className={textLinkClass}
               >
                 See {r.function.name} in {r.environment.name} in the audit log
               </Link>

@@ -13,6 +13,7 @@ import { decodeParam } from "@/lib/url";
 import { listEnvironments } from "@/lib/environments/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { modelLabel } from "@/lib/models/label";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Sample sets" };
 
@@ -25,7 +26,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
   return (
     <>
       <p className="mb-2 text-sm">
-        <Link href={`/functions/${encodeURIComponent(fn.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+        <Link href={`/functions/${encodeURIComponent(fn.id)}`} className={textLinkClass}>
           ← {fn.name}
         </Link>
       </p>
