@@ -13,6 +13,7 @@ import { checkModelAction, registerModelAction, restoreModelAction, retireModelA
 import { modelLabel } from "@/lib/models/label";
 import { LimitedInput, LimitedTextarea } from "@/components/ui/limited-text";
 import { TEXT_LIMITS } from "@/lib/text-limits";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 export type ModelView = {
   id: string;
@@ -59,8 +60,8 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
               <div className="flex flex-wrap items-start gap-3">
                 <div className="min-w-0 flex-1">
                   <div className="flex flex-wrap items-center gap-2">
-                    <span className="font-medium">{m.nickname || "(no nickname)"}</span>
-                    <code className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{m.modelId}</code>
+                    <span className="font-medium wrap-anywhere">{m.nickname || "(no nickname)"}</span>
+                    <code className="font-mono text-xs text-zinc-600 wrap-anywhere dark:text-zinc-400">{m.modelId}</code>
                     {m.discovered ? <Badge>discovered by sync</Badge> : null}
                     {m.retiredAt ? <Badge tone="amber">retired</Badge> : null}
                   </div>
@@ -78,7 +79,7 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
                       "not pinned anywhere"
                     )}
                   </div>
-                  {m.notes ? <p className="mt-1 whitespace-pre-wrap break-words text-zinc-600 dark:text-zinc-400">{m.notes}</p> : null}
+                  {m.notes ? <ClampedText text={m.notes} lines={2} className="mt-1 text-zinc-600 dark:text-zinc-400" /> : null}
                   <div className="mt-1 text-xs text-zinc-500">
                     registered {m.registeredBy ? `by ${m.registeredBy} ` : ""}
                     <Time value={m.createdAt} />

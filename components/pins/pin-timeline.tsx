@@ -16,6 +16,7 @@ import { TEXT_LIMITS } from "@/lib/text-limits";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
 import { modelLabel, type EnvironmentView, type PinView, type RevisionView } from "./types";
 import { textLinkClass } from "@/components/ui/text-link";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 const KIND_LABEL: Record<string, string> = { pin: "pinned", unpin: "unpinned", rollback: "rolled back" };
 
@@ -110,9 +111,7 @@ export function PinTimeline({
                 <div className="text-xs text-zinc-500">
                   by {r.actor} · <Time value={r.createdAt} /> · audit event {r.auditEventId}
                 </div>
-                <p className="mt-1 whitespace-pre-wrap break-words" data-testid="timeline-reason">
-                  {r.reason}
-                </p>
+                <ClampedText text={r.reason} className="mt-1" testId="timeline-reason" />
               </div>
               {rollbackButton({ version: r.version, model: r.model, createdAt: r.createdAt, actor: r.actor })}
             </li>

@@ -17,6 +17,7 @@ import { BreakGlassBadge, ModelRef } from "./model-ref";
 import { modelLabel, type ModelOption, type PinRowView } from "./types";
 import { LimitedTextarea } from "@/components/ui/limited-text";
 import { TEXT_LIMITS } from "@/lib/text-limits";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 const LATEST = "__latest__";
 
@@ -70,8 +71,8 @@ export function PinsPanel({
                   "never pinned"
                 )}
               </Td>
-              <Td data-testid="pin-reason" density="relaxed" className="max-w-sm whitespace-pre-wrap break-words">
-                {pin?.reason || <span className="text-zinc-400">—</span>}
+              <Td data-testid="pin-reason" density="relaxed" className="max-w-sm">
+                {pin?.reason ? <ClampedText text={pin.reason} /> : <span className="text-zinc-400">—</span>}
               </Td>
               <Td align="right" density="relaxed">
                 {env.protected ? (

@@ -13,7 +13,7 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
   const side = (s: "a" | "b") => (s === summary.currentSide ? "current pin" : "requested");
   const acc = summary.accuracy;
   return (
-    <div className="space-y-2 text-sm" data-testid="evidence">
+    <div className="space-y-2 text-sm wrap-anywhere" data-testid="evidence">
       <p>
         Comparison of <strong>{current.label}</strong> (current pin) with <strong>{requested.label}</strong> (requested) on the sample set “{summary.sampleSet.name}” ({summary.samples}{" "}
         samples), finished <Time value={summary.finishedAt} />.

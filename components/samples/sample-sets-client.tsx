@@ -258,7 +258,7 @@ function SetList({ sets, canWrite }: { sets: SampleSetRow[]; canWrite: boolean }
               </form>
             ) : (
               <div className="min-w-0 flex-1">
-                <div className="font-medium">{s.name}</div>
+                <div className="font-medium wrap-anywhere">{s.name}</div>
                 <div className="text-xs text-zinc-500">
                   {s.sampleCount} samples ({s.kinds.join(", ")}) · {s.labeledCount} with ground truth · {s.duplicateCount} duplicates dropped ·{" "}
                   {s.rejectedCount} rejected · by {s.createdByLabel}, <Time value={s.createdAt} />

@@ -98,9 +98,9 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
                       {r.function.name}
                     </Link>
                   </Td>
-                  <Td className="max-w-56 break-words">{r.modelALabel}</Td>
-                  <Td className="max-w-56 break-words">{r.modelBLabel}</Td>
-                  <Td>
+                  <Td className="max-w-56 wrap-anywhere">{r.modelALabel}</Td>
+                  <Td className="max-w-56 wrap-anywhere">{r.modelBLabel}</Td>
+                  <Td className="max-w-64 wrap-anywhere">
                     {r.sampleSet.name} ({r.total})
                   </Td>
                   <Td>

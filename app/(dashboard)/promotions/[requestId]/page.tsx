@@ -16,6 +16,7 @@ import { requirePagePermission } from "@/lib/session/current";
 import { getRequestLiveState } from "@/lib/promotions/live-state";
 import { getRequestDetail } from "@/lib/promotions/queries";
 import { textLinkClass } from "@/components/ui/text-link";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 export const metadata: Metadata = { title: "Promotion request" };
 
@@ -127,7 +128,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Panel title="Reason" testId="request-reason">
-            <p className="whitespace-pre-wrap break-words text-sm">{r.reason}</p>
+            <ClampedText text={r.reason} lines={6} className="text-sm" />
           </Panel>
 
           <Panel title="Change" testId="request-change">
@@ -241,7 +242,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
                       {e.action === "request.applied" && typeof after.pinVersion === "number" ? ` · pin version ${after.pinVersion}` : ""}
                     </div>
                     {e.reason && e.action !== "request.opened" && e.action !== "request.applied" ? (
-                      <p className="mt-1 whitespace-pre-wrap break-words text-zinc-700 dark:text-zinc-300">{e.reason}</p>
+                      <ClampedText text={e.reason} className="mt-1 text-zinc-700 dark:text-zinc-300" />
                     ) : null}
                   </li>
                 );
