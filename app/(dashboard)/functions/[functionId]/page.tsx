@@ -13,6 +13,7 @@ import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
+import { Section, SectionNav } from "@/components/ui/section";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
@@ -30,18 +31,6 @@ export const metadata: Metadata = { title: "Function" };
 
 function modelView(m: PinModel | null): ModelRefView | null {
   return m ? { id: m.id, modelId: m.modelId, nickname: m.nickname, retired: m.retiredAt !== null } : null;
-}
-
-function Section({ id, title, description, children }: { id: string; title: string; description?: React.ReactNode; children: React.ReactNode }) {
-  return (
-    <section id={id} aria-labelledby={`${id}-heading`} className="mt-10">
-      <h2 id={`${id}-heading`} className="text-lg font-semibold">
-        {title}
-      </h2>
-      {description ? <p className="mb-3 mt-1 text-sm text-zinc-600 dark:text-zinc-400">{description}</p> : <div className="mb-3" />}
-      {children}
-    </section>
-  );
 }
 
 export default async function FunctionPage({
@@ -77,6 +66,8 @@ export default async function FunctionPage({
     ? { environmentId: one(query.requestEnvironment), target: one(query.requestTarget), reason: one(query.requestReason).slice(0, 500), evidenceRunId: one(query.requestEvidence).slice(0, 36) }
     : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
+  const canRequest = can(user.role, "requests:create");
+  const canCompare = can(user.role, "comparisons:run");
 
   const rows: PinRowView[] = pinRows.map(({ environment, pin }) => ({
     environment: {
@@ -122,6 +113,19 @@ export default async function FunctionPage({
         </Badge>
       ) : null}
 
+      <SectionNav
+        sections={[
+          { id: "pins", label: "Pins" },
+          ...(canRequest ? [{ id: "request", label: "Request" }] : []),
+          { id: "models", label: "Models" },
+          ...(canCompare ? [{ id: "quick-compare", label: "Compare" }] : []),
+          { id: "timeline", label: "History" },
+          { id: "point-in-time", label: "Point in time" },
+          { id: "traffic", label: "Traffic" },
+          { id: "nyckel", label: "In Nyckel" },
+        ]}
+      />
+
       <Section id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
         <PinsPanel
           functionId={fn.id}
@@ -133,7 +137,7 @@ export default async function FunctionPage({
         />
       </Section>
 
-      {can(user.role, "requests:create") ? (
+      {canRequest ? (
         <Section
           id="request"
           title="Request a promotion"
@@ -143,14 +147,6 @@ export default async function FunctionPage({
           <RequestPromotionSection key={requestInitial ? JSON.stringify(requestInitial) : "blank"} functionId={fn.id} user={user} initial={requestInitial} />
         </Section>
       ) : null}
-
-      <Section
-        id="traffic"
-        title="Traffic through Modelpin"
-        description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
-      >
-        <TrafficPanel traffic={traffic} />
-      </Section>
 
       <Section id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
         <ModelsPanel
@@ -171,7 +167,7 @@ export default async function FunctionPage({
         />
       </Section>
 
-      {can(user.role, "comparisons:run") ? (
+      {canCompare ? (
         <Section
           id="quick-compare"
           title="Quick compare"
@@ -213,7 +209,7 @@ export default async function FunctionPage({
                   current={row.pin}
                   revisions={revisions}
                   canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
-                  canRequest={can(user.role, "requests:create")}
+                  canRequest={canRequest}
                 />
               </div>
             );
@@ -227,6 +223,14 @@ export default async function FunctionPage({
           <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone.</Alert>
         ) : null}
         {pastPins && at ? <PointInTimeTable overview={pastPins} at={at} /> : null}
+      </Section>
+
+      <Section
+        id="traffic"
+        title="Traffic through Modelpin"
+        description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
+      >
+        <TrafficPanel traffic={traffic} />
       </Section>
 
       <Section id="nyckel" title="In Nyckel">
