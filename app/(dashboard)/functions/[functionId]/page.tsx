@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { QuickCompare } from "@/components/compare/quick-compare";
+import { LazyQuickCompare } from "@/components/compare/lazy-parts";
 import { ModelsPanel } from "@/components/models/models-panel";
 import { PinTimeline } from "@/components/pins/pin-timeline";
 import { PinsPanel } from "@/components/pins/pins-panel";
@@ -173,7 +173,7 @@ export default async function FunctionPage({
           title="Quick compare"
           description="Ask two models about one sample and see both answers side by side. For many samples, use Sample sets & comparisons."
         >
-          <QuickCompare
+          <LazyQuickCompare
             functionId={fn.id}
             inputType={fn.inputType}
             models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { StartRunForm } from "@/components/compare/start-run-form";
-import { SampleSetsClient } from "@/components/samples/sample-sets-client";
+import { LazyStartRunForm } from "@/components/compare/lazy-parts";
+import { LazySampleSetsClient } from "@/components/samples/lazy-sample-sets";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
@@ -36,7 +36,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
       />
       {can(user.role, "comparisons:run") ? (
         <div className="mb-10">
-          <StartRunForm
+          <LazyStartRunForm
             functionId={fn.id}
             sampleSets={sets.map((s) => ({ id: s.id, label: `${s.name} (${s.sampleCount})` }))}
             models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}
@@ -44,7 +44,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
           />
         </div>
       ) : null}
-      <SampleSetsClient
+      <LazySampleSetsClient
         functionId={fn.id}
         inputType={fn.inputType}
         canWrite={can(user.role, "samples:write")}
