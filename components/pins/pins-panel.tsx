@@ -72,7 +72,7 @@ export function PinsPanel({
                 )}
               </Td>
               <Td data-testid="pin-reason" density="relaxed" className="max-w-sm">
-                {pin?.reason ? <ClampedText text={pin.reason} /> : <span className="text-zinc-400">—</span>}
+                {pin?.reason ? <ClampedText text={pin.reason} /> : <span className="text-zinc-500">—</span>}
               </Td>
               <Td align="right" density="relaxed">
                 {env.protected ? (

@@ -36,7 +36,7 @@ export function RequestsTable({ requests, now }: { requests: RequestListRow[]; n
             {r.rejections ? <div className="text-xs text-red-700 dark:text-red-400">{r.rejections} rejected</div> : null}
             {r.decidedByMe ? <div className="text-xs text-zinc-500">you {r.decidedByMe === "approve" ? "approved" : "rejected"}</div> : null}
           </Td>
-          <Td density="relaxed">{r.agreement !== null ? `${pct(r.agreement)} agreement` : <span className="text-zinc-400">none</span>}</Td>
+          <Td density="relaxed">{r.agreement !== null ? `${pct(r.agreement)} agreement` : <span className="text-zinc-500">none</span>}</Td>
           <Td density="relaxed">
             <RequestStatusBadge status={r.status} expiredUnmarked={r.expiredUnmarked} />
             {r.status === "pending" && r.expiresAt && !r.expiredUnmarked ? (

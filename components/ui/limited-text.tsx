@@ -50,50 +50,50 @@ function Counter({ id, length, max }: { id: string; length: number; max: number 
   );
 }
 
-function describedBy(given: string | undefined, counterId: string): string {
-  return [given, counterId].filter(Boolean).join(" ");
+/** What both limited fields share: the length, maxLength, the description naming the counter, and the counter. */
+function useLimited<T extends HTMLTextAreaElement | HTMLInputElement>(
+  { id, max, value, defaultValue, onChange, "aria-describedby": given }: Limited & {
+    value?: unknown;
+    defaultValue?: unknown;
+    onChange?: (e: React.ChangeEvent<T>) => void;
+    "aria-describedby"?: string;
+  },
+) {
+  const { ref, length, setTyped } = useLength(value, defaultValue);
+  const counterId = `${id}-count`;
+  return {
+    field: {
+      ref,
+      id,
+      maxLength: max,
+      "aria-describedby": [given, counterId].filter(Boolean).join(" "),
+      onChange: (e: React.ChangeEvent<T>) => {
+        setTyped(e.target.value.length);
+        onChange?.(e);
+      },
+    },
+    counter: <Counter id={counterId} length={length} max={max} />,
+  };
 }
 
 /** A textarea with the server's limit as maxLength and a visible counter (lib/text-limits.ts). */
 export function LimitedTextarea({ id, max, onChange, "aria-describedby": given, ...props }: TextareaProps) {
-  const { ref, length, setTyped } = useLength(props.value, props.defaultValue);
-  const counterId = `${id}-count`;
+  const { field, counter } = useLimited<HTMLTextAreaElement>({ id, max, value: props.value, defaultValue: props.defaultValue, onChange, "aria-describedby": given });
   return (
     <>
-      <textarea
-        {...props}
-        ref={ref}
-        id={id}
-        maxLength={max}
-        aria-describedby={describedBy(given, counterId)}
-        onChange={(e) => {
-          setTyped(e.target.value.length);
-          onChange?.(e);
-        }}
-      />
-      <Counter id={counterId} length={length} max={max} />
+      <textarea {...props} {...field} />
+      {counter}
     </>
   );
 }
 
 /** A one-line input with the server's limit as maxLength and a visible counter (lib/text-limits.ts). */
 export function LimitedInput({ id, max, onChange, "aria-describedby": given, ...props }: InputProps) {
-  const { ref, length, setTyped } = useLength(props.value, props.defaultValue);
-  const counterId = `${id}-count`;
+  const { field, counter } = useLimited<HTMLInputElement>({ id, max, value: props.value, defaultValue: props.defaultValue, onChange, "aria-describedby": given });
   return (
     <>
-      <input
-        {...props}
-        ref={ref}
-        id={id}
-        maxLength={max}
-        aria-describedby={describedBy(given, counterId)}
-        onChange={(e) => {
-          setTyped(e.target.value.length);
-          onChange?.(e);
-        }}
-      />
-      <Counter id={counterId} length={length} max={max} />
+      <input {...props} {...field} />
+      {counter}
     </>
   );
 }

@@ -184,7 +184,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                         {target.label}
                       </Link>
                     ) : (
-                      <span className="text-zinc-400">—</span>
+                      <span className="text-zinc-500">—</span>
                     )}
                     {r.environmentId ? (
                       <div>
@@ -197,7 +197,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                     <JsonDetail before={r.beforeJson} after={r.afterJson} />
                   </Td>
                   <Td data-testid="audit-reason" density="compact" className="max-w-xs">
-                    {r.reason ? <ClampedText text={r.reason} /> : <span className="text-zinc-400">—</span>}
+                    {r.reason ? <ClampedText text={r.reason} /> : <span className="text-zinc-500">—</span>}
                   </Td>
                 </tr>
               );
