@@ -111,7 +111,8 @@ for (const role of ["viewer", "editor", "approver", "admin"] as const satisfies 
     if (role === "admin") {
       // A webhook's own page (admins only), when another spec has made one.
       await page.goto("/settings/webhooks");
-      const webhook = await page.locator('main a[href^="/settings/webhooks/"]').first().getAttribute("href").catch(() => null);
+      const links = page.locator('main a[href^="/settings/webhooks/"]');
+      const webhook = (await links.count()) > 0 ? await links.first().getAttribute("href") : null;
       if (webhook) {
         await page.goto(webhook);
         found.push(...(await seriousViolations(page, `${role} ${webhook}`)));
