@@ -62,8 +62,11 @@ const hsts = strictTransportSecurity(process.env.AUTH_URL);
 const dev = process.env.NODE_ENV === "development";
 
 function isPage(path: string): boolean {
-  return !/^\/(?:api\/|v1\/|_next\/)/.test(path) && path !== "/metrics" && path !== "/favicon.ico" && path !== "/cli.mjs";
+  return !/^\/(?:api\/|v1\/|_next\/)/.test(path) && path !== "/metrics" && !PUBLIC_FILES.has(path) && path !== "/cli.mjs";
 }
+
+/** public/'s files: served to anyone (the sign-in page needs its icon), never through this proxy. */
+const PUBLIC_FILES = new Set(["/favicon.ico", "/icon.svg", "/apple-touch-icon.png", "/robots.txt"]);
 
 function withPageSecurityHeaders(request: NextRequest): NextResponse {
   const nonce = createNonce();
@@ -91,8 +94,9 @@ export const config = {
     "/(.*%.*)",
     "/api/v1/environments/:environment/pins",
     "/api/v1/environments/:environment/pins/:functionId",
-    // Pages (and their server actions): everything but route handlers, the invoke proxy, Next's files and metrics.
-    "/((?!api/|v1/|_next/|favicon\\.ico$|metrics$).*)",
+    // Pages (and their server actions): everything but route handlers, the invoke proxy, Next's files,
+    // public/'s files (PUBLIC_FILES) and metrics.
+    "/((?!api/|v1/|_next/|favicon\\.ico$|icon\\.svg$|apple-touch-icon\\.png$|robots\\.txt$|metrics$).*)",
     // Bodiless route handlers the role gate refuses on a serving instance.
     "/api/auth/:path*",
     "/api/openapi.json",

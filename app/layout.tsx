@@ -13,6 +13,10 @@ const inter = localFont({
 export const metadata: Metadata = {
   title: { default: "Modelpin", template: "%s · Modelpin" },
   description: "Control which Nyckel model version serves each environment.",
+  // public/: the pin mark (SVG) and its 180×180 touch icon (scripts/render-icons.ts).
+  icons: { icon: [{ url: "/icon.svg", type: "image/svg+xml" }], apple: [{ url: "/apple-touch-icon.png", sizes: "180x180" }] },
+  // An internal tool: public/robots.txt disallows everything, and every page says noindex too.
+  robots: { index: false, follow: false },
 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {

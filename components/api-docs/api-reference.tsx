@@ -4,6 +4,7 @@ import { CodeBlock } from "./code-block";
 import { MethodBadge } from "./method-badge";
 import { OperationSection } from "./operation-section";
 import { Prose } from "./prose";
+import { textLinkClass } from "@/components/ui/text-link";
 
 type Entry = { path: string; method: string; operation: OperationObject };
 
@@ -42,7 +43,7 @@ export function ApiReference({ doc, baseUrl, canManageTokens }: { doc: OpenApiDo
             </li>
           ))}
           <li>
-            <a href="/api/openapi.json" className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
+            <a href="/api/openapi.json" className={textLinkClass}>
               OpenAPI 3.1 document (JSON)
             </a>
           </li>
@@ -59,7 +60,7 @@ export function ApiReference({ doc, baseUrl, canManageTokens }: { doc: OpenApiDo
             {canManageTokens ? (
               <>
                 Create a token in{" "}
-                <Link href="/settings/tokens" className="font-medium text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
+                <Link href="/settings/tokens" className={`font-medium ${textLinkClass}`}>
                   Settings → API tokens
                 </Link>{" "}
                 (it is shown once), then set these two variables; every example below uses them.

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { textLinkClass } from "@/components/ui/text-link";
 
 /** A pin set by a promotion request: its number, the requester and the approvers (in order). */
 export type PromotedByView = { requestId: string; number: number; requestedBy: string; approvedBy: string[] };
@@ -13,7 +14,7 @@ export function PromotedBy({ value, className }: { value: PromotedByView; classN
   return (
     <div data-testid="promoted-by" className={className}>
       {promotedByText(value)} (
-      <Link href={`/promotions/${encodeURIComponent(value.requestId)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+      <Link href={`/promotions/${encodeURIComponent(value.requestId)}`} className={textLinkClass}>
         request #{value.number}
       </Link>
       )

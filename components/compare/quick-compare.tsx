@@ -11,7 +11,9 @@ import { Button } from "@/components/ui/button";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Field, inputClass } from "@/components/ui/field";
 import { quickCompareAction } from "@/lib/compare/actions";
-import { parseChoiceToken, quickCompareSchema, type QuickCompareResult, type QuickSide } from "@/lib/compare/schemas";
+import "@/components/shell/zod-jitless";
+import { parseChoiceToken } from "@/lib/compare/choice";
+import { quickCompareSchema, type QuickCompareResult, type QuickSide } from "@/lib/compare/schemas";
 
 /** 10 MB, as for sample sets (lib/samples/parse.ts MAX_IMAGE_BYTES); the server checks again, by content. */
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;

@@ -79,7 +79,7 @@ const SampleTr = memo(function SampleTr({ row, index }: { row: SampleRow; index:
         {row.position}
       </td>
       <InputCell row={row} />
-      <td role="cell" style={widthStyle("truth")} className={cn(cellClass, !row.truth && "text-zinc-400 dark:text-zinc-500")} title={row.truth ?? undefined}>
+      <td role="cell" style={widthStyle("truth")} className={cn(cellClass, !row.truth && "text-zinc-500 dark:text-zinc-400")} title={row.truth ?? undefined}>
         {row.truth || "—"}
       </td>
       <SideCells side={row.a} correct={isCorrect(row, row.a)} name="A" />
@@ -132,7 +132,7 @@ function InputCell({ row }: { row: SampleRow }) {
 function SideCells({ side, correct, name }: { side: SideOutcome; correct: boolean | null; name: string }) {
   if (!side) {
     return (
-      <td role="cell" style={{ width: SIDE_WIDTH, flex: "none" }} className={cn(cellClass, "text-zinc-400 dark:text-zinc-500")}>
+      <td role="cell" style={{ width: SIDE_WIDTH, flex: "none" }} className={cn(cellClass, "text-zinc-500 dark:text-zinc-400")}>
         pending
       </td>
     );
@@ -147,7 +147,7 @@ function SideCells({ side, correct, name }: { side: SideOutcome; correct: boolea
   const id = name === "A" ? "a" : "b";
   return (
     <>
-      <td role="cell" style={widthStyle(`${id}Label`)} className={cn(cellClass, side.label === null && "text-zinc-400")} title={side.label ?? "(no label)"}>
+      <td role="cell" style={widthStyle(`${id}Label`)} className={cn(cellClass, side.label === null && "text-zinc-500")} title={side.label ?? "(no label)"}>
         {correct !== null ? (
           <span
             className={cn("mr-1", correct ? "text-green-700 dark:text-green-400" : "text-red-700 dark:text-red-400")}

@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { actionErrors } from "@/components/ui/action-errors";
 import { startComparisonRunAction } from "@/lib/compare/actions";
-import { parseChoiceToken } from "@/lib/compare/schemas";
+import { parseChoiceToken } from "@/lib/compare/choice";
 
 export type Option = { id: string; label: string };
 

@@ -66,7 +66,7 @@ function MembersTable({ members, meId }: { members: MemberRow[]; meId: string })
       {issued ? <IssuedPassword {...issued} onDone={() => setIssued(null)} /> : null}
       <ListTable columns={["Name", "Email", "Role", "Status", "Last sign-in", { label: "Actions", srOnly: true }]}>
         {members.map((m) => (
-          <tr key={m.id} data-testid={`member-${m.email}`} className={m.active ? undefined : "opacity-60"}>
+          <tr key={m.id} data-testid={`member-${m.email}`} className={m.active ? undefined : "bg-zinc-50 dark:bg-zinc-950"}>
             <Td className="font-medium">
               {m.name} {m.id === meId ? <Badge tone="indigo">you</Badge> : null} {m.sso ? <Badge>SSO</Badge> : null}
             </Td>

@@ -11,6 +11,9 @@ import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { checkModelAction, registerModelAction, restoreModelAction, retireModelAction, updateModelAction } from "@/lib/models/actions";
 import { modelLabel } from "@/lib/models/label";
+import { LimitedInput, LimitedTextarea } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
+import { ClampedText } from "@/components/ui/clamped-text";
 import type { FunctionModelRow } from "@/lib/models/queries";
 
 type Status = { tone: "success" | "error"; text: string } | null;
@@ -42,12 +45,12 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
       ) : (
         <ul className="divide-y divide-zinc-100 rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">
           {models.map((m) => (
-            <li key={m.id} className={`px-4 py-3 text-sm ${m.retiredAt ? "opacity-70" : ""}`} data-testid={`model-${m.modelId}`}>
+            <li key={m.id} className={`px-4 py-3 text-sm ${m.retiredAt ? "bg-zinc-50 dark:bg-zinc-950" : ""}`} data-testid={`model-${m.modelId}`}>
               <div className="flex flex-wrap items-start gap-3">
                 <div className="min-w-0 flex-1">
                   <div className="flex flex-wrap items-center gap-2">
-                    <span className="font-medium">{m.nickname || "(no nickname)"}</span>
-                    <code className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{m.modelId}</code>
+                    <span className="font-medium wrap-anywhere">{m.nickname || "(no nickname)"}</span>
+                    <code className="font-mono text-xs text-zinc-600 wrap-anywhere dark:text-zinc-400">{m.modelId}</code>
                     {m.discovered ? <Badge>discovered by sync</Badge> : null}
                     {m.retiredAt ? <Badge tone="amber">retired</Badge> : null}
                   </div>
@@ -65,7 +68,7 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
                       "not pinned anywhere"
                     )}
                   </div>
-                  {m.notes ? <p className="mt-1 whitespace-pre-wrap break-words text-zinc-600 dark:text-zinc-400">{m.notes}</p> : null}
+                  {m.notes ? <ClampedText text={m.notes} lines={2} className="mt-1 text-zinc-600 dark:text-zinc-400" /> : null}
                   <div className="mt-1 text-xs text-zinc-500">
                     registered {m.registeredBy ? `by ${m.registeredBy} ` : ""}
                     <Time value={m.createdAt} />
@@ -157,10 +160,10 @@ function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone:
           {(p) => <input {...p} type="text" autoComplete="off" spellCheck={false} placeholder="model_…" className={inputClass + " font-mono"} />}
         </Field>
         <Field label="Nickname" name="nickname" errors={fieldErrors.nickname}>
-          {(p) => <input {...p} type="text" autoComplete="off" placeholder="March retrain" className={inputClass} />}
+          {(p) => <LimitedInput {...p} max={TEXT_LIMITS.nickname} type="text" autoComplete="off" placeholder="March retrain" className={inputClass} />}
         </Field>
         <Field label="Notes" name="notes" errors={fieldErrors.notes} className="sm:col-span-2">
-          {(p) => <textarea {...p} rows={2} className={inputClass} />}
+          {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.notes} rows={2} className={inputClass} />}
         </Field>
       </div>
       <Button type="submit" pending={isPending}>
@@ -186,10 +189,10 @@ function EditModelForm({ model, onDone, onCancel }: { model: FunctionModelRow; o
     >
       {message ? <Alert>{message}</Alert> : null}
       <Field label="Nickname" name="edit-nickname" errors={fieldErrors.nickname}>
-        {(p) => <input {...p} type="text" defaultValue={model.nickname} className={inputClass} />}
+        {(p) => <LimitedInput {...p} max={TEXT_LIMITS.nickname} type="text" defaultValue={model.nickname} className={inputClass} />}
       </Field>
       <Field label="Notes" name="edit-notes" errors={fieldErrors.notes}>
-        {(p) => <textarea {...p} rows={2} defaultValue={model.notes} className={inputClass} />}
+        {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.notes} rows={2} defaultValue={model.notes} className={inputClass} />}
       </Field>
       <div className="flex gap-2">
         <Button type="submit" pending={isPending}>

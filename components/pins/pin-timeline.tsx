@@ -7,13 +7,17 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { inputClass } from "@/components/ui/field";
+import { Field, inputClass } from "@/components/ui/field";
+import { LimitedTextarea } from "@/components/ui/limited-text";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Time } from "@/components/ui/time";
 import { setPinAction } from "@/lib/pins/actions";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
 import type { CurrentPin, PinEnvironment, PinRevisionRow } from "@/lib/pins/queries";
 import { modelLabel } from "./types";
+import { textLinkClass } from "@/components/ui/text-link";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 const KIND_LABEL: Record<string, string> = { pin: "pinned", unpin: "unpinned", rollback: "rolled back" };
 
@@ -80,7 +84,7 @@ export function PinTimeline({
       <p className="mb-2 text-xs">
         <Link
           href={`/audit?function=${encodeURIComponent(functionId)}&environment=${environment.id}`}
-          className="text-indigo-700 hover:underline dark:text-indigo-300"
+          className={textLinkClass}
         >
           {environment.name} pin changes in the audit log
         </Link>
@@ -108,9 +112,7 @@ export function PinTimeline({
                 <div className="text-xs text-zinc-500">
                   by {r.actor} · <Time value={r.createdAt} /> · audit event {r.auditEventId}
                 </div>
-                <p className="mt-1 whitespace-pre-wrap break-words" data-testid="timeline-reason">
-                  {r.reason}
-                </p>
+                <ClampedText text={r.reason} className="mt-1" testId="timeline-reason" />
               </div>
               {rollbackButton({ version: r.version, model: r.model, createdAt: r.createdAt, actor: r.actor })}
             </li>
@@ -170,18 +172,9 @@ export function PinTimeline({
             </dl>
             {environment.protected ? <p className="text-red-700 dark:text-red-300">{environment.name} is protected: this is a break-glass rollback.</p> : null}
             {message ? <Alert>{message}</Alert> : null}
-            <label htmlFor={`rollback-reason-${environment.slug}`} className="block font-medium text-zinc-700 dark:text-zinc-300">
-              Reason for the rollback
-            </label>
-            <textarea
-              id={`rollback-reason-${environment.slug}`}
-              rows={3}
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              aria-invalid={fieldErrors.reason ? true : undefined}
-              className={inputClass}
-            />
-            {fieldErrors.reason ? <p className="text-red-600 dark:text-red-400">{fieldErrors.reason.join(" ")}</p> : null}
+            <Field label="Reason for the rollback" name={`rollback-reason-${environment.slug}`} errors={fieldErrors.reason}>
+              {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.reason} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
+            </Field>
           </div>
         ) : null}
       </ConfirmDialog>

@@ -15,6 +15,9 @@ import { PendingLinks } from "@/components/promotions/pending-links";
 import { PromotedBy, type PromotedByView } from "@/components/audit/set-by";
 import { BreakGlassBadge, ModelRef } from "./model-ref";
 import { modelLabel, type ModelOption, type PinsPanelRow } from "./types";
+import { LimitedTextarea } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 const LATEST = "__latest__";
 
@@ -68,8 +71,8 @@ export function PinsPanel({
                   "never pinned"
                 )}
               </Td>
-              <Td data-testid="pin-reason" density="relaxed" className="max-w-sm whitespace-pre-wrap break-words">
-                {pin?.reason || <span className="text-zinc-400">—</span>}
+              <Td data-testid="pin-reason" density="relaxed" className="max-w-sm">
+                {pin?.reason ? <ClampedText text={pin.reason} /> : <span className="text-zinc-500">—</span>}
               </Td>
               <Td align="right" density="relaxed">
                 {env.protected ? (
@@ -193,7 +196,7 @@ function PinChangeForm({
           )}
         </Field>
         <Field label="Reason" name={`pin-reason-${env.slug}`} errors={fieldErrors.reason} hint="Required; recorded in the audit log (at most 2,000 characters).">
-          {(p) => <textarea {...p} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
+          {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.reason} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
         </Field>
       </div>
       <div className="flex gap-2">

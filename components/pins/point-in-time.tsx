@@ -6,6 +6,7 @@ import { ListTable, Td, Th } from "@/components/ui/table";
 import { Time, formatUtc } from "@/components/ui/time";
 import type { PinOverview } from "@/lib/pins/queries";
 import { BreakGlassBadge } from "./model-ref";
+import { textLinkClass } from "@/components/ui/text-link";
 
 /** A GET form choosing the point in time (`?at=`); empty = now. */
 export function PointInTimeForm({ action, value, anchor }: { action: string; value: string; anchor?: string }) {
@@ -48,7 +49,7 @@ export function PointInTimeTable({ overview, at, pending }: { overview: PinOverv
       {overview.functions.map((f) => (
         <tr key={f.id} data-testid={`matrix-${f.id}`} className="align-top">
           <Th scope="row" className="text-left font-medium">
-            <Link href={`/functions/${encodeURIComponent(f.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+            <Link href={`/functions/${encodeURIComponent(f.id)}`} className={textLinkClass}>
               {f.name}
             </Link>
           </Th>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { offerHref, type EvidenceOffers } from "@/lib/promotions/offers";
+import { textLinkClass } from "@/components/ui/text-link";
 
 /**
  * "Request promotion of <model> to <environment>" on a finished comparison
@@ -22,7 +23,7 @@ export function EvidenceOffersBox({ functionId, runId, data }: { functionId: str
         <ul className="mt-2 space-y-2 text-sm">
           {data.offers.map((o) => (
             <li key={o.environmentId}>
-              <Link href={offerHref(functionId, runId, o)} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={offerHref(functionId, runId, o)} className={`font-medium ${textLinkClass}`}>
                 Request promotion of {o.targetLabel} to {o.environmentName}
               </Link>
               <span className={`block text-xs ${o.gateOk ? "text-zinc-600 dark:text-zinc-400" : "text-red-700 dark:text-red-400"}`}>
@@ -35,7 +36,7 @@ export function EvidenceOffersBox({ functionId, runId, data }: { functionId: str
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="evidence-offers-none">
           No environment has its current pin on one side of this run and another model on the other, so this run is not evidence for a
           promotion. To request a promotion, pick the environment in the{" "}
-          <Link href={`${functionHref}#request`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+          <Link href={`${functionHref}#request`} className={textLinkClass}>
             function&apos;s request form
           </Link>{" "}
           and use “Compare now” there.
@@ -45,7 +46,7 @@ export function EvidenceOffersBox({ functionId, runId, data }: { functionId: str
         <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
           {data.unregistered.join(", ")} {data.unregistered.length === 1 ? "is" : "are"} not a registered model of this function; register{" "}
           {data.unregistered.length === 1 ? "it" : "them"} on the{" "}
-          <Link href={functionHref} className="text-indigo-700 hover:underline dark:text-indigo-300">
+          <Link href={functionHref} className={textLinkClass}>
             function&apos;s page
           </Link>{" "}
           to request a promotion.

@@ -5,6 +5,7 @@ import type { EvidenceSummary } from "@/lib/promotions/evidence";
 import { describeGate } from "@/lib/promotions/gate";
 import { EvidenceStatistics } from "./evidence-statistics";
 import { pct } from "./format";
+import { textLinkClass } from "@/components/ui/text-link";
 
 /** The evidence frozen into a request: what the approvers decide on, with a link to the full report. */
 export function EvidenceSummaryView({ summary, hash, verified }: { summary: EvidenceSummary; hash: string | null; verified: boolean | null }) {
@@ -13,7 +14,7 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
   const side = (s: "a" | "b") => (s === summary.currentSide ? "current pin" : "requested");
   const acc = summary.accuracy;
   return (
-    <div className="space-y-2 text-sm" data-testid="evidence">
+    <div className="space-y-2 text-sm wrap-anywhere" data-testid="evidence">
       <p>
         Comparison of <strong>{current.label}</strong> (current pin) with <strong>{requested.label}</strong> (requested) on the sample set “{summary.sampleSet.name}” ({summary.samples}{" "}
         samples), finished <Time value={summary.finishedAt} />.
@@ -46,7 +47,7 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
       <p className="text-xs text-zinc-500">
         Frozen at submit. SHA-256 <code className="font-mono" title={hash ?? ""}>{hash?.slice(0, 16)}…</code>{" "}
         {verified ? <Badge tone="green">matches</Badge> : <Badge tone="red">does not match: the record was altered</Badge>}{" "}
-        <Link href={`/comparisons/${summary.runId}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+        <Link href={`/comparisons/${summary.runId}`} className={textLinkClass}>
           Open the full report
         </Link>
       </p>

@@ -12,6 +12,8 @@ import { Field, inputClass } from "@/components/ui/field";
 import { approvePromotionRequestAction, cancelPromotionRequestAction, rejectPromotionRequestAction } from "@/lib/promotions/actions";
 import { promotionKeys } from "./query-keys";
 import { useRequestState } from "./request-live";
+import { LimitedTextarea } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 type Confirming = "approve" | "reject" | "cancel" | null;
 
@@ -123,8 +125,9 @@ export function RequestActions({
         hint={canDecide ? "Optional to approve, required to reject. Recorded in the audit log." : "Recorded in the audit log."}
       >
         {(p) => (
-          <textarea
+          <LimitedTextarea
             {...p}
+            max={TEXT_LIMITS.comment}
             rows={3}
             value={comment}
             onChange={(e) => {

@@ -17,6 +17,9 @@ import type { RequestFormData } from "@/lib/promotions/queries";
 import { evaluateGate, formatPct, gatePolicyOf, matchEvidence, type EvidenceRun } from "@/lib/promotions/gate";
 import { modelText, policyParts } from "./format";
 import { promotionKeys } from "./query-keys";
+import { textLinkClass } from "@/components/ui/text-link";
+import { LimitedTextarea } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 /** A prefill (the function page's request… query): `evidenceRunId` selects that run as evidence when it matches. */
 export type RequestFormInitial = { environmentId: string; target: string; reason: string; evidenceRunId?: string };
@@ -172,7 +175,7 @@ export function RequestForm({
             <ul className="mt-2 space-y-1">
               {open.map((r) => (
                 <li key={r.id}>
-                  <Link href={`/promotions/${r.id}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                  <Link href={`/promotions/${r.id}`} className={textLinkClass}>
                     Request #{r.number}
                   </Link>{" "}
                   to {modelText({ modelId: r.targetModelId })} by {r.requestedByLabel} is pending here.
@@ -185,7 +188,7 @@ export function RequestForm({
       {alreadyPinned && env ? <Alert>{env.name} is already on that model. Choose another.</Alert> : null}
 
       <Field label="Reason" name={id("reason")} errors={fieldErrors.reason} hint="Required. Approvers read it; it is recorded in the audit log (at most 2,000 characters).">
-        {(p) => <textarea {...p} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
+        {(p) => <LimitedTextarea {...p} max={TEXT_LIMITS.reason} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} />}
       </Field>
 
       <fieldset className="space-y-3">
@@ -215,7 +218,7 @@ export function RequestForm({
             {evidenceRun ? (
               <p className="text-xs text-zinc-500">
                 A = {evidenceRun.modelALabel}, B = {evidenceRun.modelBLabel}.{" "}
-                <Link href={`/comparisons/${evidenceRun.id}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                <Link href={`/comparisons/${evidenceRun.id}`} className={textLinkClass}>
                   Open the report
                 </Link>
               </p>
@@ -257,7 +260,7 @@ export function RequestForm({
                 ) : (
                   <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
                     No sample sets yet.{" "}
-                    <Link href={samplesHref} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                    <Link href={samplesHref} className={textLinkClass}>
                       Upload samples
                     </Link>{" "}
                     to compare the models.
@@ -269,7 +272,7 @@ export function RequestForm({
                     <RunProgress runId={startedRunId} initial={null} canCancel={false} />
                     <p className="text-xs text-zinc-500">
                       When it finishes it is attached here.{" "}
-                      <Link href={`/comparisons/${startedRunId}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                      <Link href={`/comparisons/${startedRunId}`} className={textLinkClass}>
                         Watch the full report
                       </Link>
                     </p>

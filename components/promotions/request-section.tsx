@@ -1,7 +1,8 @@
 import { can } from "@/lib/auth/permissions";
 import type { SessionUser } from "@/lib/session/current";
 import { getRequestFormData } from "@/lib/promotions/queries";
-import { RequestForm, type RequestFormInitial } from "./request-form";
+import { LazyRequestForm } from "./lazy-request-form";
+import type { RequestFormInitial } from "./request-form";
 
 /**
  * The "Request a promotion" section of a function's page: loads its own data
@@ -23,7 +24,7 @@ export async function RequestPromotionSection({
   const now = new Date();
   const data = await getRequestFormData(functionId, now);
   return (
-    <RequestForm
+    <LazyRequestForm
       functionId={functionId}
       data={data}
       now={now.toISOString()}

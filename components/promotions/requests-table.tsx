@@ -4,6 +4,7 @@ import { Time } from "@/components/ui/time";
 import type { RequestListRow } from "@/lib/promotions/queries";
 import { formatDuration, modelText, pct } from "./format";
 import { RequestStatusBadge } from "./status-badge";
+import { textLinkClass } from "@/components/ui/text-link";
 
 /** The list of /promotions (server-rendered; rows link to the request page). */
 export function RequestsTable({ requests, now }: { requests: RequestListRow[]; now: Date }) {
@@ -12,7 +13,7 @@ export function RequestsTable({ requests, now }: { requests: RequestListRow[]; n
       {requests.map((r) => (
         <tr key={r.id} className="align-top" data-testid="request-row" data-number={r.number}>
           <Td density="relaxed">
-            <Link href={`/promotions/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+            <Link href={`/promotions/${r.id}`} className={`font-medium ${textLinkClass}`}>
               #{r.number}
             </Link>
             <div className="text-xs text-zinc-500">{r.function.name}</div>
@@ -35,7 +36,7 @@ export function RequestsTable({ requests, now }: { requests: RequestListRow[]; n
             {r.rejections ? <div className="text-xs text-red-700 dark:text-red-400">{r.rejections} rejected</div> : null}
             {r.decidedByMe ? <div className="text-xs text-zinc-500">you {r.decidedByMe === "approve" ? "approved" : "rejected"}</div> : null}
           </Td>
-          <Td density="relaxed">{r.agreement !== null ? `${pct(r.agreement)} agreement` : <span className="text-zinc-400">none</span>}</Td>
+          <Td density="relaxed">{r.agreement !== null ? `${pct(r.agreement)} agreement` : <span className="text-zinc-500">none</span>}</Td>
           <Td density="relaxed">
             <RequestStatusBadge status={r.status} expiredUnmarked={r.expiredUnmarked} />
             {r.status === "pending" && r.expiresAt && !r.expiredUnmarked ? (

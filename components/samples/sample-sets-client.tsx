@@ -16,6 +16,8 @@ import { Time } from "@/components/ui/time";
 import { deleteSampleSetAction, renameSampleSetAction } from "@/lib/samples/actions";
 import type { SampleSetPreview } from "@/lib/samples/preview";
 import type { SampleSetRow } from "@/lib/samples/queries";
+import { LimitedInput } from "@/components/ui/limited-text";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 type Limits = { image: string; samples: string; set: string };
 
@@ -100,6 +102,8 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
         samples and {limits.set} per set. Duplicates are dropped and counted. This function takes {inputType} input.
       </p>
       <div className="mt-4 grid gap-4 md:grid-cols-2">
+        {/* The file input sits beside the drop area, not in it: a control inside role="button" is nested-interactive (axe). */}
+        <input {...getInputProps({ "aria-label": "Sample files" })} data-testid="sample-files" />
         <div
           {...getRootProps({
             // react-dropzone's default role (presentation) on a tab stop hides it from screen readers.
@@ -110,7 +114,6 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
             }`,
           })}
         >
-          <input {...getInputProps({ "aria-label": "Sample files" })} data-testid="sample-files" />
           <p className="font-medium">Drop files here, or click to choose</p>
           <p className="text-xs text-zinc-500">Images, .csv, .jsonl, .txt</p>
         </div>
@@ -142,7 +145,7 @@ function UploadForm({ functionId, inputType, limits }: { functionId: string; inp
       ) : null}
       <div className="mt-4 flex flex-wrap items-end gap-3">
         <Field label="Name" name="sampleSetName" className="min-w-64">
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} className={inputClass} placeholder="e.g. Support tickets, June" />}
+          {(p) => <LimitedInput {...p} max={TEXT_LIMITS.sampleSetName} value={name} onChange={(e) => setName(e.target.value)} className={inputClass} placeholder="e.g. Support tickets, June" />}
         </Field>
         <Button type="button" variant="secondary" disabled={!hasInput} pending={busy === "preview"} onClick={() => send("preview")}>
           Preview
@@ -222,8 +225,10 @@ function SetList({ sets, canWrite, goldenSampleSetId }: { sets: SampleSetRow[]; 
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
   const rename = useAction(renameSampleSetAction, {
     onSuccess: () => { setRenaming(null); setMessage({ tone: "success", text: "Renamed." }); },
-    onError: ({ error }) => setMessage({ tone: "error", text: actionErrors(error).message ?? "Could not rename." }),
+    // A refused name is said under its field; anything else above the list.
+    onError: ({ error }) => (error.validationErrors ? setMessage(null) : setMessage({ tone: "error", text: actionErrors(error).message ?? "Could not rename." })),
   });
+  const renameErrors = rename.hasErrored ? actionErrors(rename.result).fieldErrors.name : undefined;
   const remove = useAction(deleteSampleSetAction, {
     onSuccess: () => { setDeleting(null); setMessage({ tone: "success", text: "Sample set deleted." }); },
     onError: ({ error }) => { setDeleting(null); setMessage({ tone: "error", text: actionErrors(error).message ?? "Could not delete." }); },
@@ -240,17 +245,29 @@ function SetList({ sets, canWrite, goldenSampleSetId }: { sets: SampleSetRow[]; 
           <li key={s.id} className="flex flex-wrap items-center gap-3 px-4 py-3" data-testid={`sample-set-${s.name}`}>
             {renaming?.id === s.id ? (
               <form
-                className="flex items-center gap-2"
+                className="flex flex-wrap items-start gap-2"
                 onSubmit={(e) => { e.preventDefault(); rename.execute(renaming); }}
               >
                 <label className="sr-only" htmlFor={`rename-${s.id}`}>New name</label>
-                <input id={`rename-${s.id}`} autoFocus value={renaming.name} onChange={(e) => setRenaming({ id: s.id, name: e.target.value })} className={inputClass + " w-64"} />
+                <div className="w-64 max-w-full space-y-1">
+                  <LimitedInput
+                    id={`rename-${s.id}`}
+                    max={TEXT_LIMITS.sampleSetName}
+                    autoFocus
+                    value={renaming.name}
+                    onChange={(e) => setRenaming({ id: s.id, name: e.target.value })}
+                    aria-invalid={renameErrors ? true : undefined}
+                    aria-describedby={renameErrors ? `rename-${s.id}-error` : undefined}
+                    className={inputClass}
+                  />
+                  {renameErrors ? <p id={`rename-${s.id}-error`} className="text-sm text-red-600 dark:text-red-400">{renameErrors.join(" ")}</p> : null}
+                </div>
                 <Button type="submit" pending={rename.isPending}>Save</Button>
                 <Button type="button" variant="ghost" onClick={() => setRenaming(null)}>Cancel</Button>
               </form>
             ) : (
               <div className="min-w-0 flex-1">
-                <div className="flex flex-wrap items-center gap-2 font-medium">
+                <div className="flex flex-wrap items-center gap-2 font-medium wrap-anywhere">
                   {s.name}
                   {s.id === goldenSampleSetId ? (
                     <span title="Drift watch evaluates new models on this set">
@@ -266,7 +283,7 @@ function SetList({ sets, canWrite, goldenSampleSetId }: { sets: SampleSetRow[]; 
             )}
             {canWrite && renaming?.id !== s.id ? (
               <div className="flex gap-1">
-                <Button variant="ghost" onClick={() => setRenaming({ id: s.id, name: s.name })}>Rename</Button>
+                <Button variant="ghost" onClick={() => { rename.reset(); setRenaming({ id: s.id, name: s.name }); }}>Rename</Button>
                 <Button variant="ghost" onClick={() => setDeleting(s)}>Delete</Button>
               </div>
             ) : null}

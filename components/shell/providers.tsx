@@ -2,10 +2,6 @@
 
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
-import { z } from "zod";
-
-// Zod's JIT probes `new Function`, which the pages' CSP (no 'unsafe-eval') reports as a violation.
-z.config({ jitless: true });
 
 /** The one QueryClientProvider for the dashboard. */
 export function Providers({ children }: { children: React.ReactNode }) {

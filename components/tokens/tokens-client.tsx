@@ -117,7 +117,7 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
             </select>
           )}
         </Field>
-        <Field label="Expires" name="token-expiry" hint="After this, the token gets 401.">
+        <Field label="Expires" name="token-expiry" hint="After this, the token gets 401." errors={expiry === "custom" ? undefined : fieldErrors.expiresInDays}>
           {(a) => (
             <select {...a} className={inputClass} value={expiry} onChange={(e) => setExpiry(e.target.value)}>
               {EXPIRY_PRESETS.map((p) => (
@@ -132,8 +132,6 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
           <Field label="Expires in (days)" name="token-expiry-days" errors={fieldErrors.expiresInDays} hint="1 to 3650.">
             {(a) => <input {...a} type="number" min={1} max={3650} inputMode="numeric" className={inputClass} />}
           </Field>
-        ) : fieldErrors.expiresInDays ? (
-          <p className="text-sm text-red-600 dark:text-red-400">{fieldErrors.expiresInDays.join(" ")}</p>
         ) : null}
       </div>
       <Button type="submit" pending={create.isPending}>

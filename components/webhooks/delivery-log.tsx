@@ -42,7 +42,7 @@ export function DeliveryLog({ webhookId, rows, nextCursor, isFirstPage }: { webh
               <DeliveryStatus statusCode={d.statusCode} error={d.error} />
             </Td>
             <Td align="right" density="compact" className="tabular-nums whitespace-nowrap">{d.durationMs === null ? "—" : `${d.durationMs} ms`}</Td>
-            <Td density="compact" className="max-w-xs text-xs text-red-700 dark:text-red-300">{d.error ?? <span className="text-zinc-400">—</span>}</Td>
+            <Td density="compact" className="max-w-xs text-xs text-red-700 dark:text-red-300">{d.error ?? <span className="text-zinc-500">—</span>}</Td>
             <Td density="compact" className="max-w-sm text-xs">
               {d.responseBody ? (
                 <details>
@@ -52,7 +52,7 @@ export function DeliveryLog({ webhookId, rows, nextCursor, isFirstPage }: { webh
                   </pre>
                 </details>
               ) : (
-                <span className="text-zinc-400">—</span>
+                <span className="text-zinc-500">—</span>
               )}
             </Td>
           </tr>

@@ -64,6 +64,7 @@ export function WebhookForm({
   const toggle = (e: WebhookEventType) =>
     setValues((v) => ({ ...v, events: v.events.includes(e) ? v.events.filter((x) => x !== e) : [...v.events, e] }));
   const eventsErrorId = `${idPrefix}-events-error`;
+  const activeErrorId = `${idPrefix}-active-error`;
   return (
     <FormCard
       aria-label={submitLabel}
@@ -141,11 +142,13 @@ export function WebhookForm({
           type="checkbox"
           checked={values.active}
           onChange={(e) => setValues((v) => ({ ...v, active: e.target.checked }))}
+          aria-invalid={fieldErrors.active?.length ? true : undefined}
+          aria-describedby={fieldErrors.active?.length ? activeErrorId : undefined}
           className="size-4 rounded border-zinc-300 text-indigo-600 focus:ring-indigo-500 dark:border-zinc-700 dark:bg-zinc-900"
         />
         Active (deliver events to this URL)
       </label>
-      {fieldErrors.active?.length ? <p className="text-sm text-red-600 dark:text-red-400">{fieldErrors.active.join(" ")}</p> : null}
+      {fieldErrors.active?.length ? <p id={activeErrorId} className="text-sm text-red-600 dark:text-red-400">{fieldErrors.active.join(" ")}</p> : null}
       <div className="flex flex-wrap gap-2">
         <Button type="submit" pending={pending}>
           {submitLabel}

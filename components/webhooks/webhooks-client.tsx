@@ -14,6 +14,7 @@ import type { WebhookListItem } from "@/lib/webhooks/queries";
 import { SecretValue } from "./secret-value";
 import { DeliveryStatus, EventList, FormatBadge } from "./webhook-bits";
 import { EMPTY_WEBHOOK, WebhookForm } from "./webhook-form";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export function WebhooksClient({ webhooks, allowInsecure }: { webhooks: WebhookListItem[]; allowInsecure: boolean }) {
   const [adding, setAdding] = useState(false);
@@ -99,7 +100,7 @@ export function WebhooksClient({ webhooks, allowInsecure }: { webhooks: WebhookL
           {webhooks.map((w) => (
             <tr key={w.id} data-testid={`webhook-row-${w.name}`} className={w.active ? undefined : "text-zinc-500"}>
               <Td className="font-medium">
-                <Link href={`/settings/webhooks/${w.id}`} className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
+                <Link href={`/settings/webhooks/${w.id}`} className={textLinkClass}>
                   {w.name}
                 </Link>
               </Td>

@@ -24,19 +24,6 @@ export type StartRunInput = z.infer<typeof startRunSchema>;
 /** Top labels asked of Nyckel for each side of a quick compare. */
 export const QUICK_LABEL_COUNT = 5;
 
-/** A model picker's value: `latest`, `model:<uuid>` or `pinned:<uuid>` (URL- and form-friendly). */
-export function choiceToken(choice: ModelChoice): string {
-  return choice.kind === "model" ? `model:${choice.modelRefId}` : choice.kind === "pinned" ? `pinned:${choice.environmentId}` : "latest";
-}
-
-/** The inverse of `choiceToken`; anything unknown becomes an invalid choice that the schema refuses. */
-export function parseChoiceToken(token: string): ModelChoice {
-  if (token.startsWith("model:")) return { kind: "model", modelRefId: token.slice(6) };
-  if (token.startsWith("pinned:")) return { kind: "pinned", environmentId: token.slice(7) };
-  if (token === "latest") return { kind: "latest" };
-  return { kind: "model", modelRefId: "" };
-}
-
 /** What a quick compare sends through the server action (images go through POST /api/comparisons/quick). */
 export const quickSampleSchema = z.discriminatedUnion("kind", [
   z.object({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 /** A Nyckel model id as pasted from the console's "Model Info" panel (surrounding whitespace is trimmed). */
 export const modelIdSchema = z
@@ -22,9 +23,9 @@ export const nicknameSchema = z
   .string({ message: "Enter a nickname." })
   .trim()
   .min(1, "Enter a nickname, like “March retrain”.")
-  .max(60, "Nicknames are at most 60 characters.");
+  .max(TEXT_LIMITS.nickname, `Nicknames are at most ${TEXT_LIMITS.nickname} characters.`);
 
-export const notesSchema = z.string().trim().max(2000, "Notes are at most 2,000 characters.").default("");
+export const notesSchema = z.string().trim().max(TEXT_LIMITS.notes, "Notes are at most 2,000 characters.").default("");
 
 export const registerModelSchema = z.object({
   functionId: z.string().min(1, "Unknown function.").max(200),

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
-export const REASON_MAX = 2000;
+export const REASON_MAX = TEXT_LIMITS.reason;
 
 /** Every pin change carries a reason; it goes into the audit log. */
 export const reasonSchema = z

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { beforeCursorSchema } from "@/lib/keyset";
-import { REASON_MAX, reasonSchema } from "@/lib/pins/schemas";
+import { reasonSchema } from "@/lib/pins/schemas";
+import { TEXT_LIMITS } from "@/lib/text-limits";
 
 export const REQUEST_STATUSES = ["pending", "applied", "rejected", "cancelled", "expired", "stale"] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -38,7 +39,7 @@ export const createRequestSchema = z.object({
 export type CreateRequestInput = z.input<typeof createRequestSchema>;
 
 const requestId = z.uuid("Unknown promotion request.");
-const COMMENT_MAX = REASON_MAX;
+const COMMENT_MAX = TEXT_LIMITS.comment;
 
 export const approveRequestSchema = z.object({
   requestId,

@@ -19,9 +19,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm">
         <div className="mb-8 text-center">
-          <p className="text-3xl font-semibold tracking-tight">
+          <h1 className="text-3xl font-semibold tracking-tight">
             <span aria-hidden className="mr-1 text-indigo-600">◆</span>Modelpin
-          </p>
+          </h1>
           <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">Sign in to control which model serves each environment.</p>
         </div>
         <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">

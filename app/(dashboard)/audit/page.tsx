@@ -17,6 +17,8 @@ import { promotionsById } from "@/lib/audit/promoted-by";
 import { auditQueryString, encodeCursor, getAuditLookups, listAuditEvents, parseAuditQuery } from "@/lib/audit/queries";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
+import { textLinkClass } from "@/components/ui/text-link";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -145,13 +147,13 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                     <div>{actionLabel(r.action)}</div>
                     <code className="font-mono text-xs text-zinc-500">{r.action}</code> {breakGlass ? <BreakGlassBadge /> : null}
                   </Td>
-                  <Td density="compact">
+                  <Td density="compact" className="max-w-56 wrap-anywhere">
                     {target ? (
-                      <Link href={target.href} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                      <Link href={target.href} className={textLinkClass}>
                         {target.label}
                       </Link>
                     ) : (
-                      <span className="text-zinc-400">—</span>
+                      <span className="text-zinc-500">—</span>
                     )}
                     {r.environmentId ? (
                       <div>
@@ -159,12 +161,12 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                       </div>
                     ) : null}
                   </Td>
-                  <Td density="compact" data-testid="audit-change" className="max-w-xs break-words text-zinc-700 dark:text-zinc-300">
+                  <Td density="compact" data-testid="audit-change" className="max-w-xs wrap-anywhere text-zinc-700 dark:text-zinc-300">
                     <div data-testid="audit-summary">{summarizeChange(r, r.environmentId ? environmentName.get(r.environmentId) : null)}</div>
                     <JsonDetail before={r.beforeJson} after={r.afterJson} />
                   </Td>
-                  <Td data-testid="audit-reason" density="compact" className="max-w-xs whitespace-pre-wrap break-words">
-                    {r.reason ?? <span className="text-zinc-400">—</span>}
+                  <Td data-testid="audit-reason" density="compact" className="max-w-xs">
+                    {r.reason ? <ClampedText text={r.reason} /> : <span className="text-zinc-500">—</span>}
                   </Td>
                 </tr>
               );

@@ -11,6 +11,7 @@ import { Time } from "@/components/ui/time";
 import { requirePagePermission } from "@/lib/session/current";
 import { listComparisonRuns, listRunFilterOptions } from "@/lib/compare/queries";
 import { RUN_STATUSES, runListFilterSchema, type RunListFilter } from "@/lib/compare/schemas";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Comparisons" };
 
@@ -73,13 +74,13 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
               {runs.map((r) => (
                 <tr key={r.id} data-testid={`run-${r.id}`}>
                   <Td>
-                    <Link href={`/comparisons/${r.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                    <Link href={`/comparisons/${r.id}`} className={`font-medium ${textLinkClass}`}>
                       {r.function.name}
                     </Link>
                   </Td>
-                  <Td className="max-w-56 break-words">{r.modelALabel}</Td>
-                  <Td className="max-w-56 break-words">{r.modelBLabel}</Td>
-                  <Td>
+                  <Td className="max-w-56 wrap-anywhere">{r.modelALabel}</Td>
+                  <Td className="max-w-56 wrap-anywhere">{r.modelBLabel}</Td>
+                  <Td className="max-w-64 wrap-anywhere">
                     {r.sampleSet.name} ({r.total})
                   </Td>
                   <Td>
@@ -108,12 +109,12 @@ export default async function ComparisonsPage({ searchParams }: { searchParams: 
           )}
           <nav className="mt-3 flex gap-3 text-sm" aria-label="More runs">
             {filter.before ? (
-              <Link href={hrefWith(filter, { before: undefined })} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={hrefWith(filter, { before: undefined })} className={textLinkClass}>
                 ← Newest runs
               </Link>
             ) : null}
             {next ? (
-              <Link href={hrefWith(filter, { before: next })} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={hrefWith(filter, { before: next })} className={textLinkClass}>
                 Older runs →
               </Link>
             ) : null}

@@ -9,6 +9,7 @@ import { ListTable, Td } from "@/components/ui/table";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { listFunctions } from "@/lib/functions/queries";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Functions" };
 
@@ -35,7 +36,7 @@ export default async function FunctionsPage() {
           {functions.map((f) => (
             <tr key={f.id}>
               <Td>
-                <Link href={`/functions/${encodeURIComponent(f.id)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                <Link href={`/functions/${encodeURIComponent(f.id)}`} className={`font-medium ${textLinkClass}`}>
                   {f.name}
                 </Link>
                 <div className="font-mono text-xs text-zinc-500">{f.id}</div>

@@ -7,13 +7,14 @@ import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { AccuracySection } from "@/components/compare/accuracy-section";
-import { DeltaHistogram } from "@/components/compare/delta-histogram";
-import { SampleTable } from "@/components/compare/sample-table";
+import { LazyDeltaHistogram } from "@/components/compare/lazy-delta-histogram";
+import { LazySampleTable } from "@/components/compare/lazy-parts";
 import { TransitionMatrix } from "@/components/compare/transition-matrix";
 import { countReusedAnswers, getComparisonRun, getRunProgress, getRunReport } from "@/lib/compare/queries";
 import { NO_LABEL } from "@/lib/compare/sample-filters";
 import { EvidenceOffersBox } from "@/components/promotions/evidence-offers";
 import { getEvidenceOffers } from "@/lib/promotions/offer-queries";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Comparison run" };
 
@@ -39,7 +40,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
           script runs (same URL, mode and credentials as the table's fetch, which then reuses the response). */}
       <link rel="preload" as="fetch" href={`/api/comparisons/${run.id}/samples`} crossOrigin="anonymous" />
       <p className="mb-2 text-sm">
-        <Link href="/comparisons" className="text-indigo-700 hover:underline dark:text-indigo-300">← Comparisons</Link>
+        <Link href="/comparisons" className={textLinkClass}>← Comparisons</Link>
       </p>
       <PageHeader
         title={`${run.function.name}: A vs B`}
@@ -89,7 +90,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
             </div>
             <div className="min-w-0 rounded-lg bg-white p-5 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
               <h2 className="text-base font-semibold">Confidence change (B − A)</h2>
-              <DeltaHistogram bins={report.deltas.bins} />
+              <LazyDeltaHistogram bins={report.deltas.bins} />
               <h3 className="mt-4 text-sm font-semibold">Flip rate per label of A</h3>
               <ul className="mt-1 text-sm" data-testid="flips">
                 {report.flips.map((f) => (
@@ -105,7 +106,7 @@ export default async function ComparisonRunPage({ params }: { params: Promise<{ 
       <section className="mt-6 scroll-mt-4" id="samples" aria-labelledby="samples-heading">
         <h2 id="samples-heading" className="mb-2 text-base font-semibold">Samples</h2>
         <Suspense fallback={<p className="text-sm text-zinc-500">Loading samples…</p>}>
-          <SampleTable runId={run.id} modelA={run.modelALabel} modelB={run.modelBLabel} />
+          <LazySampleTable runId={run.id} modelA={run.modelALabel} modelB={run.modelBLabel} />
         </Suspense>
       </section>
     </>

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { QuickCompare } from "@/components/compare/quick-compare";
+import { LazyQuickCompare } from "@/components/compare/lazy-parts";
 import { GoldenSetPanel } from "@/components/functions/golden-set-panel";
 import { ModelsPanel } from "@/components/models/models-panel";
 import { PinTimeline } from "@/components/pins/pin-timeline";
@@ -13,7 +13,7 @@ import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
-import { Section } from "@/components/ui/section";
+import { Section, SectionNav } from "@/components/ui/section";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
@@ -64,6 +64,8 @@ export default async function FunctionPage({
     ? { environmentId: one(query.requestEnvironment), target: one(query.requestTarget), reason: one(query.requestReason).slice(0, 500), evidenceRunId: one(query.requestEvidence).slice(0, 36) }
     : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
+  const canRequest = can(user.role, "requests:create");
+  const canCompare = can(user.role, "comparisons:run");
 
   const rows = pinRows.map((row) => ({ ...row, pending: pendingHere.get(`${fn.id} ${row.environment.id}`) }));
   const pinnable = models.filter((m) => !m.retiredAt);
@@ -89,6 +91,20 @@ export default async function FunctionPage({
         </Badge>
       ) : null}
 
+      <SectionNav
+        sections={[
+          { id: "pins", label: "Pins" },
+          ...(canRequest ? [{ id: "request", label: "Request" }] : []),
+          { id: "models", label: "Models" },
+          ...(canCompare ? [{ id: "quick-compare", label: "Compare" }] : []),
+          { id: "timeline", label: "History" },
+          { id: "point-in-time", label: "Point in time" },
+          { id: "golden", label: "Golden set" },
+          { id: "traffic", label: "Traffic" },
+          { id: "nyckel", label: "In Nyckel" },
+        ]}
+      />
+
       <Section className="mt-10" id="pins" title="Pins" description="Which model each environment uses for this function. No pin means Nyckel's latest model.">
         <PinsPanel
           functionId={fn.id}
@@ -100,7 +116,7 @@ export default async function FunctionPage({
         />
       </Section>
 
-      {can(user.role, "requests:create") ? (
+      {canRequest ? (
         <Section className="mt-10"
           id="request"
           title="Request a promotion"
@@ -111,27 +127,6 @@ export default async function FunctionPage({
         </Section>
       ) : null}
 
-      <Section className="mt-10"
-        id="golden"
-        title="Golden set"
-        description="The sample set this function is judged on: drift watch compares each new model Nyckel reports with every watching environment's pin on it."
-      >
-        <GoldenSetPanel
-          functionId={fn.id}
-          canWrite={can(user.role, "samples:write")}
-          golden={fn.goldenSampleSet ? { ...fn.goldenSampleSet, deleted: fn.goldenSampleSet.deletedAt !== null } : null}
-          sets={sampleSets.map((s) => ({ id: s.id, name: s.name, sampleCount: s.sampleCount, labeledCount: s.labeledCount }))}
-        />
-      </Section>
-
-      <Section className="mt-10"
-        id="traffic"
-        title="Traffic through Modelpin"
-        description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
-      >
-        <TrafficPanel traffic={traffic} />
-      </Section>
-
       <Section className="mt-10" id="models" title="Models" description="Nyckel model ids registered for this function, and where each is pinned now.">
         <ModelsPanel
           functionId={fn.id}
@@ -141,13 +136,13 @@ export default async function FunctionPage({
         />
       </Section>
 
-      {can(user.role, "comparisons:run") ? (
+      {canCompare ? (
         <Section className="mt-10"
           id="quick-compare"
           title="Quick compare"
           description="Ask two models about one sample and see both answers side by side. For many samples, use Sample sets & comparisons."
         >
-          <QuickCompare
+          <LazyQuickCompare
             functionId={fn.id}
             inputType={fn.inputType}
             models={pinnable.map((m) => ({ id: m.id, label: modelLabel(m) }))}
@@ -170,7 +165,7 @@ export default async function FunctionPage({
                 current={row.pin}
                 revisions={timeline.get(row.environment.id) ?? []}
                 canRollBack={canWrite && (!row.environment.protected || canBreakGlass)}
-                canRequest={can(user.role, "requests:create")}
+                canRequest={canRequest}
               />
             </div>
           ))}
@@ -183,6 +178,27 @@ export default async function FunctionPage({
           <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone.</Alert>
         ) : null}
         {pastPins && at ? <PointInTimeTable overview={pastPins} at={at} /> : null}
+      </Section>
+
+      <Section className="mt-10"
+        id="golden"
+        title="Golden set"
+        description="The sample set this function is judged on: drift watch compares each new model Nyckel reports with every watching environment's pin on it."
+      >
+        <GoldenSetPanel
+          functionId={fn.id}
+          canWrite={can(user.role, "samples:write")}
+          golden={fn.goldenSampleSet ? { ...fn.goldenSampleSet, deleted: fn.goldenSampleSet.deletedAt !== null } : null}
+          sets={sampleSets.map((s) => ({ id: s.id, name: s.name, sampleCount: s.sampleCount, labeledCount: s.labeledCount }))}
+        />
+      </Section>
+
+      <Section className="mt-10"
+        id="traffic"
+        title="Traffic through Modelpin"
+        description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
+      >
+        <TrafficPanel traffic={traffic} />
       </Section>
 
       <Section className="mt-10" id="nyckel" title="In Nyckel">

@@ -15,6 +15,8 @@ import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getRequestLiveState } from "@/lib/promotions/live-state";
 import { getRequestDetail } from "@/lib/promotions/queries";
+import { textLinkClass } from "@/components/ui/text-link";
+import { ClampedText } from "@/components/ui/clamped-text";
 
 export const metadata: Metadata = { title: "Promotion request" };
 
@@ -62,7 +64,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
     <>
       <RequestLive requestId={r.id} initial={live} />
       <p className="mb-2 text-sm">
-        <Link href="/promotions" className="text-indigo-700 hover:underline dark:text-indigo-300">
+        <Link href="/promotions" className={textLinkClass}>
           ← Promotions
         </Link>
       </p>
@@ -72,7 +74,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
             Promotion #{r.number}: {r.environment.name} → {target}
           </h1>
           <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-            <Link href={fnHref} className="text-indigo-700 hover:underline dark:text-indigo-300">
+            <Link href={fnHref} className={textLinkClass}>
               {r.function.name}
             </Link>{" "}
             · requested by {r.requestedByName} on <Time value={r.createdAt} />
@@ -127,7 +129,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Panel title="Reason" testId="request-reason">
-            <p className="whitespace-pre-wrap break-words text-sm">{r.reason}</p>
+            <ClampedText text={r.reason} lines={6} className="text-sm" />
           </Panel>
 
           <Panel title="Change" testId="request-change">
@@ -241,7 +243,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
                       {e.action === "request.applied" && typeof after.pinVersion === "number" ? ` · pin version ${after.pinVersion}` : ""}
                     </div>
                     {e.reason && e.action !== "request.opened" && e.action !== "request.applied" ? (
-                      <p className="mt-1 whitespace-pre-wrap break-words text-zinc-700 dark:text-zinc-300">{e.reason}</p>
+                      <ClampedText text={e.reason} className="mt-1 text-zinc-700 dark:text-zinc-300" />
                     ) : null}
                   </li>
                 );
@@ -250,7 +252,7 @@ export default async function PromotionRequestPage({ params }: { params: Promise
             <p className="mt-4 text-xs">
               <Link
                 href={`/audit?function=${encodeURIComponent(r.function.id)}&environment=${r.environment.id}`}
-                className="text-indigo-700 hover:underline dark:text-indigo-300"
+                className={textLinkClass}
               >
                 See {r.function.name} in {r.environment.name} in the audit log
               </Link>

@@ -1,6 +1,6 @@
 import { route } from "@/lib/api/route";
 import { quickCompare } from "@/lib/compare/quick";
-import { parseChoiceToken } from "@/lib/compare/schemas";
+import { parseChoiceToken } from "@/lib/compare/choice";
 import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from "@/lib/errors";
 import { MAX_IMAGE_BYTES, formatBytes, readStreamAtMost } from "@/lib/samples/parse";
 

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { StartRunForm } from "@/components/compare/start-run-form";
-import { SampleSetsClient } from "@/components/samples/sample-sets-client";
+import { LazyStartRunForm } from "@/components/compare/lazy-parts";
+import { LazySampleSetsClient } from "@/components/samples/lazy-sample-sets";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
@@ -13,6 +13,7 @@ import { decodeParam } from "@/lib/url";
 import { listEnvironments } from "@/lib/environments/queries";
 import { listModelsForFunction } from "@/lib/models/queries";
 import { modelLabel } from "@/lib/models/label";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Sample sets" };
 
@@ -25,7 +26,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
   return (
     <>
       <p className="mb-2 text-sm">
-        <Link href={`/functions/${encodeURIComponent(fn.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+        <Link href={`/functions/${encodeURIComponent(fn.id)}`} className={textLinkClass}>
           ← {fn.name}
         </Link>
       </p>
@@ -35,7 +36,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
       />
       {can(user.role, "comparisons:run") ? (
         <div className="mb-10">
-          <StartRunForm
+          <LazyStartRunForm
             functionId={fn.id}
             sampleSets={sets.map((s) => ({ id: s.id, label: `${s.name} (${s.sampleCount})` }))}
             models={models.filter((m) => !m.retiredAt).map((m) => ({ id: m.id, label: modelLabel(m) }))}
@@ -43,7 +44,7 @@ export default async function SampleSetsPage({ params }: { params: Promise<{ fun
           />
         </div>
       ) : null}
-      <SampleSetsClient
+      <LazySampleSetsClient
         functionId={fn.id}
         inputType={fn.inputType}
         canWrite={can(user.role, "samples:write")}

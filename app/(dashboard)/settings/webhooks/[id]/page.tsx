@@ -12,6 +12,7 @@ import { requirePagePermission } from "@/lib/session/current";
 import { decodeParam } from "@/lib/url";
 import { getWebhook, listWebhookDeliveries, webhookUrlPolicy } from "@/lib/webhooks/queries";
 import { parseDeliveryCursor } from "@/lib/webhooks/schemas";
+import { textLinkClass } from "@/components/ui/text-link";
 
 export const metadata: Metadata = { title: "Webhook" };
 
@@ -30,7 +31,7 @@ export default async function WebhookPage({ params, searchParams }: { params: Pr
   return (
     <div className="space-y-10">
       <div className="space-y-3">
-        <Link href="/settings/webhooks" className="text-sm text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
+        <Link href="/settings/webhooks" className={`text-sm ${textLinkClass}`}>
           ← All webhooks
         </Link>
         <div className="flex flex-wrap items-center gap-2">
