@@ -1,3 +1,4 @@
+import { textLinkClass } from "@/components/ui/text-link";
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { ListTable, Td, Th } from "@/components/ui/table";
@@ -35,12 +36,12 @@ function LastEvaluation({ cell }: { cell: DriftCell }) {
           <div className="flex flex-wrap gap-3 text-xs">
             <Time value={last.createdAt} className="text-zinc-500" />
             {last.runId ? (
-              <Link href={`/comparisons/${last.runId}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={`/comparisons/${last.runId}`} className={textLinkClass}>
                 Report
               </Link>
             ) : null}
             {last.request ? (
-              <Link href={`/promotions/${last.request.id}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={`/promotions/${last.request.id}`} className={textLinkClass}>
                 Request #{last.request.number} ({last.request.status})
               </Link>
             ) : null}
@@ -60,7 +61,7 @@ function FunctionDrift({ fn, environments, canEvaluate }: { fn: DriftFunction; e
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
           <h3 className="font-medium">
-            <Link href={`/functions/${encodeURIComponent(fn.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+            <Link href={`/functions/${encodeURIComponent(fn.id)}`} className={textLinkClass}>
               {fn.name}
             </Link>
           </h3>
@@ -128,12 +129,12 @@ export function DriftPanel({ drift, canEvaluate }: { drift: DriftOverview; canEv
           {drift.withoutGoldenSet.map((f, i) => (
             <span key={f.id}>
               {i > 0 ? ", " : null}
-              <Link href={`/functions/${encodeURIComponent(f.id)}/samples`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+              <Link href={`/functions/${encodeURIComponent(f.id)}#golden`} className={textLinkClass}>
                 {f.name}
               </Link>
             </span>
           ))}
-          . Mark one of a function&apos;s sample sets as golden on its Sample sets page, and drift watch evaluates its new models.
+          . Mark one of a function&apos;s sample sets as golden in the Golden set section of its page, and drift watch evaluates its new models.
         </p>
       ) : null}
     </section>

@@ -1,5 +1,6 @@
 "use client";
 
+import { textLinkClass } from "@/components/ui/text-link";
 import Link from "next/link";
 import { useAction } from "next-safe-action/hooks";
 import { useState } from "react";
@@ -41,7 +42,7 @@ export function GoldenSetPanel({ functionId, golden, sets, canWrite }: { functio
       {canWrite ? (
         sets.length === 0 ? (
           <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
-            Upload a sample set on the <Link href={samplesHref} className="text-indigo-700 hover:underline dark:text-indigo-300">Sample sets</Link> page first.
+            Upload a sample set on the <Link href={samplesHref} className={textLinkClass}>Sample sets</Link> page first.
           </p>
         ) : (
           <form

@@ -301,7 +301,7 @@ describe("drift watch", () => {
     await watchOnly();
     await expect(requestEvaluationNow(editor, { functionId: fn.id })).rejects.toThrow(/^No environment watches new models\./);
     await prisma.nyckelFunction.update({ where: { id: fn.id }, data: { goldenSampleSetId: null } });
-    await expect(requestEvaluationNow(editor, { functionId: fn.id })).rejects.toThrow(`${fn.name} has no golden set. Mark one of its sample sets as golden on its Sample sets page first.`);
+    await expect(requestEvaluationNow(editor, { functionId: fn.id })).rejects.toThrow(`${fn.name} has no golden set. Choose one of its sample sets in the Golden set section of its page first.`);
     await expect(requestEvaluationNow(editor, { functionId: "function_nope" })).rejects.toThrow("That function does not exist.");
   });
 });

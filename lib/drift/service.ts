@@ -174,7 +174,7 @@ export async function requestEvaluationNow(ctx: ServiceContext, raw: { functionI
   });
   if (!fn) throw new NotFoundError("That function does not exist.");
   if (!fn.goldenSampleSet || fn.goldenSampleSet.deletedAt) {
-    throw new InvalidInputError(`${fn.name} has no golden set. Mark one of its sample sets as golden on its Sample sets page first.`);
+    throw new InvalidInputError(`${fn.name} has no golden set. Choose one of its sample sets in the Golden set section of its page first.`);
   }
   const watching = await prisma.environment.findMany({ where: { watchNewModels: true }, orderBy: { sortOrder: "asc" }, select: { name: true } });
   if (watching.length === 0) {
