@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "./fixtures/test";
-import { addEmulatorModel, markGoldenSet, watchNewModels } from "./fixtures/drift";
+import { addEmulatorModel } from "./fixtures/drift";
 import { openFunction, unique } from "./fixtures/pins";
 import { newSession, signInAs } from "./fixtures/users";
 
@@ -7,8 +7,8 @@ test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run
 
 /**
  * Drift watch's journey on churn-risk in Production (no other spec drives that pin).
- * A staging candidate may open too once staging watches (the seed's default after
- * drift-sync): it stays pending, and promotions.spec's churn-risk staging journey
+ * Production and Staging watch new models (the seed's default), so a staging candidate
+ * may open too: it stays pending, and promotions.spec's churn-risk staging journey
  * neither counts nor decides other requests, so it is not disturbed.
  */
 
@@ -33,8 +33,11 @@ test("an editor marks a golden set; a new Nyckel model shows as 1 behind with it
   await page.getByLabel("Name").fill(setName);
   await page.getByRole("button", { name: "Save sample set" }).click();
   await expect(page.getByText(`Saved "${setName}" with 40 samples.`)).toBeVisible();
-  await markGoldenSet(fn.id, setName);
-  await watchNewModels("production");
+  await page.goto(`/functions/${encodeURIComponent(fn.id)}#golden`);
+  const golden = page.getByTestId("golden-set");
+  await golden.getByLabel("Sample set").selectOption({ label: `${setName} (40 samples, without ground truth)` });
+  await golden.getByRole("button", { name: "Set as golden set" }).click();
+  await expect(golden.getByText(`"${setName}" is now the golden set.`)).toBeVisible();
 
   // Production is pinned to Nyckel's current model (an admin breaks glass when it is not).
   await page.goto("/");
