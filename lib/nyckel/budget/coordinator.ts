@@ -63,6 +63,8 @@ export class BudgetCoordinator {
   #effective: Grant;
   #firstRenewal: Promise<void>;
   #joinedAt = 0;
+  /** Whether serving was seen in the deployment at the last renewal (the serving reserve is in force). */
+  #servingActive = false;
   #resolveFirst!: () => void;
 
   constructor(options: CoordinatorOptions) {
@@ -110,6 +112,11 @@ export class BudgetCoordinator {
       // requests are slower, never 429.
       const joining = this.#joinedAt + this.riseDelayMs + this.#o.renewMs - performance.now();
       if (joining > maxWaitMs) maxWaitMs = joining;
+      // No serving in the deployment at the last renewal: the serving reserve is not in force,
+      // so batch work may hold the whole budget. This request's demand makes it active at the next
+      // renewals, the others' shares shrink at once and this one's rises after the rise delay:
+      // the request waits for that (about 1.5 s at most) instead of being refused for batch work.
+      if (!this.#servingActive) maxWaitMs = Math.max(maxWaitMs, this.riseDelayMs + this.#o.renewMs);
     }
     return this.gate.acquire(cls, { ...options, maxWaitMs });
   }
@@ -233,6 +240,7 @@ export class BudgetCoordinator {
       servingReserve: this.#o.servingReserve,
       leases: result.leases,
     });
+    this.#servingActive = allocation.servingActive;
     const grant = allocation.grants.get(this.processId) ?? this.#fallbackGrant(Math.max(1, this.#lastLiveCount));
     this.#apply(grant, false, this.#room(result.leases, performance.now() - this.#joinedAt < this.riseDelayMs));
   }
