@@ -145,7 +145,8 @@ export async function createMigration(databaseUrl: string, options: CreateMigrat
       log("No changes: the schema matches the migrations.");
       return { created: null, file: null, applied, warnings };
     }
-    const folder = path.join(migrationsDir, output.generatedMigrationName);
+    const generatedName = orderedMigrationName(output.generatedMigrationName, fs.existsSync(migrationsDir) ? fs.readdirSync(migrationsDir) : []);
+    const folder = path.join(migrationsDir, generatedName);
     if (fs.existsSync(folder)) throw new MigrationError(`The migration folder already exists: ${folder}`);
     fs.mkdirSync(folder, { recursive: true });
     const file = path.join(folder, `migration.${output.extension}`);
@@ -161,7 +162,7 @@ export async function createMigration(databaseUrl: string, options: CreateMigrat
       for (const migration of result.appliedMigrationNames) log(`Applied ${migration}`);
       applied.push(...result.appliedMigrationNames);
     }
-    return { created: output.generatedMigrationName, file, applied, warnings };
+    return { created: generatedName, file, applied, warnings };
   });
   // New tables need the app role's grants (a migration only written, not applied, changes nothing yet).
   if (result.applied.length > 0) await prepareForApp(databaseUrl, options.appRole, log);
@@ -355,4 +356,21 @@ function logApplied(log: (line: string) => void, applied: string[], total: numbe
   }
   for (const migration of applied) log(`Applied ${migration}`);
   log(`${applied.length} migration${applied.length === 1 ? "" : "s"} applied.`);
+}
+
+/**
+ * The engine names a migration after the current second. Migrations apply in name order, so
+ * a name that would not sort after the newest existing one (two migrations written within one
+ * second, or a newer name already there) takes the newest one's timestamp plus one.
+ */
+export function orderedMigrationName(generated: string, existing: readonly string[]): string {
+  const match = /^(\d{14})_(.*)$/.exec(generated);
+  if (!match) return generated;
+  const newest = existing
+    .map((name) => /^(\d{14})_/.exec(name)?.[1])
+    .filter((stamp): stamp is string => stamp !== undefined)
+    .sort()
+    .at(-1);
+  if (newest === undefined || match[1]! > newest) return generated;
+  return `${String(BigInt(newest) + 1n)}_${match[2]}`;
 }
