@@ -66,6 +66,21 @@ describe("allocate", () => {
     expect(a.grants.get("b")!.nonServingRate).toBe(9);
   });
 
+  it("with serving quiet, an interactive burst in a worker gets what it asks for and the serving processes keep the rest", () => {
+    // bench:budget found this: a worker's sync (interactive, 10/s) took the whole budget while
+    // serving was quiet, so the two web processes sat on their floor of 1 and the first second of
+    // returning proxy traffic was refused while their share rose.
+    const leases = [lease("web1", { serving: { peak: 2 } }), lease("web2", { serving: { peak: 2 } }), lease("worker", { interactive: { rate: 10, peak: 10 } }, false)];
+    const a = allocate({ ...base, leases });
+    expect(a.servingActive).toBe(false);
+    expect(a.grants.get("worker")!.rate).toBe(10);
+    expect(a.grants.get("web1")!.rate + a.grants.get("web2")!.rate).toBe(15);
+    expect(Math.min(a.grants.get("web1")!.rate, a.grants.get("web2")!.rate)).toBeGreaterThanOrEqual(7);
+    // A single process still may use all it holds for interactive work while nothing serves.
+    const alone = allocate({ ...base, leases: [lease("all", { interactive: { rate: 3, waiting: 1 } })] });
+    expect(alone.grants.get("all")).toEqual({ rate: 25, concurrency: 25, nonServingRate: 25, nonServingConcurrency: 25 });
+  });
+
   it("without leases grants nothing, and never more than a tiny total allows", () => {
     expect(allocate({ ...base, leases: [] }).grants.size).toBe(0);
     const tiny = allocate({ rate: 3, concurrency: 2, servingReserve: 0.4, leases: ["a", "b", "c"].map((id) => lease(id, { batch: { waiting: 5 } })) });

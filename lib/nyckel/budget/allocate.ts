@@ -13,7 +13,8 @@
  *    and less when serving asks for more (its busiest recent second): serving comes
  *    first; with no serving anywhere, they may take everything but the floors.
  * 3. Within that cap, interactive demand is met before batch demand; what is left
- *    goes to batch (and shadow), in proportion to demand.
+ *    goes to batch (and shadow), in proportion to demand — or, when they ask for
+ *    nothing, to rule 4 (interactive keeps what it asked for, not the whole rest).
  * 4. The rest (the serving reserve, plus whatever the others did not ask for)
  *    goes to the processes with serving demand, then evenly to the processes
  *    that may serve.
@@ -143,13 +144,17 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const servingFloors = floors.reduce((a, b) => a + b, 0);
   const otherCap = active ? Math.max(0, Math.min(avail, Math.floor((1 - reserve) * T + 1e-9), T - Math.max(servingWant, servingFloors))) : avail;
 
-  // Non-serving: interactive first, the rest to batch and shadow (or back to interactive when they ask for nothing).
+  // Non-serving: interactive first, the rest to batch and shadow. When they ask for nothing, the rest
+  // stays in the pool below (rule 4): it goes to the processes that may serve — in a single process that
+  // is the same process, whose other classes may use all it holds while serving is quiet — so serving
+  // returning to a multi-process deployment finds its share already there instead of waiting for the
+  // rise delay behind an interactive burst in a worker.
   let other = leases.map(() => 0);
   if (anyOther) {
     const first = waterfill(otherCap, interactive);
     const rest = otherCap - first.reduce((a, b) => a + b, 0);
     const anyLower = lower.some((d) => d > 0);
-    const second = apportion(rest, anyLower ? lower : interactive);
+    const second = anyLower ? apportion(rest, lower) : leases.map(() => 0);
     other = first.map((g, i) => g + second[i]!);
   }
   const otherUsed = other.reduce((a, b) => a + b, 0);

@@ -139,6 +139,43 @@ describe("the Nyckel budget across two processes", () => {
     expect(web.snapshot().classes.serving.permits).toBeGreaterThanOrEqual(40);
   });
 
+  it("serving that returns after a quiet spell, while a worker's interactive work is busy, is served — not refused — and then a batch flood joins", async () => {
+    // bench:budget's shape: two web processes that served a little, went quiet, and a worker busy
+    // with interactive work (a sync) when proxy traffic comes back at 10 requests/s.
+    const webs = [coordinator("all", true), coordinator("all", true)];
+    const worker = coordinator("worker", false);
+    await Promise.all([...webs, worker].map((c) => c.start()));
+    await sleep(1_500);
+    const clients = webs.map(clientOf);
+    for (const c of clients) await c.invoke(fn.id, { kind: "text", text: "warm-up" }, { capture: false, budgetClass: "serving" });
+    const stop = { done: false };
+    const interactive = (async () => {
+      const client = clientOf(worker);
+      for (let i = 0; !stop.done; i++) {
+        await client.invoke(fn.id, { kind: "text", text: `sync ${i}` }, { capture: false, budgetClass: "interactive" }).catch(() => undefined);
+        await sleep(80);
+      }
+    })();
+    await sleep(2_500); // serving is quiet now; the worker's interactive demand is in the leases
+    const serving: Array<Promise<string>> = [];
+    let batch: Promise<{ ok: number; failed: string[] }> | null = null;
+    for (let i = 0; i < 40; i++) {
+      if (i === 10) batch = flood(clientOf(worker), "batch", 30, stop);
+      serving.push(
+        clients[i % 2]!
+          .invoke(fn.id, { kind: "text", text: `serving ${i}` }, { capture: false, budgetClass: "serving" })
+          .then(() => "ok")
+          .catch((error: unknown) => (error instanceof BudgetExhaustedError ? "refused" : String(error))),
+      );
+      await sleep(100);
+    }
+    const outcomes = await Promise.all(serving);
+    stop.done = true;
+    await Promise.all([interactive, batch!]);
+    expect(outcomes.map((o, i) => `${i} ${o}`).filter((o) => !o.endsWith(" ok"))).toEqual([]);
+    expect(emulator.state.counters().rateLimited).toMatchObject({ total: 0 });
+  });
+
   it("gives a killed process's share back once its lease expires", async () => {
     const a = coordinator("worker", false);
     const b = coordinator("worker", false);

@@ -65,6 +65,8 @@ export class BudgetCoordinator {
   #joinedAt = 0;
   /** Whether serving was seen in the deployment at the last renewal (the serving reserve is in force). */
   #servingActive = false;
+  /** When a renewal last found serving active after it was not (performance.now()). */
+  #servingActiveAt = Number.NEGATIVE_INFINITY;
   #resolveFirst!: () => void;
 
   constructor(options: CoordinatorOptions) {
@@ -116,7 +118,10 @@ export class BudgetCoordinator {
       // so batch work may hold the whole budget. This request's demand makes it active at the next
       // renewals, the others' shares shrink at once and this one's rises after the rise delay:
       // the request waits for that (about 1.5 s at most) instead of being refused for batch work.
-      if (!this.#servingActive) maxWaitMs = Math.max(maxWaitMs, this.riseDelayMs + this.#o.renewMs);
+      // The same holds until the shares computed since serving became active are in force: a request
+      // that arrives just after the renewal that saw serving return still finds the old shares.
+      const rising = this.#servingActive ? this.#servingActiveAt + this.riseDelayMs + this.#o.renewMs - performance.now() : this.riseDelayMs + this.#o.renewMs;
+      if (rising > maxWaitMs) maxWaitMs = rising;
     }
     return this.gate.acquire(cls, { ...options, maxWaitMs });
   }
@@ -240,6 +245,7 @@ export class BudgetCoordinator {
       servingReserve: this.#o.servingReserve,
       leases: result.leases,
     });
+    if (allocation.servingActive && !this.#servingActive) this.#servingActiveAt = performance.now();
     this.#servingActive = allocation.servingActive;
     const grant = allocation.grants.get(this.processId) ?? this.#fallbackGrant(Math.max(1, this.#lastLiveCount));
     this.#apply(grant, false, this.#room(result.leases, performance.now() - this.#joinedAt < this.riseDelayMs));
