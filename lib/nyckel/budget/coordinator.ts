@@ -65,8 +65,8 @@ export class BudgetCoordinator {
   #joinedAt = 0;
   /** Whether serving was seen in the deployment at the last renewal (the serving reserve is in force). */
   #servingActive = false;
-  /** When a renewal last found serving active after it was not (performance.now()). */
-  #servingActiveAt = Number.NEGATIVE_INFINITY;
+  /** Until when (performance.now()) the effective share may still rise to the last computed grant. */
+  #risingUntil = Number.NEGATIVE_INFINITY;
   #resolveFirst!: () => void;
 
   constructor(options: CoordinatorOptions) {
@@ -118,9 +118,10 @@ export class BudgetCoordinator {
       // so batch work may hold the whole budget. This request's demand makes it active at the next
       // renewals, the others' shares shrink at once and this one's rises after the rise delay:
       // the request waits for that (about 1.5 s at most) instead of being refused for batch work.
-      // The same holds until the shares computed since serving became active are in force: a request
-      // that arrives just after the renewal that saw serving return still finds the old shares.
-      const rising = this.#servingActive ? this.#servingActiveAt + this.riseDelayMs + this.#o.renewMs - performance.now() : this.riseDelayMs + this.#o.renewMs;
+      // The same holds while this process's share is still rising to what the last renewals computed
+      // (a request that comes just after the renewal that saw serving return finds the old shares);
+      // a process that already has its share refuses a serving overload after the short wait.
+      const rising = this.#servingActive ? this.#risingUntil + this.#o.renewMs - performance.now() : this.riseDelayMs + this.#o.renewMs;
       if (rising > maxWaitMs) maxWaitMs = rising;
     }
     return this.gate.acquire(cls, { ...options, maxWaitMs });
@@ -245,7 +246,6 @@ export class BudgetCoordinator {
       servingReserve: this.#o.servingReserve,
       leases: result.leases,
     });
-    if (allocation.servingActive && !this.#servingActive) this.#servingActiveAt = performance.now();
     this.#servingActive = allocation.servingActive;
     const grant = allocation.grants.get(this.processId) ?? this.#fallbackGrant(Math.max(1, this.#lastLiveCount));
     this.#apply(grant, false, this.#room(result.leases, performance.now() - this.#joinedAt < this.riseDelayMs));
@@ -321,6 +321,11 @@ export class BudgetCoordinator {
     this.#history = this.#history.slice(Math.max(0, firstInside - 1));
     const min = (key: keyof Grant) => Math.min(...this.#history.map((h) => h.grant[key]), immediate ? grant[key] : Infinity, room ? room[key] : Infinity);
     const effective: Grant = { rate: min("rate"), concurrency: min("concurrency"), nonServingRate: min("nonServingRate"), nonServingConcurrency: min("nonServingConcurrency") };
+    // Below the grant (held down by the smaller shares of the last riseDelayMs, not by the room the
+    // others leave): it reaches the grant when those age out.
+    const held = (key: keyof Grant) => effective[key] < grant[key] && (!room || effective[key] < room[key]);
+    if (held("rate") || held("concurrency")) this.#risingUntil = now + this.riseDelayMs;
+    else this.#risingUntil = Number.NEGATIVE_INFINITY;
     this.#effective = effective;
     this.gate.configure(effective);
   }
