@@ -80,6 +80,8 @@ async function main(): Promise<number> {
     process.env.DATABASE_URL = pg.url;
     process.env.NYCKEL_EMULATOR_URL = emulator.url;
     process.env.LOG_LEVEL ||= "warn";
+    // The same audit key as the servers and the worker: this process appends audit events too.
+    process.env.MODELPIN_ENCRYPTION_KEY = baseEnv.MODELPIN_ENCRYPTION_KEY;
     const { prisma, stop } = await appRuntime();
     cleanups.push(stop);
     const { userContext, registerModel, setPin, parseTextLines, createSampleSet } = await import("./bench/services");
