@@ -14,7 +14,9 @@ function modelChanged(model: { id: string; modelId: string; nickname: string }) 
   return { id: model.id, modelId: model.modelId, nickname: model.nickname };
 }
 
-export const registerModelAction = modelsAction.inputSchema(registerModelSchema).action(callService(registerModel, modelChanged));
+export const registerModelAction = modelsAction
+  .inputSchema(registerModelSchema)
+  .action(callService(registerModel, (model) => ({ ...modelChanged(model), verified: model.verifiedAt !== null })));
 
 export const updateModelAction = modelsAction.inputSchema(updateModelSchema).action(callService(updateModel, modelChanged));
 
