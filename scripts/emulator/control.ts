@@ -86,6 +86,18 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     }
     return;
   }
+  const forget = matchPattern("/_emulator/functions/:functionId/models/:modelId", path);
+  if (forget && method === "DELETE") {
+    const fn = state.findFunction(forget.functionId ?? "");
+    if (!fn) throw new HttpError(404, `Function '${forget.functionId}' not found`);
+    try {
+      const { id } = state.forgetSideModel(fn, forget.modelId ?? "");
+      send(200, { functionId: fn.id, id, forgotten: true });
+    } catch (error) {
+      throw new HttpError(error instanceof RangeError ? 404 : 409, error instanceof Error ? error.message : "Cannot forget the model");
+    }
+    return;
+  }
   if (path === "/_emulator/model-id") {
     if (method === "PUT") {
       const parsed = modelIdBody.safeParse(await readJsonBody(req));

@@ -381,6 +381,19 @@ describe("control API", () => {
     expect(await answers()).toEqual(before);
     const described = (await (await control("/functions")).json()) as Array<{ id: string; models: Array<{ id: string; latest: boolean }> }>;
     expect(described.find((f) => f.id === triage.id)?.models.filter((m) => m.latest).map((m) => m.id)).toEqual([next.id]);
+
+    // Forgotten: pinned invokes are refused like any unknown id; only side models can be forgotten.
+    expect((await control(`/functions/${triage.id}/models/model_side0000000001`, "DELETE")).status).toBe(200);
+    await expectError(await invoke(triage.id, { data: "x" }, "?modelId=model_side0000000001"), 400, /not found/);
+    expect((await control(`/functions/${triage.id}/models/model_side0000000001`, "DELETE")).status).toBe(404);
+    expect((await control(`/functions/${triage.id}/models/${next.id}`, "DELETE")).status).toBe(409);
+  });
+
+  it("injects faults only into requests whose path and query string contain pathIncludes", async () => {
+    emu.state.setFaults({ pathIncludes: `modelId=${triage.modelIds[0]}`, share503: 1 });
+    expect((await invoke(triage.id, { data: "x" }, `?modelId=${triage.modelIds[0]}`)).status).toBe(503);
+    expect((await invoke(triage.id, { data: "x" }, `?modelId=${triage.modelIds[1]}`)).status).toBe(200);
+    expect((await invoke(triage.id, { data: "x" })).status).toBe(200);
   });
 
   it("counts requests per path and per received modelId, and logs recent invokes", async () => {

@@ -44,6 +44,8 @@ export interface EmuModel {
   addedAtRuntime: boolean;
   /** Added with `latest: false`: an older model that answers when pinned but never becomes "latest". */
   sideModel?: boolean;
+  /** A side model forgotten at run time: Nyckel no longer knows the id (it keeps its place in the chain). */
+  forgotten?: boolean;
 }
 
 export interface EmuSample {
@@ -198,7 +200,16 @@ export class EmulatorState {
 
   /** Finds a model of `fn` by prefixed or bare id. */
   findModel(fn: EmuFunction, modelId: string): EmuModel | undefined {
-    return fn.models.find((model) => model.id === modelId || model.id === `model_${modelId}`);
+    return fn.models.find((model) => !model.forgotten && (model.id === modelId || model.id === `model_${modelId}`));
+  }
+
+  /** Forgets a side model (added with `latest: false`): invokes pinned to it are then refused like any unknown id. */
+  forgetSideModel(fn: EmuFunction, modelId: string): EmuModel {
+    const model = this.findModel(fn, modelId);
+    if (!model) throw new RangeError(`Model '${modelId}' not found for function '${fn.id}'`);
+    if (!model.sideModel) throw new TypeError(`Only models added with latest: false can be forgotten; '${model.id}' is not one`);
+    model.forgotten = true;
+    return model;
   }
 
   /** The newest model that is not a side model (side models never become "latest"). */
