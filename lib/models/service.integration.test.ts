@@ -179,5 +179,17 @@ describe("models service (real PostgreSQL)", () => {
         message: `The model id ${modelId} is already registered for this function as “Nyckel's retrain”. Edit it instead.`,
       });
     });
+
+    it("two people registering the same discovered id at once: one registers it, the other is told it is registered", async () => {
+      const res = await fetch(`${emulator().url}/_emulator/functions/${triage.id}/models`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const { id: modelId } = (await res.json()) as { id: string };
+      await syncFunctions(systemContext("test"));
+      const outcomes = await Promise.allSettled(["First", "Second"].map((nickname) => registerModel(editor, { functionId: triage.id, modelId, nickname, notes: "" })));
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      expect(outcomes.find((o) => o.status === "rejected")).toMatchObject({ reason: expect.any(ConflictError) });
+      expect(await prisma.model.count({ where: { functionId: triage.id, modelId } })).toBe(1);
+      const row = await prisma.model.findFirstOrThrow({ where: { functionId: triage.id, modelId } });
+      expect(await prisma.auditEvent.count({ where: { targetId: row.id, action: "model.registered" } })).toBe(1);
+    });
   });
 });

@@ -94,7 +94,9 @@ export async function registerModel(ctx: ServiceContext, raw: RegisterModelInput
   const named = { nickname: input.nickname, notes: input.notes, registeredById: ctx.actor.id };
   try {
     return await prisma.$transaction(async (tx) => {
-      const existing = await tx.model.findUnique({ where: key, select: existingSelect });
+      // Locked, so two people registering the same discovered id at once get one registration and one conflict.
+      const found = await tx.model.findUnique({ where: key, select: { id: true } });
+      const existing = found ? (await lockModel(tx, found.id)).model : null;
       if (existing && !unclaimedDiscovery(existing)) throw duplicate(existing);
       const model = existing
         ? await tx.model.update({ where: { id: existing.id }, data: named, select: modelFields })
