@@ -26,6 +26,7 @@ export const restoreModelAction = modelsAction.inputSchema(restoreModelSchema).a
 
 export const checkModelAction = modelsAction.inputSchema(checkModelSchema).action(
   callService(checkModel, (result) => {
+    revalidatePath("/functions/[functionId]", "page"); // an answer verifies a model saved as not verified
     revalidatePath("/audit");
     return result;
   }),

@@ -147,6 +147,10 @@ describe("models service (real PostgreSQL)", () => {
       const failing = await registerModel(editor, { functionId: fn, modelId: olderId(fn), nickname: "During an outage", notes: "" }).finally(() => emulator().state.clearFaults());
       expect(failing).toMatchObject({ verifiedAt: null, verificationNote: expect.stringContaining("server error (503) after retries") });
       expect((await prisma.auditEvent.findFirstOrThrow({ where: { targetId: failing.id } })).after).toMatchObject({ verified: false, verificationNote: failing.verificationNote });
+      // Once Nyckel answers a Check of it, the model is verified.
+      expect(await checkModel(editor, { id: failing.id, sample: { kind: "text", text: "my invoice is wrong" } })).toMatchObject({ ok: true });
+      expect(await prisma.model.findUniqueOrThrow({ where: { id: failing.id } })).toMatchObject({ verifiedAt: expect.any(Date), verificationNote: null });
+      expect((await prisma.auditEvent.findFirstOrThrow({ where: { targetId: failing.id, action: "model.checked" } })).after).toMatchObject({ verified: true });
 
       emulator().state.setFaults({ pathIncludes: "/invoke", next: ["hang"] });
       const started = Date.now();

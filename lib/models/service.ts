@@ -222,16 +222,17 @@ export function toInvokeInput(inputType: string, sample: CheckSample): { input: 
 /**
  * "Check": invokes Nyckel with this model id on a sample the user gives
  * (capture=false, so Nyckel keeps nothing) and returns the output or
- * Nyckel's error. Changes nothing in Modelpin; the check itself is recorded
- * in the audit log (an invocation of a model, like a comparison run), with a
- * summary of the sample, never the sample.
+ * Nyckel's error. Changes nothing in Modelpin but this: an answer verifies a
+ * model saved as not verified (Nyckel knows the id). The check itself is
+ * recorded in the audit log (an invocation of a model, like a comparison run),
+ * with a summary of the sample, never the sample.
  */
 export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Promise<CheckResult> {
   authorize(ctx, "models:write");
   const { id, sample } = parseInput(checkModelSchema, raw);
   const model = await prisma.model.findUnique({
     where: { id },
-    select: { id: true, functionId: true, modelId: true, nickname: true, function: { select: { inputType: true, labelCount: true } } },
+    select: { id: true, functionId: true, modelId: true, nickname: true, verifiedAt: true, function: { select: { inputType: true, labelCount: true } } },
   });
   if (!model) throw new NotFoundError("That model does not exist.");
   const { input, summary } = toInvokeInput(model.function.inputType, sample);
@@ -250,8 +251,9 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
     if (!explained) throw e;
     result = { ok: false, modelId: model.modelId, message: explained.message };
   }
-  await prisma.$transaction((tx) =>
-    appendAuditEventBy(tx, ctx, {
+  await prisma.$transaction(async (tx) => {
+    if (result.ok && !model.verifiedAt) await tx.model.update({ where: { id: model.id }, data: { verifiedAt: new Date(), verificationNote: null } });
+    await appendAuditEventBy(tx, ctx, {
       action: "model.checked",
       ...auditTarget(model),
       after: {
@@ -259,9 +261,10 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
         nickname: model.nickname,
         sample: summary,
         result: result.ok ? { labelName: result.output.labelName, confidence: result.output.confidence } : { error: result.message },
+        ...(result.ok && !model.verifiedAt ? { verified: true } : {}),
       },
-    }),
-  );
+    });
+  });
   return result;
 }
 
