@@ -81,4 +81,13 @@ test("an id Nyckel cannot confirm (server errors) is saved “not verified”, a
   await expect(tip).toBeVisible();
   await expect(tip).toContainText("server error (503)");
   await expect(badge).toHaveAccessibleDescription(/server error \(503\)/);
+
+  // Nyckel is back: a Check that it answers verifies the model.
+  const row = page.getByTestId(`model-${modelId}`);
+  await row.getByRole("button", { name: "Check" }).click();
+  await row.getByLabel("Text sample").fill("I was charged twice this month");
+  await row.getByRole("button", { name: "Run check" }).click();
+  await expect(row.getByTestId("check-output")).toContainText(`${modelId} says`);
+  await expect(badge).toHaveCount(0);
+  await expect(row).toContainText("verified");
 });
