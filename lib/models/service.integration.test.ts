@@ -159,6 +159,12 @@ describe("models service (real PostgreSQL)", () => {
       expect(Date.now() - started).toBeLessThan(15_000);
       const [row] = (await listModelsForFunction(fn)).filter((m) => m.id === slow.id);
       expect(row).toMatchObject({ verifiedAt: null, verificationNote: "Nyckel did not answer within 8 s." });
+
+      // An input type Modelpin cannot build a check input for: saved, not verified, Nyckel not asked.
+      const calls = invokes().length;
+      const audio = await registerModel(editor, { functionId: await newFunction(undefined, "Audio"), modelId: `model_${tag()}`, nickname: "Audio", notes: "" });
+      expect(audio).toMatchObject({ verifiedAt: null, verificationNote: "Modelpin cannot build a check input for Audio functions." });
+      expect(invokes().length).toBe(calls);
     });
 
     it("lists the ids a sync discovered with when first seen, and registering one names that row", async () => {
