@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { expect, test, type Request } from "./fixtures/test";
 import Papa from "papaparse";
-import { changePin, openFunction, registerModel, unique } from "./fixtures/pins";
+import { changePin, forgottenByNyckel, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
@@ -27,7 +27,8 @@ test("an editor registers two models, pins development to one then the other, se
   await register.getByRole("button", { name: "Register model" }).click();
   await expect(register.getByText("Model ids contain no spaces.")).toBeVisible();
 
-  // Check: an unknown model id gets Nyckel's error; the discovered current model answers.
+  // Check: a model id Nyckel has forgotten since it was registered gets Nyckel's error; the discovered current model answers.
+  await forgottenByNyckel(fn.id, a.modelId);
   const modelA = page.getByTestId(`model-${a.modelId}`);
   await modelA.getByRole("button", { name: "Check" }).click();
   await modelA.getByLabel("Text sample").fill("Great product, works as advertised");

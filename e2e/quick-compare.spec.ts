@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "./fixtures/test";
 import { tinyPng } from "../scripts/testing/nyckel";
-import { ensureRegistered, openFunction, registerModel, unique } from "./fixtures/pins";
+import { ensureRegistered, forgottenByNyckel, openFunction, registerModel, unique } from "./fixtures/pins";
 import { signInAs } from "./fixtures/users";
 
 /** Registers a real emulator model id once (another run of this spec may have done it) and returns its option label. */
@@ -74,6 +74,7 @@ test("quick compare: a model id Nyckel rejects fails on its side only; viewers c
   const triage = await openFunction(page, "support-triage");
   const bogus = { modelId: unique("model_nosuch"), nickname: unique("Typo ") };
   await registerModel(page, bogus);
+  await forgottenByNyckel(triage.id, bogus.modelId); // registered while Nyckel knew it; Nyckel no longer does
   const quick = page.getByTestId("quick-compare");
   await quick.getByLabel("Model A").selectOption({ label: `${bogus.nickname} (${bogus.modelId})` });
   await quick.getByLabel("Model B").selectOption("latest");

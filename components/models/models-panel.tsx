@@ -15,11 +15,24 @@ import { LimitedInput, LimitedTextarea } from "@/components/ui/limited-text";
 import { TEXT_LIMITS } from "@/lib/text-limits";
 import { ClampedText } from "@/components/ui/clamped-text";
 import type { FunctionModelRow } from "@/lib/models/queries";
+import { SeenIds, VerificationBadge } from "./model-ids";
 
 type Status = { tone: "success" | "error"; text: string } | null;
 
 /** The models registered for one function: where each is pinned, and register / edit / retire / restore / check. */
-export function ModelsPanel({ functionId, inputType, models, canWrite }: { functionId: string; inputType: string; models: FunctionModelRow[]; canWrite: boolean }) {
+export function ModelsPanel({
+  functionId,
+  inputType,
+  models,
+  seenIds,
+  canWrite,
+}: {
+  functionId: string;
+  inputType: string;
+  models: FunctionModelRow[];
+  seenIds: Array<{ modelId: string; firstSeenAt: Date }>;
+  canWrite: boolean;
+}) {
   const [status, setStatus] = useState<Status>(null);
   const [panel, setPanel] = useState<{ id: string; mode: "edit" | "check" } | null>(null);
   const [retiring, setRetiring] = useState<FunctionModelRow | null>(null);
@@ -52,6 +65,7 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
                     <span className="font-medium wrap-anywhere">{m.nickname || "(no nickname)"}</span>
                     <code className="font-mono text-xs text-zinc-600 wrap-anywhere dark:text-zinc-400">{m.modelId}</code>
                     {m.discovered ? <Badge>discovered by sync</Badge> : null}
+                    <VerificationBadge verifiedAt={m.verifiedAt} note={m.verificationNote} />
                     {m.retiredAt ? <Badge tone="amber">retired</Badge> : null}
                   </div>
                   <div className="mt-1 flex flex-wrap items-center gap-1 text-xs text-zinc-500" data-testid="pinned-in">
@@ -115,7 +129,7 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
           ))}
         </ul>
       )}
-      {canWrite ? <RegisterModelForm functionId={functionId} onDone={(text) => setStatus({ tone: "success", text })} /> : null}
+      {canWrite ? <RegisterModelForm functionId={functionId} seenIds={seenIds} onDone={(text) => setStatus({ tone: "success", text })} /> : null}
       <ConfirmDialog
         open={retiring !== null}
         title={`Retire ${retiring?.nickname || retiring?.modelId || ""}?`}
@@ -130,14 +144,22 @@ export function ModelsPanel({ functionId, inputType, models, canWrite }: { funct
   );
 }
 
-function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone: (text: string) => void }) {
+function RegisterModelForm({ functionId, seenIds, onDone }: { functionId: string; seenIds: Array<{ modelId: string; firstSeenAt: Date }>; onDone: (text: string) => void }) {
   const formRef = useRef<HTMLFormElement>(null);
   const { execute, result, isPending, reset } = useAction(registerModelAction, {
     onSuccess: ({ data }) => {
       formRef.current?.reset();
-      onDone(`Registered ${modelLabel(data)}.`);
+      onDone(`Registered ${modelLabel(data)}${data && !data.verified ? " (not verified with Nyckel)" : ""}.`);
     },
   });
+  /** “Use this id”: the id goes into the form, and the nickname is next to fill. */
+  const useSeenId = (modelId: string) => {
+    const form = formRef.current;
+    const idField = form?.elements.namedItem("modelId");
+    if (idField instanceof HTMLInputElement) idField.value = modelId;
+    const nickname = form?.elements.namedItem("nickname");
+    if (nickname instanceof HTMLInputElement) nickname.focus();
+  };
   const { message, fieldErrors } = actionErrors(result);
   return (
     <form
@@ -155,8 +177,14 @@ function RegisterModelForm({ functionId, onDone }: { functionId: string; onDone:
     >
       <h3 className="text-base font-semibold">Register a model</h3>
       {message ? <Alert>{message}</Alert> : null}
+      <SeenIds ids={seenIds} onUse={useSeenId} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="Model id" name="modelId" errors={fieldErrors.modelId} hint="From the Model Info panel of the function in the Nyckel console.">
+        <Field
+          label="Model id"
+          name="modelId"
+          errors={fieldErrors.modelId}
+          hint="From the list above or the Model Info panel of the function in the Nyckel console. Modelpin checks it with Nyckel before saving."
+        >
           {(p) => <input {...p} type="text" autoComplete="off" spellCheck={false} placeholder="model_…" className={inputClass + " font-mono"} />}
         </Field>
         <Field label="Nickname" name="nickname" errors={fieldErrors.nickname}>

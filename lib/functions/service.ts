@@ -95,7 +95,7 @@ export async function syncFunctions(ctx: ServiceContext): Promise<SyncReport> {
         const known = await tx.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId: currentModelId } } });
         if (!known) {
           const model = await tx.model.create({
-            data: { functionId: fn.id, modelId: currentModelId, discovered: true, nickname: "", notes: "Discovered by sync: Nyckel's current model." },
+            data: { functionId: fn.id, modelId: currentModelId, discovered: true, verifiedAt: now, nickname: "", notes: "Discovered by sync: Nyckel's current model." },
           });
           report.discoveredModels.push({ functionId: fn.id, modelId: currentModelId });
           const audit = await appendAuditEvent(tx, {

@@ -14,7 +14,9 @@ function modelChanged(model: { id: string; modelId: string; nickname: string }) 
   return { id: model.id, modelId: model.modelId, nickname: model.nickname };
 }
 
-export const registerModelAction = modelsAction.inputSchema(registerModelSchema).action(callService(registerModel, modelChanged));
+export const registerModelAction = modelsAction
+  .inputSchema(registerModelSchema)
+  .action(callService(registerModel, (model) => ({ ...modelChanged(model), verified: model.verifiedAt !== null })));
 
 export const updateModelAction = modelsAction.inputSchema(updateModelSchema).action(callService(updateModel, modelChanged));
 
@@ -24,6 +26,7 @@ export const restoreModelAction = modelsAction.inputSchema(restoreModelSchema).a
 
 export const checkModelAction = modelsAction.inputSchema(checkModelSchema).action(
   callService(checkModel, (result) => {
+    revalidatePath("/functions/[functionId]", "page"); // an answer verifies a model saved as not verified
     revalidatePath("/audit");
     return result;
   }),

@@ -10,6 +10,10 @@ export type FunctionModelRow = {
   discovered: boolean;
   retiredAt: Date | null;
   createdAt: Date;
+  /** When Nyckel answered with this id (checked before saving, or reported by a sync); null if not verified. */
+  verifiedAt: Date | null;
+  /** Why the id is not verified; null when verified or registered before ids were checked. */
+  verificationNote: string | null;
   /** The name of the member who registered it; null when none did (a sync discovered it). */
   registeredBy: string | null;
   pinnedIn: Array<{ id: string; name: string; slug: string }>;
@@ -28,6 +32,8 @@ export async function listModelsForFunction(functionId: string): Promise<Functio
       discovered: true,
       retiredAt: true,
       createdAt: true,
+      verifiedAt: true,
+      verificationNote: true,
       registeredBy: { select: { name: true } },
       pins: { select: { environment: { select: { id: true, name: true, slug: true, sortOrder: true } } } },
     },
@@ -40,6 +46,20 @@ export async function listModelsForFunction(functionId: string): Promise<Functio
       .sort((a, b) => a.sortOrder - b.sortOrder || a.name.localeCompare(b.name))
       .map(({ id, name, slug }) => ({ id, name, slug })),
   }));
+}
+
+/**
+ * The model ids Modelpin has seen from Nyckel for a function and nobody has registered yet:
+ * the current models each sync discovered (drift watch's candidates are among them), not
+ * named and not retired, newest first, with when a sync first saw each.
+ */
+export async function listUnregisteredIds(functionId: string): Promise<Array<{ modelId: string; firstSeenAt: Date }>> {
+  const rows = await prisma.model.findMany({
+    where: { functionId, discovered: true, nickname: "", retiredAt: null },
+    orderBy: { createdAt: "desc" },
+    select: { modelId: true, createdAt: true },
+  });
+  return rows.map((r) => ({ modelId: r.modelId, firstSeenAt: r.createdAt }));
 }
 
 /** One model by its row id (any function, retired or not), or null; `db` may be a transaction. */

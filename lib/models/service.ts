@@ -8,6 +8,7 @@ import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { explainNyckelError } from "@/lib/nyckel-settings/errors";
 import { parseInput } from "@/lib/validation";
 import { modelLabel } from "./label";
+import { verifyModelId } from "./verify";
 import {
   CHECK_IMAGE_MAX_BYTES,
   checkModelSchema,
@@ -21,7 +22,17 @@ import {
   type UpdateModelInput,
 } from "./schemas";
 
-const modelFields = { id: true, functionId: true, modelId: true, nickname: true, notes: true, discovered: true, retiredAt: true } as const;
+const modelFields = {
+  id: true,
+  functionId: true,
+  modelId: true,
+  nickname: true,
+  notes: true,
+  discovered: true,
+  retiredAt: true,
+  verifiedAt: true,
+  verificationNote: true,
+} as const;
 
 type ModelRow = { id: string; functionId: string; modelId: string; nickname: string; notes: string; retiredAt: Date | null };
 
@@ -48,7 +59,18 @@ function describeExisting(m: { nickname: string; discovered: boolean; retiredAt:
   return m.discovered ? " (discovered by a sync)" : "";
 }
 
-/** Registers a Nyckel model id for one function. A model id is registered at most once per function. */
+type Existing = { id: string; nickname: string; notes: string; discovered: boolean; retiredAt: Date | null };
+
+/** A row a sync created and nobody has named yet: registering its id names it instead of conflicting. */
+const unclaimedDiscovery = (m: Existing | null): m is Existing => m !== null && m.discovered && !m.nickname && !m.retiredAt;
+
+/**
+ * Registers a Nyckel model id for one function. A model id is registered at most
+ * once per function; an id a sync discovered (no nickname yet) becomes registered
+ * with the nickname and notes given. A new id is first checked with Nyckel
+ * (verifyModelId): Nyckel's clear refusal is a field error and nothing is saved;
+ * a check that cannot tell saves the model as not verified, with why.
+ */
 export async function registerModel(ctx: ServiceContext, raw: RegisterModelInput) {
   authorize(ctx, "models:write");
   const input = parseInput(registerModelSchema, raw);
@@ -56,20 +78,35 @@ export async function registerModel(ctx: ServiceContext, raw: RegisterModelInput
     new ConflictError(`The model id ${input.modelId} is already registered for this function${describeExisting(m)}. Edit it instead.`, {
       modelId: ["Already registered for this function."],
     });
+  const key = { functionId_modelId: { functionId: input.functionId, modelId: input.modelId } };
+  const existingSelect = { id: true, nickname: true, notes: true, discovered: true, retiredAt: true } as const;
+  const fn = await prisma.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true, inputType: true } });
+  if (!fn) throw new NotFoundError("That function does not exist. Sync your functions from Nyckel first.");
+  const before = await prisma.model.findUnique({ where: key, select: existingSelect });
+  if (before && !unclaimedDiscovery(before)) throw duplicate(before);
+  // A discovered id came from Nyckel itself (verified when the sync saw it): no check needed.
+  const check = before ? null : await verifyModelId(fn, input.modelId);
+  if (check?.outcome === "refused") {
+    const message = `Nyckel does not know model ${input.modelId} for this function.`;
+    throw new InvalidInputError(message, { modelId: [message] });
+  }
+  const verification = !check ? {} : check.outcome === "verified" ? { verifiedAt: check.at, verificationNote: null } : { verifiedAt: null, verificationNote: check.note };
+  const named = { nickname: input.nickname, notes: input.notes, registeredById: ctx.actor.id };
   try {
     return await prisma.$transaction(async (tx) => {
-      const fn = await tx.nyckelFunction.findUnique({ where: { id: input.functionId }, select: { id: true } });
-      if (!fn) throw new NotFoundError("That function does not exist. Sync your functions from Nyckel first.");
-      const existing = await tx.model.findUnique({
-        where: { functionId_modelId: { functionId: input.functionId, modelId: input.modelId } },
-        select: { nickname: true, discovered: true, retiredAt: true },
+      // Locked, so two people registering the same discovered id at once get one registration and one conflict.
+      const found = await tx.model.findUnique({ where: key, select: { id: true } });
+      const existing = found ? (await lockModel(tx, found.id)).model : null;
+      if (existing && !unclaimedDiscovery(existing)) throw duplicate(existing);
+      const model = existing
+        ? await tx.model.update({ where: { id: existing.id }, data: named, select: modelFields })
+        : await tx.model.create({ data: { functionId: input.functionId, modelId: input.modelId, ...named, ...verification }, select: modelFields });
+      await appendAuditEventBy(tx, ctx, {
+        action: "model.registered",
+        ...auditTarget(model),
+        before: existing ? { modelId: model.modelId, nickname: existing.nickname, notes: existing.notes, discovered: true } : undefined,
+        after: { ...editable(model), verified: model.verifiedAt !== null, ...(model.verificationNote ? { verificationNote: model.verificationNote } : {}) },
       });
-      if (existing) throw duplicate(existing);
-      const model = await tx.model.create({
-        data: { functionId: input.functionId, modelId: input.modelId, nickname: input.nickname, notes: input.notes, registeredById: ctx.actor.id },
-        select: modelFields,
-      });
-      await appendAuditEventBy(tx, ctx, { action: "model.registered", ...auditTarget(model), after: editable(model) });
       return model;
     });
   } catch (e) {
@@ -185,16 +222,17 @@ export function toInvokeInput(inputType: string, sample: CheckSample): { input: 
 /**
  * "Check": invokes Nyckel with this model id on a sample the user gives
  * (capture=false, so Nyckel keeps nothing) and returns the output or
- * Nyckel's error. Changes nothing in Modelpin; the check itself is recorded
- * in the audit log (an invocation of a model, like a comparison run), with a
- * summary of the sample, never the sample.
+ * Nyckel's error. Changes nothing in Modelpin but this: an answer verifies a
+ * model saved as not verified (Nyckel knows the id). The check itself is
+ * recorded in the audit log (an invocation of a model, like a comparison run),
+ * with a summary of the sample, never the sample.
  */
 export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Promise<CheckResult> {
   authorize(ctx, "models:write");
   const { id, sample } = parseInput(checkModelSchema, raw);
   const model = await prisma.model.findUnique({
     where: { id },
-    select: { id: true, functionId: true, modelId: true, nickname: true, function: { select: { inputType: true, labelCount: true } } },
+    select: { id: true, functionId: true, modelId: true, nickname: true, verifiedAt: true, function: { select: { inputType: true, labelCount: true } } },
   });
   if (!model) throw new NotFoundError("That model does not exist.");
   const { input, summary } = toInvokeInput(model.function.inputType, sample);
@@ -213,8 +251,9 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
     if (!explained) throw e;
     result = { ok: false, modelId: model.modelId, message: explained.message };
   }
-  await prisma.$transaction((tx) =>
-    appendAuditEventBy(tx, ctx, {
+  await prisma.$transaction(async (tx) => {
+    if (result.ok && !model.verifiedAt) await tx.model.update({ where: { id: model.id }, data: { verifiedAt: new Date(), verificationNote: null } });
+    await appendAuditEventBy(tx, ctx, {
       action: "model.checked",
       ...auditTarget(model),
       after: {
@@ -222,9 +261,10 @@ export async function checkModel(ctx: ServiceContext, raw: CheckModelInput): Pro
         nickname: model.nickname,
         sample: summary,
         result: result.ok ? { labelName: result.output.labelName, confidence: result.output.confidence } : { error: result.message },
+        ...(result.ok && !model.verifiedAt ? { verified: true } : {}),
       },
-    }),
-  );
+    });
+  });
   return result;
 }
 

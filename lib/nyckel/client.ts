@@ -13,7 +13,7 @@
 import { NyckelError } from "./errors";
 import { stripPrefix } from "./ids";
 import type { RateLimiter, RateLimitOptions } from "./limiter";
-import { parseFunction, parseInvokeOutput, parseLabel, parseMetrics, parseSummary } from "./parse";
+import { parseField, parseFunction, parseInvokeOutput, parseLabel, parseMetrics, parseSummary } from "./parse";
 import { NyckelTransport, type Query } from "./transport";
 import type { BudgetClass } from "./budget/stats";
 
@@ -295,6 +295,12 @@ export class NyckelClient {
   async listLabels(functionId: string, options: ListOptions = {}): Promise<NyckelLabel[]> {
     const items = await this.#http.getAll(functionPath(functionId, "/labels"), options);
     return items.flatMap((item) => parseLabel(item) ?? []);
+  }
+
+  /** A tabular function's input fields (name and type: Number, Text or Image). */
+  async listFields(functionId: string, options: ListOptions = {}): Promise<Array<{ id: string | null; name: string; type: string }>> {
+    const items = await this.#http.getAll(functionPath(functionId, "/fields"), options);
+    return items.flatMap((item) => parseField(item) ?? []);
   }
 
   async getSummary(functionId: string, signal?: AbortSignal, budgetClass?: BudgetClass): Promise<NyckelSummary> {

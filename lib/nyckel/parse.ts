@@ -166,6 +166,12 @@ export function parseLabel(item: unknown): NyckelLabel | null {
   };
 }
 
+/** A tabular function's field (`GET /v1/functions/{id}/fields`): its name and type (Number, Text or Image). */
+export function parseField(item: unknown): { id: string | null; name: string; type: string } | null {
+  if (!isRecord(item) || typeof item.name !== "string" || typeof item.type !== "string") return null;
+  return { id: typeof item.id === "string" ? item.id : null, name: item.name, type: item.type };
+}
+
 export function parseSummary(raw: unknown): NyckelSummary {
   if (!isRecord(raw)) return { raw, sampleCount: null, annotatedSampleCount: null, labelCounts: null };
   return {

@@ -16,7 +16,7 @@ import { prisma } from "@/lib/db/client";
 import { startComparisonRun } from "@/lib/compare/service";
 import { executeRun } from "@/lib/compare/runner";
 import { setGoldenSet } from "@/lib/functions/golden";
-import { registerModel, updateModel } from "@/lib/models/service";
+import { registerModel } from "@/lib/models/service";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { setPin } from "@/lib/pins/service";
 import { approveRequest, createRequest } from "@/lib/promotions/service";
@@ -56,11 +56,8 @@ async function registerModels(ctx: ServiceContext): Promise<Map<string, string>>
       const nickname = `${trained ? MONTH.format(new Date(trained)) : `Model ${index + 1}`}${index === 0 ? " baseline" : " retrain"}`;
       const notes = "Registered by the demo of the first start.";
       const existing = await prisma.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId } }, select: { id: true, nickname: true } });
-      if (!existing) ids.set(modelId, (await registerModel(ctx, { functionId: fn.id, modelId, nickname, notes })).id);
-      else {
-        if (!existing.nickname) await updateModel(ctx, { id: existing.id, nickname, notes });
-        ids.set(modelId, existing.id);
-      }
+      // Registering the id a sync discovered (no nickname yet) names that row.
+      ids.set(modelId, existing?.nickname ? existing.id : (await registerModel(ctx, { functionId: fn.id, modelId, nickname, notes })).id);
     }
   }
   return ids;

@@ -44,6 +44,8 @@ const addModelBody = z
     modelId: z.string().min(1).optional(),
     flipShare: z.number().min(0).max(1).optional(),
     createdAt: z.string().optional(),
+    /** false: an older model id that answers when pinned but does not become "latest". Default true. */
+    latest: z.boolean().optional(),
   })
   .strict();
 
@@ -77,9 +79,22 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     if (!fn) throw new HttpError(404, `Function '${addModel.functionId}' not found`);
     try {
       const model = state.addModel(fn.id, parsed.data);
-      send(201, { functionId: fn.id, ...model, latest: true });
+      const { sideModel, ...described } = model;
+      send(201, { functionId: fn.id, ...described, latest: !sideModel });
     } catch (error) {
       throw new HttpError(409, error instanceof Error ? error.message : "Cannot add the model");
+    }
+    return;
+  }
+  const forget = matchPattern("/_emulator/functions/:functionId/models/:modelId", path);
+  if (forget && method === "DELETE") {
+    const fn = state.findFunction(forget.functionId ?? "");
+    if (!fn) throw new HttpError(404, `Function '${forget.functionId}' not found`);
+    try {
+      const { id } = state.forgetSideModel(fn, forget.modelId ?? "");
+      send(200, { functionId: fn.id, id, forgotten: true });
+    } catch (error) {
+      throw new HttpError(error instanceof RangeError ? 404 : 409, error instanceof Error ? error.message : "Cannot forget the model");
     }
     return;
   }

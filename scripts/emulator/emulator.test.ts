@@ -362,6 +362,40 @@ describe("control API", () => {
     await expectError(await control(`/functions/${triage.id}/models`, "POST", { flipShare: 2 }), 400);
   });
 
+  it("adds an older model id with latest: false: it answers when pinned, and latest and its answers stay", async () => {
+    const texts = Array.from({ length: 40 }, (_, i) => `ticket ${i}: my invoice is wrong`);
+    const answers = async (query = "") => Promise.all(texts.map(async (t) => ((await (await invoke(triage.id, { data: t }, query)).json()) as { labelName: string }).labelName));
+    const before = await answers();
+    const res = await control(`/functions/${triage.id}/models`, "POST", { modelId: "model_side0000000001", latest: false, flipShare: 0.5 });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ id: "model_side0000000001", latest: false });
+    const metrics = (await (await api(`/v0.9/functions/${triage.id}/metrics`)).json()) as { modelId: string };
+    expect(metrics.modelId).toBe(triage.modelIds.at(-1));
+    expect(await answers()).toEqual(before);
+    const side = await invoke(triage.id, { data: "x" }, "?modelId=model_side0000000001");
+    expect(side.headers.get("x-emulator-model-id")).toBe("model_side0000000001");
+    expect(await answers("?modelId=model_side0000000001")).not.toEqual(before);
+    // A later retrain chains from the latest, not from the side model.
+    const next = (await (await control(`/functions/${triage.id}/models`, "POST", { flipShare: 0 })).json()) as { id: string; latest: boolean };
+    expect(next.latest).toBe(true);
+    expect(await answers()).toEqual(before);
+    const described = (await (await control("/functions")).json()) as Array<{ id: string; models: Array<{ id: string; latest: boolean }> }>;
+    expect(described.find((f) => f.id === triage.id)?.models.filter((m) => m.latest).map((m) => m.id)).toEqual([next.id]);
+
+    // Forgotten: pinned invokes are refused like any unknown id; only side models can be forgotten.
+    expect((await control(`/functions/${triage.id}/models/model_side0000000001`, "DELETE")).status).toBe(200);
+    await expectError(await invoke(triage.id, { data: "x" }, "?modelId=model_side0000000001"), 400, /not found/);
+    expect((await control(`/functions/${triage.id}/models/model_side0000000001`, "DELETE")).status).toBe(404);
+    expect((await control(`/functions/${triage.id}/models/${next.id}`, "DELETE")).status).toBe(409);
+  });
+
+  it("injects faults only into requests whose path and query string contain pathIncludes", async () => {
+    emu.state.setFaults({ pathIncludes: `modelId=${triage.modelIds[0]}`, share503: 1 });
+    expect((await invoke(triage.id, { data: "x" }, `?modelId=${triage.modelIds[0]}`)).status).toBe(503);
+    expect((await invoke(triage.id, { data: "x" }, `?modelId=${triage.modelIds[1]}`)).status).toBe(200);
+    expect((await invoke(triage.id, { data: "x" })).status).toBe(200);
+  });
+
   it("counts requests per path and per received modelId, and logs recent invokes", async () => {
     await invoke(triage.id, { data: "a" }, `?modelId=${triage.modelIds[0]}`);
     await invoke(triage.id, { data: "b" }, `?modelId=${triage.modelIds[0]}&labelCount=2`);

@@ -19,7 +19,7 @@ export interface EmulatorFaults {
   shareHang?: number;
   /** `Retry-After` header (seconds) on injected 429 and 503 answers. Default: none. */
   retryAfterSeconds?: number;
-  /** Only requests whose path contains this string (e.g. "/invoke"). Default: every API request. */
+  /** Only requests whose path and query string contain this string (e.g. "/invoke", "modelId=model_x"). Default: every API request. */
   pathIncludes?: string;
   /** Outcomes for the next matching requests, consumed in order before the shares apply. */
   next?: FaultStep[];

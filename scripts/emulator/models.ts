@@ -8,6 +8,7 @@
  *   - model k (k ≥ 1) keeps model k−1's top label, except on a hash-selected share
  *     `flipShare` (≈ 10 %) of inputs, where it picks a different label (also by hash).
  *     Consecutive models therefore agree on ≈ 1 − flipShare of inputs (85–95 %).
+ *     A side model (never "latest") is skipped in the chain of every model but itself.
  * Confidences cover every label and sum to 1; the top label always has the highest.
  */
 import { createHash } from "node:crypto";
@@ -28,6 +29,8 @@ export interface PredictLabel {
 export interface PredictModel {
   id: string;
   flipShare: number;
+  /** A side model (added with latest: false): it is in the chain only of its own answers, never of later models'. */
+  sideModel?: boolean;
 }
 
 export interface Prediction {
@@ -119,6 +122,7 @@ export function predict(
 
   for (let k = 1; k <= modelIndex; k++) {
     const model = models[k] as PredictModel;
+    if (model.sideModel && k !== modelIndex) continue;
     const u = uniforms(`${model.id}|step|${key}`);
     if ((u[0] as number) < model.flipShare) {
       top = (top + 1 + Math.floor((u[1] as number) * (n - 1))) % n;

@@ -97,7 +97,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, state: E
   const body = readBody(req);
   body.catch(() => undefined); // handled where it is awaited; a hanging request never awaits it
 
-  const fault = state.decideFault(path);
+  const fault = state.decideFault(path + url.search);
   if (fault.latencyMs > 0) await sleep(fault.latencyMs);
   if (fault.outcome === "hang") return; // never answered; released when the client gives up
   if (fault.outcome === "status") {

@@ -42,6 +42,10 @@ export interface EmuModel {
   createdAt: string;
   flipShare: number;
   addedAtRuntime: boolean;
+  /** Added with `latest: false`: an older model that answers when pinned but never becomes "latest". */
+  sideModel?: boolean;
+  /** A side model forgotten at run time: Nyckel no longer knows the id (it keeps its place in the chain). */
+  forgotten?: boolean;
 }
 
 export interface EmuSample {
@@ -196,19 +200,31 @@ export class EmulatorState {
 
   /** Finds a model of `fn` by prefixed or bare id. */
   findModel(fn: EmuFunction, modelId: string): EmuModel | undefined {
-    return fn.models.find((model) => model.id === modelId || model.id === `model_${modelId}`);
+    return fn.models.find((model) => !model.forgotten && (model.id === modelId || model.id === `model_${modelId}`));
   }
 
+  /** Forgets a side model (added with `latest: false`): invokes pinned to it are then refused like any unknown id. */
+  forgetSideModel(fn: EmuFunction, modelId: string): EmuModel {
+    const model = this.findModel(fn, modelId);
+    if (!model) throw new RangeError(`Model '${modelId}' not found for function '${fn.id}'`);
+    if (!model.sideModel) throw new TypeError(`Only models added with latest: false can be forgotten; '${model.id}' is not one`);
+    model.forgotten = true;
+    return model;
+  }
+
+  /** The newest model that is not a side model (side models never become "latest"). */
   latestModel(fn: EmuFunction): EmuModel {
-    return fn.models[fn.models.length - 1] as EmuModel;
+    return fn.models.findLast((model) => !model.sideModel) as EmuModel;
   }
 
   /**
    * Adds a model version to a function (simulates Nyckel retraining): it becomes
    * "latest". `flipShare` (default 0.1) is the share of inputs whose top label changes
-   * versus the previous latest model.
+   * versus the previous latest model. With `latest: false` it is a side model: it answers
+   * when pinned (it branches off the current latest) but "latest", the reported current
+   * model and every later model's answers stay as they were.
    */
-  addModel(functionId: string, options: { modelId?: string; flipShare?: number; createdAt?: string } = {}): EmuModel {
+  addModel(functionId: string, options: { modelId?: string; flipShare?: number; createdAt?: string; latest?: boolean } = {}): EmuModel {
     const fn = this.findFunction(functionId);
     if (!fn) throw new RangeError(`Function '${functionId}' not found`);
     const flipShare = options.flipShare ?? 0.1;
@@ -224,6 +240,7 @@ export class EmulatorState {
       createdAt: options.createdAt ?? new Date().toISOString(),
       flipShare,
       addedAtRuntime: true,
+      ...(options.latest === false ? { sideModel: true } : {}),
     };
     fn.models.push(model);
     return model;
@@ -410,7 +427,7 @@ export class EmulatorState {
       output: fn.output,
       labels: fn.labels.map((label) => ({ id: label.id, name: label.name })),
       fields: fn.fields.map((field) => ({ ...field })),
-      models: fn.models.map((model, i) => ({ ...model, latest: i === fn.models.length - 1 })),
+      models: fn.models.map((model) => ({ ...model, latest: model === this.latestModel(fn) })),
       latestModelId: this.latestModel(fn).id,
       capturedSamples: fn.samples.size,
     }));

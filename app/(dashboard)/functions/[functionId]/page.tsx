@@ -18,7 +18,7 @@ import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getFunctionDetail } from "@/lib/functions/queries";
-import { listModelsForFunction } from "@/lib/models/queries";
+import { listModelsForFunction, listUnregisteredIds } from "@/lib/models/queries";
 import { listSampleSets } from "@/lib/samples/queries";
 import { getFunctionPins, getPinOverview, listPinTimeline } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
@@ -44,9 +44,10 @@ export default async function FunctionPage({
   if (!fn) notFound();
   const atRaw = typeof query.at === "string" ? query.at : "";
   const at = atRaw ? parsePointInTime(atRaw) : null;
-  const [pinRows, models, timeline, pastPins, pending, sampleSets] = await Promise.all([
+  const [pinRows, models, seenIds, timeline, pastPins, pending, sampleSets] = await Promise.all([
     getFunctionPins(fn.id),
     listModelsForFunction(fn.id),
+    listUnregisteredIds(fn.id),
     listPinTimeline(fn.id),
     at ? getPinOverview({ at, functionId: fn.id }) : Promise.resolve(null),
     listPendingRequests({ functionId: fn.id }),
@@ -133,6 +134,7 @@ export default async function FunctionPage({
           inputType={fn.inputType}
           canWrite={can(user.role, "models:write")}
           models={models}
+          seenIds={seenIds}
         />
       </Section>
 
