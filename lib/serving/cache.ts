@@ -37,6 +37,8 @@ export type TokenEntry = {
   /** Epoch milliseconds, or null. */
   expiresAt: number | null;
   revokedAt: number | null;
+  /** What the token may do (lib/tokens/scopes.ts). */
+  scopes: ReadonlySet<string>;
 };
 
 export type EnvironmentEntry = {
@@ -328,8 +330,8 @@ export class ServingCache {
 }
 
 async function loadTokens(client: pg.Client): Promise<Map<string, TokenEntry>> {
-  const { rows } = await client.query<{ id: string; token_hash: string; environment_id: string; expires_at: Date | null; revoked_at: Date | null }>(
-    "SELECT id, token_hash, environment_id, expires_at, revoked_at FROM api_tokens",
+  const { rows } = await client.query<{ id: string; token_hash: string; environment_id: string; expires_at: Date | null; revoked_at: Date | null; scopes: string[] }>(
+    "SELECT id, token_hash, environment_id, expires_at, revoked_at, scopes FROM api_tokens",
   );
   const map = new Map<string, TokenEntry>();
   for (const r of rows) {
@@ -338,6 +340,7 @@ async function loadTokens(client: pg.Client): Promise<Map<string, TokenEntry>> {
       environmentId: r.environment_id,
       expiresAt: r.expires_at ? r.expires_at.getTime() : null,
       revokedAt: r.revoked_at ? r.revoked_at.getTime() : null,
+      scopes: new Set(r.scopes),
     });
   }
   return map;
