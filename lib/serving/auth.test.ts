@@ -25,11 +25,11 @@ function snapshotWith(entries: Array<[string, TokenEntry]>): ServingSnapshot {
 describe("authenticateToken", () => {
   const [active, revoked, expired, expiresLater, orphan] = Array.from({ length: 5 }, generateToken) as [string, string, string, string, string];
   const snapshot = snapshotWith([
-    [active, { id: "t1", environmentId: "e1", expiresAt: null, revokedAt: null, scopes: rw }],
-    [revoked, { id: "t2", environmentId: "e1", expiresAt: null, revokedAt: now - 1, scopes: rw }],
-    [expired, { id: "t3", environmentId: "e1", expiresAt: now, revokedAt: null, scopes: rw }],
-    [expiresLater, { id: "t4", environmentId: "e1", expiresAt: now + 1, revokedAt: null, scopes: rw }],
-    [orphan, { id: "t5", environmentId: "gone", expiresAt: null, revokedAt: null, scopes: rw }],
+    [active, { id: "t1", name: "n", environmentId: "e1", expiresAt: null, revokedAt: null, scopes: rw }],
+    [revoked, { id: "t2", name: "n", environmentId: "e1", expiresAt: null, revokedAt: now - 1, scopes: rw }],
+    [expired, { id: "t3", name: "n", environmentId: "e1", expiresAt: now, revokedAt: null, scopes: rw }],
+    [expiresLater, { id: "t4", name: "n", environmentId: "e1", expiresAt: now + 1, revokedAt: null, scopes: rw }],
+    [orphan, { id: "t5", name: "n", environmentId: "gone", expiresAt: null, revokedAt: null, scopes: rw }],
   ]);
   const check = (header: string | null) => authenticateToken(snapshot, header, now);
 
@@ -50,7 +50,7 @@ describe("authenticateToken", () => {
 
 describe("missingScope", () => {
   it("names the missing scope and what the token has, or null when the token has it", () => {
-    const token = { id: "t", environmentId: "e1", expiresAt: null, revokedAt: null, scopes: new Set(["read", "evaluate"]) };
+    const token = { id: "t", name: "ci", environmentId: "e1", expiresAt: null, revokedAt: null, scopes: new Set(["read", "evaluate"]) };
     expect(missingScope(token, "read")).toBeNull();
     expect(missingScope(token, "evaluate")).toBeNull();
     const refusal = missingScope(token, "invoke");
