@@ -12,7 +12,7 @@ import { API_ERROR_CODES, type ApiErrorCode } from "@/lib/serving/schemas";
 import { isDatabaseUnavailable } from "@/lib/serving/unavailable";
 import type { TokenScope } from "@/lib/tokens/scopes";
 import { decodeParam } from "@/lib/url";
-import { NUL_MESSAGE, containsNul } from "@/lib/validation";
+import { NUL_MESSAGE, containsNul, fieldErrorsOf } from "@/lib/validation";
 import { automationErrorSchema } from "./schemas";
 
 /**
@@ -79,12 +79,6 @@ export function automationError(
 /** A JSON answer of the automation API. */
 export function automationJson(value: unknown, status: number, requestId: string): Response {
   return jsonText(JSON.stringify(value), status, { "cache-control": "no-store", "x-request-id": requestId });
-}
-
-function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const issue of error.issues) (out[issue.path.length ? issue.path.join(".") : "_"] ??= []).push(issue.message);
-  return out;
 }
 
 async function readJson<B>(request: Request, schema: z.ZodType<B>, requestId: string): Promise<{ ok: true; body: B } | { ok: false; response: Response }> {
