@@ -4,7 +4,7 @@ import { getRunProgress, startComparisonRun } from "@/lib/compare/service";
 import type { ModelChoice } from "@/lib/compare/schemas";
 import type { ServiceContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnprocessableError } from "@/lib/errors";
 import { registerModel } from "@/lib/models/service";
 import { ensurePrefix } from "@/lib/nyckel/ids";
 import { currentPin } from "@/lib/pins/locks";
@@ -60,6 +60,8 @@ export async function registerModelByToken(ctx: ServiceContext, functionId: stri
     const model = await registerModel(ctx, { functionId: fn.id, modelId: body.modelId, nickname, notes: body.notes ?? "" });
     return { status: 201, body: modelAnswer(model, true) };
   } catch (e) {
+    // The body's model id is well-formed (its schema): a modelId error left is Nyckel's answer that it does not know it.
+    if ((e instanceof InvalidInputError || e instanceof NotFoundError) && e.fieldErrors?.modelId) throw new UnprocessableError(e.message, e.fieldErrors);
     if (!(e instanceof ConflictError)) throw e;
     const existing = await prisma.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId: body.modelId } }, select: modelFields });
     if (!existing) throw e;
