@@ -28,6 +28,9 @@ export function userContext(user: { id: string; role: RoleName; email: string },
   return { actor: { id: user.id, role: user.role, label: user.email }, requestId };
 }
 
+/** The audit actor label of an API token: `token: <name>` (the audit log's "API tokens" filter reads it). */
+export const TOKEN_ACTOR_PREFIX = "token: ";
+
 /**
  * An API token acting through the automation API (issue 19): audited as
  * `token: <name>`, with no user id (so any human may decide its requests) and
@@ -36,7 +39,7 @@ export function userContext(user: { id: string; role: RoleName; email: string },
  * refuse a token what would change a pin without a human (human_approval_required).
  */
 export function tokenContext(token: { id: string; name: string }, requestId: string): ServiceContext {
-  return { actor: { id: null, role: "editor", label: `token: ${token.name}`, tokenId: token.id }, requestId };
+  return { actor: { id: null, role: "editor", label: `${TOKEN_ACTOR_PREFIX}${token.name}`, tokenId: token.id }, requestId };
 }
 
 /** requirePermission for a service context (the system actor has no user id). */
