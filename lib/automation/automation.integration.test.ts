@@ -138,8 +138,8 @@ describe("automation API (real PostgreSQL, the emulator as Nyckel)", () => {
       json: { error: { code: "forbidden", message: expect.stringContaining(`may be pinned:${gated.slug}`) } },
     });
     expect(await compare(full, { sampleSetId: setId, modelA: "model_notregistered", modelB: newModel })).toMatchObject({
-      status: 400,
-      json: { error: { message: expect.stringContaining("is not registered for this function") } },
+      status: 422,
+      json: { error: { code: "unknown_model", message: expect.stringContaining("is not registered for this function") } },
     });
     const started = await compare(full, { sampleSetId: setId, modelA: `pinned:${gated.slug}`, modelB: newModel });
     expect(started).toMatchObject({ status: 202, json: { status: "queued" } });
@@ -166,7 +166,7 @@ describe("automation API (real PostgreSQL, the emulator as Nyckel)", () => {
     expect(await openRequest(otherEnvToken, open.slug, body)).toMatchObject({ status: 403, json: { error: { code: "human_approval_required" } } });
     expect(await prisma.promotionRequest.count({ where: { environmentId: open.id } })).toBe(0);
     expect(await openRequest(full, gated.slug, body)).toMatchObject({ status: 422, json: { error: { code: "gate_refused", rule: "no_run" } } });
-    expect(await openRequest(full, gated.slug, { ...body, targetModelId: "model_unknown1" })).toMatchObject({ status: 400, json: { error: { fieldErrors: { targetModelId: expect.any(Array) } } } });
+    expect(await openRequest(full, gated.slug, { ...body, targetModelId: "model_unknown1" })).toMatchObject({ status: 422, json: { error: { code: "unknown_model", fieldErrors: { targetModelId: expect.any(Array) } } } });
     expect(runForRequest.passes).toBe(true);
     const opened = await openRequest(full, gated.slug, { ...body, evidenceComparisonId: runForRequest.runId });
     expect(opened).toMatchObject({ status: 201, json: { status: "pending", approvalsRequired: 1, gate: { passed: true } } });

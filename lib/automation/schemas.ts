@@ -226,7 +226,7 @@ export const AUTOMATION_ROUTES: readonly AutomationRoute[] = [
       201: { description: "Registered", schema: registeredModelSchema },
       ...common,
       415: { description: "Not JSON", schema: e },
-      422: { description: "Nyckel does not know this model id for the function", schema: e },
+      422: { description: "`unknown_model`: Nyckel does not know this model id for the function", schema: e },
       502: { description: "Nyckel could not be asked", schema: e },
     },
   },
@@ -254,7 +254,7 @@ export const AUTOMATION_ROUTES: readonly AutomationRoute[] = [
     scope: "evaluate",
     params: functionPathSchema,
     body: { type: "application/json", schema: startComparisonBodySchema },
-    responses: { 202: { description: "Queued", schema: comparisonStartedSchema }, ...common, 415: { description: "Not JSON", schema: e }, 422: { description: "A model is not registered or retired", schema: e } },
+    responses: { 202: { description: "Queued", schema: comparisonStartedSchema }, ...common, 415: { description: "Not JSON", schema: e }, 422: { description: "`unknown_model`: a model is not registered for the function (a retired one: 400)", schema: e } },
   },
   {
     method: "GET",
@@ -279,7 +279,7 @@ export const AUTOMATION_ROUTES: readonly AutomationRoute[] = [
       403: { description: "`scope_missing`, `forbidden` (another environment), or `human_approval_required` (the environment needs no approvals)", schema: e },
       409: { description: "An open request already asks for this", schema: e },
       415: { description: "Not JSON", schema: e },
-      422: { description: "`gate_refused`: the evidence gate refused (`rule` names the rule); or the target is not registered", schema: e },
+      422: { description: "`gate_refused`: the evidence gate refused (`rule` names the rule); `unknown_model`: the target is not registered", schema: e },
     },
   },
   {

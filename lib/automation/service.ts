@@ -100,7 +100,7 @@ async function modelChoice(functionId: string, ref: string, environment: Environ
     return { kind: "pinned", environmentId: environment.id };
   }
   const model = await prisma.model.findUnique({ where: { functionId_modelId: { functionId, modelId: ref } }, select: { id: true } });
-  if (!model) throw new InvalidInputError(NOT_REGISTERED(ref), { [field]: ["Not registered for this function."] });
+  if (!model) throw new UnprocessableError(NOT_REGISTERED(ref), { [field]: ["Not registered for this function."] });
   return { kind: "model", modelRefId: model.id };
 }
 
@@ -163,7 +163,7 @@ export async function openRequestByToken(ctx: ServiceContext, environment: Envir
   let targetModelRefId: string | null = null;
   if (body.targetModelId !== "latest") {
     const model = await prisma.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId: body.targetModelId } }, select: { id: true } });
-    if (!model) throw new InvalidInputError(NOT_REGISTERED(body.targetModelId), { targetModelId: ["Not registered for this function."] });
+    if (!model) throw new UnprocessableError(NOT_REGISTERED(body.targetModelId), { targetModelId: ["Not registered for this function."] });
     targetModelRefId = model.id;
   }
   const outcome = await createRequest(ctx, {
