@@ -37,8 +37,14 @@ async function setup(slug: string, key: Key): Promise<number> {
   });
   await prisma.environment.update({ where: { id: environment.id }, data: { minAnsweredSamples: 5 } });
   const oldest = fn.modelIds[0]!;
-  const existing = await prisma.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId: oldest } }, select: { id: true } });
-  const modelRefId = existing?.id ?? (await registerModel(sys, { functionId: fn.id, modelId: oldest, nickname: `CLI base ${oldest.slice(-4)}`, notes: "" })).id;
+  const { ConflictError } = await import("@/lib/errors");
+  const find = () => prisma.model.findUnique({ where: { functionId_modelId: { functionId: fn.id, modelId: oldest } }, select: { id: true } });
+  // Another spec may register it at the same moment: then it is there.
+  const register = () => registerModel(sys, { functionId: fn.id, modelId: oldest, nickname: `CLI base ${oldest.slice(-4)}`, notes: "" }).catch(async (e: unknown) => {
+    if (e instanceof ConflictError) return (await find())!;
+    throw e;
+  });
+  const modelRefId = ((await find()) ?? (await register())).id;
   await setPin(sys, { environmentId: environment.id, functionId: fn.id, modelRefId, expectedVersion: 0, reason: "CLI e2e: the base pin", kind: "pin" });
   const token = await createApiToken(sys, { name: `ci ${slug}`, environmentId: environment.id, scopes: ["read", "evaluate", "request"] });
   process.stdout.write(`${JSON.stringify({ slug, token: token.token, tokenName: token.name, functionId: fn.id, modelIds: fn.modelIds })}\n`);
