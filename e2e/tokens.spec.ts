@@ -144,6 +144,9 @@ test("the form sets a token's scopes and the table shows them; a token without r
   await scope("request").check();
   await form.getByRole("button", { name: "Create token" }).click();
   await expect(page.getByTestId("new-token")).toContainText("with the scopes evaluate, request");
+  // A pipeline's token: the example fetches the CLI instead of reading pins.
+  await expect(page.getByTestId("new-token")).toContainText("/cli.mjs");
+  await expect(page.getByTestId("new-token")).toContainText("MODELPIN_ENVIRONMENT=development");
   const token = await page.getByTestId("new-token-value").inputValue();
   const read = () => page.request.get("/api/v1/environments/development/pins", { headers: { authorization: `Bearer ${token}` } });
   await expect.poll(async () => (await read()).status()).toBe(403);

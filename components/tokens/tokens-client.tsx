@@ -165,7 +165,10 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
 }
 
 function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: string; onDone: () => void }) {
-  const example = `curl -H "Authorization: Bearer ${created.token}" \\\n  ${origin}/api/v1/environments/${created.environment.slug}/pins`;
+  const pipeline = created.scopes.includes("evaluate") || created.scopes.includes("request");
+  const example = pipeline
+    ? `curl -sO ${origin}/cli.mjs\nexport MODELPIN_URL=${origin} MODELPIN_ENVIRONMENT=${created.environment.slug}\nexport MODELPIN_TOKEN=${created.token}\nnode cli.mjs help`
+    : `curl -H "Authorization: Bearer ${created.token}" \\\n  ${origin}/api/v1/environments/${created.environment.slug}/pins`;
   return (
     <div className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800" data-testid="new-token">
       <div
@@ -202,7 +205,7 @@ function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: s
         <CopyButton value={created.token} label="Copy token" selectId="new-token-value" />
       </div>
       <div>
-        <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">Try it:</p>
+        <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">{pipeline ? "Use it from a pipeline (README: Promote from a pipeline):" : "Try it:"}</p>
         <pre className="overflow-x-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-100">{example}</pre>
       </div>
       <Button type="button" onClick={onDone}>
