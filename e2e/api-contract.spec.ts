@@ -205,6 +205,39 @@ test("the API page renders the document: endpoints, parameters, responses and cu
   expect(href).toBe("/api/openapi.json");
 });
 
+test("the automation API's answers match the document: 201/200, 202, 400, 403 scope_missing and human_approval_required, 404", async ({ request }) => {
+  const automation = await createToken({ environment: world.slug, name: `e2e automation ${world.slug}`, scopes: "read,evaluate,request" });
+  const auth = { ...bearer(automation), "content-type": "application/json" };
+  const fnPath = `/api/v1/functions/${world.fn.id}`;
+  const post = (url: string, body: unknown, headers: Record<string, string> = auth) => ({ method: "POST" as const, url, headers, data: JSON.stringify(body) });
+
+  // A token without the scope: 403 scope_missing, in the document's shape.
+  const refused = await call(request, post(`${fnPath}/models`, { modelId: world.other }, { ...bearer(world.token), "content-type": "application/json" }), 403);
+  expect(refused.json()).toMatchObject({ error: { code: "scope_missing" } });
+  const registered = await call(request, post(`${fnPath}/models`, { modelId: world.other }), 200);
+  expect(registered.json()).toMatchObject({ modelId: world.other, created: false });
+  await call(request, post(`${fnPath}/models`, { modelId: "not a model" }), 400);
+
+  const set = await call(
+    request,
+    { method: "POST", url: `${fnPath}/sample-sets`, headers: bearer(automation), multipart: { name: unique("contract set "), files: { name: "s.txt", mimeType: "text/plain", buffer: Buffer.from("I was charged twice\nWhere is my parcel?\n") } } },
+    201,
+  );
+  const setId = set.json().id as string;
+  const started = await call(request, post(`${fnPath}/comparisons`, { sampleSetId: setId, modelA: `pinned:${world.slug}`, modelB: world.other }), 202);
+  await call(request, post(`${fnPath}/comparisons`, { sampleSetId: setId, modelA: `pinned:${otherWorld.slug}`, modelB: world.other }), 403);
+  const runId = started.json().id as string;
+  await call(request, { url: `/api/v1/comparisons/${runId}`, headers: auth }, 200);
+  await call(request, { url: "/api/v1/comparisons/00000000-0000-4000-8000-000000000000", headers: auth }, 404);
+
+  // The world's environment needs no approvals: a token may not open a request that would apply at once.
+  const apply = await call(request, post(`/api/v1/environments/${world.slug}/promotion-requests`, { functionId: world.fn.id, targetModelId: world.other, reason: "contract" }), 403);
+  expect(apply.json()).toMatchObject({ error: { code: "human_approval_required" } });
+  await call(request, post(`/api/v1/environments/${world.slug}/promotion-requests`, { functionId: world.fn.id }), 400);
+  await call(request, { url: "/api/v1/promotion-requests/00000000-0000-4000-8000-000000000000", headers: auth }, 404);
+  await call(request, post("/api/v1/promotion-requests/00000000-0000-4000-8000-000000000000/cancel", {}), 404);
+});
+
 test.afterAll(() => {
   // What this spec exercised (path template and status), for the report.
   console.log(`[api-contract] checked against /api/openapi.json: ${[...seen].sort().join(" | ")}`);
@@ -221,6 +254,11 @@ test.afterAll(() => {
     "POST /v1/functions/{functionId}/invoke 404",
     "POST /v1/functions/{functionId}/invoke 409",
     "GET /api/health 200",
+    "POST /api/v1/functions/{functionId}/models 200",
+    "POST /api/v1/functions/{functionId}/sample-sets 201",
+    "POST /api/v1/functions/{functionId}/comparisons 202",
+    "GET /api/v1/comparisons/{id} 200",
+    "POST /api/v1/environments/{environment}/promotion-requests 403",
   ];
   if (seen.size) for (const m of must) if (!seen.has(m)) console.log(`[api-contract] NOT exercised: ${m}`);
 });

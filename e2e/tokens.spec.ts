@@ -123,3 +123,35 @@ test("only admins open Settings → API tokens", async ({ page }) => {
   expect(res?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
 });
+
+test("the form sets a token's scopes and the table shows them; a token without read gets 403 scope_missing", async ({ page }) => {
+  await signInAs(page, "admin");
+  await page.goto("/settings/tokens");
+  const form = page.getByRole("form", { name: "Create an API token" });
+  const scope = (s: string) => form.locator(`input[name="token-scopes"][value="${s}"]`);
+  await expect(scope("read")).toBeChecked();
+  await expect(scope("invoke")).toBeChecked();
+  await expect(scope("evaluate")).not.toBeChecked();
+  const name = unique("e2e scoped ");
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Environment").selectOption({ label: "Development (development)" });
+  await scope("read").uncheck();
+  await scope("invoke").uncheck();
+  await form.getByRole("button", { name: "Create token" }).click();
+  await expect(form.getByText("Choose at least one scope.")).toBeVisible();
+
+  await scope("evaluate").check();
+  await scope("request").check();
+  await form.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByTestId("new-token")).toContainText("with the scopes evaluate, request");
+  // A pipeline's token: the example fetches the CLI instead of reading pins.
+  await expect(page.getByTestId("new-token")).toContainText("/cli.mjs");
+  await expect(page.getByTestId("new-token")).toContainText("MODELPIN_ENVIRONMENT=development");
+  const token = await page.getByTestId("new-token-value").inputValue();
+  const read = () => page.request.get("/api/v1/environments/development/pins", { headers: { authorization: `Bearer ${token}` } });
+  await expect.poll(async () => (await read()).status()).toBe(403);
+  const refused = await read();
+  expect(await refused.json()).toMatchObject({ error: { code: "scope_missing", message: expect.stringContaining("the scope `read`") } });
+  await page.getByRole("button", { name: "I have copied it" }).click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toContainText("evaluate, request");
+});

@@ -27,6 +27,16 @@ export class ConflictError extends expectedError(409, "conflict") {}
 export class InvalidInputError extends expectedError(400, "invalid_input") {}
 export class PayloadTooLargeError extends expectedError(413, "payload_too_large") {}
 export class UnsupportedMediaTypeError extends expectedError(415, "unsupported_media_type") {}
+/** A token asked for what only a human may do: a request that would apply at once (issue 19). */
+export class HumanApprovalRequiredError extends expectedError(403, "human_approval_required") {}
+/** Valid input that names something Modelpin cannot act on, e.g. a model id Nyckel does not know (422). */
+export class UnprocessableError extends expectedError(422, "unknown_model") {}
+/** The evidence gate refused a promotion request; `rule` names the rule (lib/promotions/gate.ts codes). */
+export class GateRefusedError extends InvalidInputError {
+  constructor(readonly rule: string, message: string, fieldErrors?: Record<string, string[]>) {
+    super(message, fieldErrors);
+  }
+}
 /** A failure of Nyckel (or another upstream) that the user should read. */
 export class UpstreamError extends expectedError(502, "upstream") {}
 

@@ -21,3 +21,13 @@ export function containsNul(value: unknown, depth = 0): boolean {
   const entries = Array.isArray(value) ? value : Object.entries(value).flat();
   return entries.some((v) => containsNul(v, depth + 1));
 }
+
+/** A zod error's issues by field path (`_` for the whole value): the `fieldErrors` of every error body. */
+export function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "_";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}

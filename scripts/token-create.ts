@@ -1,5 +1,5 @@
 /**
- * `npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]`
+ * `npm run token:create -- --environment <slug> --name <name> [--expires-in-days N] [--scopes read,invoke]`
  *
  * Creates an environment API token against DATABASE_URL (or the embedded
  * development database when it is unset) and prints ONLY the token on stdout,
@@ -12,8 +12,9 @@
  */
 import { withAppDatabase } from "./cli/app-database";
 import { parseOptions, UsageError } from "./cli/args";
+import { DEFAULT_TOKEN_SCOPES, parseScopeList, TOKEN_SCOPES, type TokenScope } from "../lib/tokens/scopes";
 
-const USAGE = `Usage: npm run token:create -- --environment <slug> --name <name> [--expires-in-days N]
+const USAGE = `Usage: npm run token:create -- --environment <slug> --name <name> [--expires-in-days N] [--scopes read,invoke]
 
 Creates an API token for one environment and prints only the token on stdout
 (npm -s keeps npm's own banner off stdout: TOKEN=$(npm run -s token:create -- …)).
@@ -21,13 +22,16 @@ Creates an API token for one environment and prints only the token on stdout
   --environment <slug>     The environment the token may read and invoke for (e.g. production).
   --name <name>            What the token is for (e.g. "checkout service").
   --expires-in-days <N>    Optional: the token stops working after N days (1-3650).
+  --scopes <list>          Optional, comma-separated: ${TOKEN_SCOPES.join(", ")} (default ${DEFAULT_TOKEN_SCOPES.join(",")}).
+                           read: resolve pins; invoke: the proxy; evaluate: register models, upload
+                           sample sets, run comparisons; request: open and cancel promotion requests.
 
 Uses DATABASE_URL when set; otherwise the embedded PostgreSQL of npm run dev.`;
 
-type Args = { environment: string; name: string; expiresInDays: number | null };
+type Args = { environment: string; name: string; expiresInDays: number | null; scopes: TokenScope[] };
 
 function parseArgs(argv: string[]): Args | "help" {
-  const values = parseOptions(argv, ["--environment", "--name", "--expires-in-days"]);
+  const values = parseOptions(argv, ["--environment", "--name", "--expires-in-days", "--scopes"]);
   if (values === "help") return "help";
   const environment = values["--environment"]?.trim();
   const name = values["--name"]?.trim();
@@ -39,7 +43,13 @@ function parseArgs(argv: string[]): Args | "help" {
     if (!/^\d+$/.test(rawDays.trim())) throw new UsageError(`--expires-in-days must be a whole number of days, got "${rawDays}".`);
     expiresInDays = Number(rawDays.trim());
   }
-  return { environment, name, expiresInDays };
+  let scopes = [...DEFAULT_TOKEN_SCOPES];
+  if (values["--scopes"] !== undefined) {
+    const parsed = parseScopeList(values["--scopes"]);
+    if (!parsed.ok) throw new UsageError(parsed.message);
+    scopes = parsed.scopes;
+  }
+  return { environment, name, expiresInDays, scopes };
 }
 
 /** An error whose message is for the person at the terminal (exit 1). */
@@ -60,7 +70,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 0;
   }
-  const { environment, name, expiresInDays } = args;
+  const { environment, name, expiresInDays, scopes } = args;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   return withAppDatabase(
     async () => {
@@ -75,10 +85,10 @@ async function main(): Promise<number> {
           `There is no environment "${environment}". ${known.length ? `Known environments: ${known.join(", ")}.` : "There are no environments yet."}`,
         );
       }
-      const created = await createApiToken(systemContext("cli"), { name, environmentId: target.id, expiresInDays });
+      const created = await createApiToken(systemContext("cli"), { name, environmentId: target.id, expiresInDays, scopes });
       process.stdout.write(`${created.token}\n`);
       log(
-        `Created the API token "${created.name}" (${created.prefix}…) for the environment "${created.environment.slug}"` +
+        `Created the API token "${created.name}" (${created.prefix}…) for the environment "${created.environment.slug}" with the scopes ${created.scopes.join(", ")}` +
           `${created.expiresAt ? `, expiring ${created.expiresAt.toISOString()}` : ", without expiry"}. It is not shown again.`,
       );
       return 0;

@@ -17,11 +17,12 @@ import { createApiTokenAction, revokeApiTokenAction } from "@/lib/tokens/actions
 import type { EnvironmentRow } from "@/lib/environments/queries";
 import type { ApiTokenRow } from "@/lib/tokens/queries";
 import type { TokenStatus } from "@/lib/tokens/schemas";
+import { DEFAULT_TOKEN_SCOPES, TOKEN_SCOPE_LABELS, TOKEN_SCOPES, type TokenScope } from "@/lib/tokens/scopes";
 import { CopyButton } from "./copy-button";
 
 export type EnvironmentOption = Pick<EnvironmentRow, "id" | "slug" | "name">;
 
-type NewToken = { name: string; token: string; environment: { slug: string; name: string }; expiresAt: string | null };
+type NewToken = { name: string; token: string; environment: { slug: string; name: string }; expiresAt: string | null; scopes: TokenScope[] };
 
 const EXPIRY_PRESETS = [
   { value: "", label: "Never" },
@@ -45,7 +46,9 @@ export function TokensClient({ tokens, environments, origin }: { tokens: ApiToke
         description={
           <span className="block max-w-prose">
             A token belongs to one environment: applications use it to read that environment&apos;s pins and to invoke Nyckel through Modelpin&apos;s
-            proxy with the pinned model. Modelpin stores only a hash of each token; revoking one takes effect on every server within a second.
+            proxy with the pinned model; pipelines use it (with the evaluate and request scopes) to register models, run comparisons and ask for
+            promotions — which people then approve. Modelpin stores only a hash of each token; revoking one takes effect on every server within a
+            second.
           </span>
         }
       >
@@ -84,7 +87,7 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
       if (!data) return;
       formRef.current?.reset();
       setExpiry("");
-      onCreated({ name: data.name, token: data.token, environment: data.environment, expiresAt: data.expiresAt });
+      onCreated({ name: data.name, token: data.token, environment: data.environment, expiresAt: data.expiresAt, scopes: data.scopes });
     },
   });
   const { message, fieldErrors } = actionErrors(create.result);
@@ -98,6 +101,7 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
           name: String(f.get("token-name") ?? ""),
           environmentId: String(f.get("token-environment") ?? ""),
           expiresInDays: days === "" ? null : Number(days),
+          scopes: f.getAll("token-scopes").map(String) as TokenScope[],
         });
       }}
     >
@@ -134,6 +138,25 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
           </Field>
         ) : null}
       </div>
+      <fieldset aria-describedby="token-scopes-hint">
+        <legend className="text-sm font-medium">Scopes</legend>
+        <p id="token-scopes-hint" className="mb-2 text-xs text-zinc-600 dark:text-zinc-400">
+          What the token may do in its environment. No token approves, rejects, pins or changes settings.
+        </p>
+        <div className="space-y-1">
+          {TOKEN_SCOPES.map((scope) => (
+            <label key={scope} className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="token-scopes" value={scope} defaultChecked={DEFAULT_TOKEN_SCOPES.includes(scope)} />
+              <code className="font-mono text-xs">{scope}</code> <span className="text-zinc-600 dark:text-zinc-400">{TOKEN_SCOPE_LABELS[scope]}</span>
+            </label>
+          ))}
+        </div>
+        {fieldErrors.scopes?.length ? (
+          <p className="mt-1 text-sm text-red-600 dark:text-red-400" role="alert">
+            {fieldErrors.scopes.join(" ")}
+          </p>
+        ) : null}
+      </fieldset>
       <Button type="submit" pending={create.isPending}>
         Create token
       </Button>
@@ -142,7 +165,10 @@ function CreateTokenForm({ environments, onCreated }: { environments: Environmen
 }
 
 function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: string; onDone: () => void }) {
-  const example = `curl -H "Authorization: Bearer ${created.token}" \\\n  ${origin}/api/v1/environments/${created.environment.slug}/pins`;
+  const pipeline = created.scopes.includes("evaluate") || created.scopes.includes("request");
+  const example = pipeline
+    ? `curl -sO ${origin}/cli.mjs\nexport MODELPIN_URL=${origin} MODELPIN_ENVIRONMENT=${created.environment.slug}\nexport MODELPIN_TOKEN=${created.token}\nnode cli.mjs help`
+    : `curl -H "Authorization: Bearer ${created.token}" \\\n  ${origin}/api/v1/environments/${created.environment.slug}/pins`;
   return (
     <div className="space-y-4 rounded-lg bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800" data-testid="new-token">
       <div
@@ -153,7 +179,8 @@ function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: s
         revoke it and create a new one.
       </div>
       <p className="text-sm">
-        Token “{created.name}” for <strong>{created.environment.name}</strong> ({created.environment.slug}),{" "}
+        Token “{created.name}” for <strong>{created.environment.name}</strong> ({created.environment.slug}) with the scopes{" "}
+        {created.scopes.join(", ")},{" "}
         {created.expiresAt ? (
           <>
             expires <Time value={created.expiresAt} />
@@ -178,7 +205,7 @@ function TokenReveal({ created, origin, onDone }: { created: NewToken; origin: s
         <CopyButton value={created.token} label="Copy token" selectId="new-token-value" />
       </div>
       <div>
-        <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">Try it:</p>
+        <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">{pipeline ? "Use it from a pipeline (README: Promote from a pipeline):" : "Try it:"}</p>
         <pre className="overflow-x-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-100">{example}</pre>
       </div>
       <Button type="button" onClick={onDone}>
@@ -208,6 +235,7 @@ function TokenTable({ tokens, onRevoked }: { tokens: ApiTokenRow[]; onRevoked: (
               <Th className="font-medium">Name</Th>
               <Th className="font-medium">Environment</Th>
               <Th className="font-medium">Token</Th>
+              <Th className="font-medium">Scopes</Th>
               <Th className="font-medium">Created</Th>
               <Th className="font-medium">Expires</Th>
               <Th className="font-medium">Last used</Th>
@@ -225,6 +253,7 @@ function TokenTable({ tokens, onRevoked }: { tokens: ApiTokenRow[]; onRevoked: (
                   {t.environment.name} <code className="font-mono text-xs text-zinc-500">{t.environment.slug}</code>
                 </Td>
                 <Td className="font-mono text-xs">{t.prefix}…</Td>
+                <Td className="font-mono text-xs">{t.scopes.join(", ")}</Td>
                 <Td className="text-xs">
                   <Time value={t.createdAt} />
                   <div className="text-zinc-500">by {t.createdBy}</div>

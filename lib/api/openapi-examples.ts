@@ -117,3 +117,36 @@ export const NYCKEL_PASS_THROUGH: Record<string, string> = {
   "500": "Nyckel failed: retry with backoff.",
   "503": "Nyckel is temporarily unavailable: retry with backoff.",
 };
+
+// ---- the automation API (issue 19) -------------------------------------------------------
+
+const RUN_ID = "7d5c4b1e-2f3a-4c8d-9e0f-1a2b3c4d5e6f";
+const REQUEST_ID = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";
+const SET_ID = "0a1b2c3d-4e5f-4061-8728-394a5b6c7d8e";
+const jsonCall = (method: string, path: string, body?: string) =>
+  curl([`curl -sS${method === "GET" ? "" : ` -X ${method}`}`, `-H "Authorization: Bearer ${TOKEN_VAR}"`, ...(body ? ["-H 'Content-Type: application/json'", `-d '${body}'`] : []), `"${URL_VAR}${path}"`]);
+
+/** One curl per automation route (the CLI, /cli.mjs, wraps the same calls). */
+export const AUTOMATION_SAMPLES: Record<string, string> = {
+  "/api/v1/functions/{functionId}/models": jsonCall("POST", `/api/v1/functions/${EXAMPLE_FUNCTION_ID}/models`, '{"modelId": "model_8x2kq0c1", "nickname": "nightly retrain"}'),
+  "/api/v1/functions/{functionId}/sample-sets": curl([
+    "curl -sS -X POST",
+    `-H "Authorization: Bearer ${TOKEN_VAR}"`,
+    "-F 'name=tickets 2026-03'",
+    "-F 'files=@tickets.csv'",
+    `"${URL_VAR}/api/v1/functions/${EXAMPLE_FUNCTION_ID}/sample-sets"`,
+  ]),
+  "/api/v1/functions/{functionId}/comparisons": jsonCall(
+    "POST",
+    `/api/v1/functions/${EXAMPLE_FUNCTION_ID}/comparisons`,
+    `{"sampleSetId": "${SET_ID}", "modelA": "pinned:staging", "modelB": "model_8x2kq0c1"}`,
+  ),
+  "/api/v1/comparisons/{id}": jsonCall("GET", `/api/v1/comparisons/${RUN_ID}`),
+  "/api/v1/environments/{environment}/promotion-requests": jsonCall(
+    "POST",
+    "/api/v1/environments/staging/promotion-requests",
+    `{"functionId": "${EXAMPLE_FUNCTION_ID}", "targetModelId": "model_8x2kq0c1", "reason": "nightly retrain", "evidenceComparisonId": "${RUN_ID}"}`,
+  ),
+  "/api/v1/promotion-requests/{id}": jsonCall("GET", `/api/v1/promotion-requests/${REQUEST_ID}`),
+  "/api/v1/promotion-requests/{id}/cancel": jsonCall("POST", `/api/v1/promotion-requests/${REQUEST_ID}/cancel`, "{}"),
+};

@@ -32,6 +32,7 @@ import {
   type ServingRoute,
 } from "@/lib/serving/schemas";
 import {
+  AUTOMATION_SAMPLES,
   DESCRIPTIONS,
   EXAMPLES,
   EXAMPLE_ETAG,
@@ -50,6 +51,7 @@ import type {
   ResponseObject,
 } from "./openapi-types";
 import { healthResponseSchema } from "./schemas";
+import { AUTOMATION_ROUTES } from "@/lib/automation/schemas";
 
 type Schema = z.ZodType;
 
@@ -182,6 +184,10 @@ export function buildOpenApiDocument(): OpenApiDocument {
     [invokeMultipartBodySchema, metaId(invokeMultipartBodySchema)],
     [apiTokenSchema, metaId(apiTokenSchema)],
   ]);
+  for (const route of AUTOMATION_ROUTES) {
+    for (const r of Object.values(route.responses)) if (r.schema) responseNames.set(r.schema, metaId(r.schema));
+    if (route.body) requestNames.set(route.body.schema, metaId(route.body.schema));
+  }
   const taken = new Map<string, JsonSchema>();
   const schemas = { ...toComponents(responseNames, "output", taken), ...toComponents(requestNames, "input", taken) };
   const inline = new InlineConverter(schemas);
@@ -260,6 +266,26 @@ export function buildOpenApiDocument(): OpenApiDocument {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
   }
 
+  // The automation API (issue 19): token routes for pipelines, each needing one scope.
+  for (const route of AUTOMATION_ROUTES) {
+    const responses: Record<string, ResponseObject> = {};
+    for (const [status, r] of Object.entries(route.responses).sort(([a], [b]) => a.localeCompare(b))) {
+      responses[status] = { description: r.description, ...(r.schema ? { content: { "application/json": { schema: ref("schemas", responseNames.get(r.schema)!) } } } : {}) };
+    }
+    const operation: OperationObject = {
+      operationId: route.operationId,
+      summary: route.summary,
+      description: `Needs a token with the \`${route.scope}\` scope; acts as \`token: <name>\` in the audit log.`,
+      tags: ["Automation"],
+      security: [{ bearerAuth: [] }],
+      parameters: add(inline.parameters(route.params, "path")),
+      ...(route.body ? { requestBody: { required: true, content: { [route.body.type]: { schema: ref("schemas", requestNames.get(route.body.schema)!) } } } } : {}),
+      responses,
+      "x-codeSamples": [{ lang: "shell", label: "curl", source: AUTOMATION_SAMPLES[route.path]! }],
+    };
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+  }
+
   paths["/api/health"] = {
     get: {
       operationId: "health",
@@ -300,12 +326,13 @@ export function buildOpenApiDocument(): OpenApiDocument {
       version: "1",
       description:
         "Applications get their Nyckel model pins from Modelpin in two ways: ask which model to use (the resolve API), or call Modelpin's Nyckel-compatible invoke proxy, which adds the environment's pinned `modelId`.\n\n" +
-        "Authenticate with an environment token (`mp_…`, created by an admin in Settings → API tokens or with `npm run token:create`): `Authorization: Bearer mp_…`. A token reads and invokes for its own environment only.",
+        "Authenticate with an environment token (`mp_…`, created by an admin in Settings → API tokens or with `npm run token:create`): `Authorization: Bearer mp_…`. A token acts for its own environment only, with its scopes: `read` (resolve), `invoke` (proxy), `evaluate` (models, sample sets, comparisons), `request` (promotion requests). No token approves, rejects, pins or changes settings.",
     },
     servers: [{ url: "/", description: "This Modelpin (the origin serving this document)" }],
     tags: [
       { name: "Resolve", description: "Which model is pinned where." },
       { name: "Invoke proxy", description: "Nyckel's invoke, with the pin applied." },
+      { name: "Automation", description: "For pipelines: register models, upload sample sets, run comparisons and ask for promotions, which people approve (tokens with the evaluate and request scopes)." },
       { name: "Operations", description: "Health and this document." },
     ],
     paths,

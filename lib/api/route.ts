@@ -8,7 +8,7 @@ import { newRequestId, userContext, type ServiceContext } from "@/lib/context";
 import { isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { isDatabaseUnavailable } from "@/lib/serving/unavailable";
-import { NUL_MESSAGE, containsNul } from "@/lib/validation";
+import { NUL_MESSAGE, containsNul, fieldErrorsOf } from "@/lib/validation";
 import { checkSameOrigin } from "./same-origin";
 
 /**
@@ -70,14 +70,6 @@ export function codeForStatus(status: number): string {
   return CODES[status] ?? (status >= 500 ? "internal" : "invalid_input");
 }
 
-function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "_";
-    (out[key] ??= []).push(issue.message);
-  }
-  return out;
-}
 
 export function route<P = Record<string, never>, Q = Record<string, never>>(
   options: RouteOptions<P, Q>,

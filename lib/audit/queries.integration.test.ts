@@ -87,6 +87,18 @@ describe("audit log queries and export (real PostgreSQL)", () => {
     expect(await walk({ functionId: fnB, to: new Date(firstAt.getTime() - 1) }, 50)).toEqual([]);
   });
 
+  it("tells API tokens (the automation API's `token: <name>`) from the system among events without a member", async () => {
+    const fn = `function_audtok${Date.now().toString(36)}`;
+    await prisma.nyckelFunction.create({ data: { id: fn, name: `Aud ${fn}`, inputType: "Text", outputType: "Classification", lastSyncedAt: new Date() } });
+    await prisma.$transaction(async (tx) => {
+      await appendAuditEvent(tx, { actor: { id: null, label: "token: nightly ci" }, action: "model.registered", functionId: fn, requestId: "t" });
+      await appendAuditEvent(tx, { actor: { id: null, label: "system" }, action: "model.discovered", functionId: fn, requestId: "t" });
+    });
+    expect((await walk({ functionId: fn, actor: "tokens" }, 10)).map((r) => r.actorLabel)).toEqual(["token: nightly ci"]);
+    expect((await walk({ functionId: fn, actor: "system" }, 10)).map((r) => r.actorLabel)).toEqual(["system"]);
+    expect(parseAuditQuery({ actor: "tokens" })).toMatchObject({ errors: [], filter: { actor: "tokens" } });
+  });
+
   it("reports bad filter values instead of guessing", () => {
     expect(parseAuditQuery({ environment: "prod", actor: "bob", from: "yesterday", cursor: "%%%" }).errors).toEqual([
       "Unknown environment.",

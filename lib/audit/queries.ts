@@ -1,5 +1,6 @@
 import "server-only";
 import type pg from "pg";
+import { TOKEN_ACTOR_PREFIX } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { parsePointInTime } from "@/lib/time";
@@ -16,7 +17,7 @@ export const AUDIT_PAGE_SIZE = 50;
 export type AuditFilter = {
   functionId?: string;
   environmentId?: string;
-  /** A member id, or "system" (events without a member: sync at start-up, seed, jobs). */
+  /** A member id, "system" (events without a member: sync at start-up, seed, jobs) or "tokens" (the automation API's `token: <name>`). */
   actor?: string;
   action?: string;
   from?: Date;
@@ -73,7 +74,7 @@ export function parseAuditQuery(params: SearchParams): { filter: AuditFilter; cu
     else filter.environmentId = raw.environment.toLowerCase();
   }
   if (raw.actor) {
-    if (raw.actor !== "system" && !UUID.test(raw.actor)) errors.push("Unknown actor.");
+    if (raw.actor !== "system" && raw.actor !== "tokens" && !UUID.test(raw.actor)) errors.push("Unknown actor.");
     else filter.actor = raw.actor.toLowerCase();
   }
   if (raw.action) {
@@ -105,7 +106,9 @@ function whereClause(filter: AuditFilter, cursor: AuditCursor | null): Prisma.Sq
   const conds: Prisma.Sql[] = [];
   if (filter.functionId) conds.push(Prisma.sql`function_id = ${filter.functionId}`);
   if (filter.environmentId) conds.push(Prisma.sql`environment_id = ${filter.environmentId}::uuid`);
-  if (filter.actor === "system") conds.push(Prisma.sql`actor_id IS NULL`);
+  const tokenLabel = `${TOKEN_ACTOR_PREFIX}%`;
+  if (filter.actor === "system") conds.push(Prisma.sql`actor_id IS NULL AND actor_label NOT LIKE ${tokenLabel}`);
+  else if (filter.actor === "tokens") conds.push(Prisma.sql`actor_id IS NULL AND actor_label LIKE ${tokenLabel}`);
   else if (filter.actor) conds.push(Prisma.sql`actor_id = ${filter.actor}::uuid`);
   if (filter.action) conds.push(Prisma.sql`action = ${filter.action}`);
   if (filter.from) conds.push(Prisma.sql`created_at >= ${filter.from}`);

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { getRunReport } from "@/lib/compare/queries";
 import { authorize, type ServiceContext } from "@/lib/context";
 import { prisma, type Tx } from "@/lib/db/client";
-import { ConflictError, InvalidInputError, NotFoundError } from "@/lib/errors";
+import { ConflictError, GateRefusedError, HumanApprovalRequiredError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { modelLabel } from "@/lib/models/label";
 import { requirePinnableModel } from "@/lib/models/pinnable";
 import { currentPin, lockPinAndTarget } from "@/lib/pins/locks";
@@ -80,6 +80,11 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     // Zero approvals: the request applies now, so take the pin and model locks before anything else (see lock order).
     const approvalsRequired = Math.max(environment.approvalsRequired, options.minApprovals ?? 0);
     const applyNow = approvalsRequired === 0;
+    if (applyNow && ctx.actor.tokenId) {
+      throw new HumanApprovalRequiredError(
+        `${environment.name} needs no approvals, so this request would move the pin at once; an API token may only ask for changes a person approves. Ask a member to pin it, or an admin to require approvals in ${environment.name}.`,
+      );
+    }
     const pinKey = { environmentId: environment.id, functionId: fn.id };
     const lockedPin = applyNow ? await lockPinAndTarget(tx, pinKey, target?.id ?? null) : null;
     const pin = await currentPin(tx, pinKey);
@@ -111,7 +116,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     const gateTarget = { functionId: fn.id, environmentName: environment.name, currentModelId: base?.modelId ?? null, targetModelId: target?.modelId ?? null, now };
     const gatePolicy = gatePolicyOf(environment);
     const verdict = evaluateGate(evidence?.run ?? null, gateTarget, gatePolicy);
-    if (!verdict.ok) throw new InvalidInputError(verdict.message, { evidenceRunId: [verdict.message] });
+    if (!verdict.ok) throw new GateRefusedError(verdict.code, verdict.message, { evidenceRunId: [verdict.message] });
     let summary: EvidenceSummary | null = null;
     if (evidence?.report && evidence.run.finishedAt) {
       const currentSide = evidence.run.modelA === (base?.modelId ?? null) && evidence.run.modelB === (target?.modelId ?? null) ? "a" : "b";
@@ -180,6 +185,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         status: "pending",
         requestedById: ctx.actor.id,
         requestedByLabel: ctx.actor.label,
+        requestedByTokenId: ctx.actor.tokenId ?? null,
         createdAt: now,
         expiresAt: frozen.expiresAt,
         requestHash,

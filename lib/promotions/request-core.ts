@@ -37,6 +37,8 @@ export type LockedRequest = FrozenFields & {
   policy: Policy;
   status: RequestStatus;
   requestHash: string;
+  /** The API token that opened it (lib/automation), which may cancel it; not part of the frozen hash. */
+  requestedByTokenId?: string | null;
 };
 
 export type Names = { environment: { id: string; slug: string; name: string }; fn: { id: string; name: string }; target: string };
@@ -52,7 +54,8 @@ export async function lockRequest(tx: Tx, id: string): Promise<LockedRequest> {
            evidence_run_id::text AS "evidenceRunId", evidence_summary AS "evidenceSummary", evidence_hash AS "evidenceHash",
            evidence_summary::text AS "evidenceSummaryText", policy::text AS "policyText", request_hash AS "requestHash",
            policy, approvals_required AS "approvalsRequired", status, requested_by_id::text AS "requestedById",
-           requested_by_label AS "requestedByLabel", created_at AS "createdAt", expires_at AS "expiresAt"
+           requested_by_label AS "requestedByLabel", created_at AS "createdAt", expires_at AS "expiresAt",
+           requested_by_token_id::text AS "requestedByTokenId"
     FROM promotion_requests WHERE id = ${id}::uuid FOR UPDATE`;
   if (!row) throw new NotFoundError("That promotion request does not exist.");
   return row;

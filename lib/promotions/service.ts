@@ -209,9 +209,11 @@ export async function cancelRequest(ctx: ServiceContext, raw: CancelRequestInput
   const result = await prisma.$transaction(async (tx): Promise<Decided> => {
     const now = new Date();
     const r = await lockRequest(tx, input.requestId);
-    const own = r.requestedById !== null && r.requestedById === ctx.actor.id;
+    const own = (r.requestedById !== null && r.requestedById === ctx.actor.id) || (Boolean(ctx.actor.tokenId) && r.requestedByTokenId === ctx.actor.tokenId);
     if (!own && !can(ctx.actor.role, "environments:manage")) {
-      throw new ForbiddenError("Only the member who made this request, or an admin, can cancel it.");
+      throw new ForbiddenError(
+        ctx.actor.tokenId ? "A token may cancel only the requests it opened itself." : "Only the member who made this request, or an admin, can cancel it.",
+      );
     }
     if (r.status !== "pending") throw new ConflictError(`Request #${r.number} is ${r.status}; only a pending request can be cancelled.`);
     if (isExpired(r, now)) {

@@ -1,4 +1,5 @@
 import "server-only";
+import { orderScopes, type TokenScope } from "@/lib/tokens/scopes";
 import { hashToken, parseBearer } from "@/lib/tokens/secret";
 import type { EnvironmentEntry, ServingSnapshot, TokenEntry } from "./cache";
 import type { ApiErrorCode } from "./schemas";
@@ -37,4 +38,17 @@ export function authenticateToken(snapshot: ServingSnapshot, authorization: stri
     };
   }
   return { ok: true, token, environment };
+}
+
+export type ScopeRefusal = { code: "scope_missing"; scope: TokenScope; message: string };
+
+/** Null when the token has `scope`; otherwise the 403 `scope_missing` naming it (issue 19). */
+export function missingScope(token: TokenEntry, scope: TokenScope): ScopeRefusal | null {
+  if (token.scopes.has(scope)) return null;
+  const has = orderScopes(token.scopes);
+  return {
+    code: "scope_missing",
+    scope,
+    message: `This API token lacks the scope \`${scope}\`. It has ${has.join(", ") || "no scopes"}. Ask an admin for a token with ${scope} (Settings → API tokens).`,
+  };
 }

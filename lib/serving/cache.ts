@@ -33,10 +33,14 @@ export const CHANGES_CHANNEL = "modelpin_changes";
 
 export type TokenEntry = {
   id: string;
+  /** Its name, for the audit actor of the automation API (`token: <name>`). */
+  name: string;
   environmentId: string;
   /** Epoch milliseconds, or null. */
   expiresAt: number | null;
   revokedAt: number | null;
+  /** What the token may do (lib/tokens/scopes.ts). */
+  scopes: ReadonlySet<string>;
 };
 
 export type EnvironmentEntry = {
@@ -328,16 +332,18 @@ export class ServingCache {
 }
 
 async function loadTokens(client: pg.Client): Promise<Map<string, TokenEntry>> {
-  const { rows } = await client.query<{ id: string; token_hash: string; environment_id: string; expires_at: Date | null; revoked_at: Date | null }>(
-    "SELECT id, token_hash, environment_id, expires_at, revoked_at FROM api_tokens",
+  const { rows } = await client.query<{ id: string; token_hash: string; environment_id: string; expires_at: Date | null; revoked_at: Date | null; scopes: string[]; name: string }>(
+    "SELECT id, name, token_hash, environment_id, expires_at, revoked_at, scopes FROM api_tokens",
   );
   const map = new Map<string, TokenEntry>();
   for (const r of rows) {
     map.set(r.token_hash, {
       id: r.id,
+      name: r.name,
       environmentId: r.environment_id,
       expiresAt: r.expires_at ? r.expires_at.getTime() : null,
       revokedAt: r.revoked_at ? r.revoked_at.getTime() : null,
+      scopes: new Set(r.scopes),
     });
   }
   return map;

@@ -8,7 +8,7 @@ import { isNyckelError } from "@/lib/nyckel/errors";
 import { measureProxy } from "@/lib/metrics/serving";
 import { parseContentLength, passthrough, type PassthroughAnswer, type PassthroughRequest } from "@/lib/nyckel/passthrough";
 import { decodeParam } from "@/lib/url";
-import { authenticateToken } from "./auth";
+import { authenticateToken, missingScope } from "./auth";
 import { canonicalFunctionId, currentSnapshot, lookupPin, type EnvironmentEntry } from "./cache";
 import { answerResponse, jsonAnswer, proxyError, type ProxyAnswer } from "./http";
 import { forgetProxyNyckelClient, proxyNyckelClient } from "./nyckel";
@@ -149,6 +149,8 @@ async function invoke(request: InvokeRequest, rawFunctionId: string): Promise<Pr
   }
   const storedFunctionId = canonicalFunctionId(functionId);
   const pinned = lookupPin(snapshot.content, environment.id, functionId)?.modelId ?? null;
+  const noScope = missingScope(auth.token, "invoke");
+  if (noScope) return proxyError(403, noScope.code, noScope.message, modelpinHeaders(environment.slug, pinned ?? LATEST_MODEL));
   const count = (modelId: string, error: boolean, refusal?: CallRecord["refusal"]) =>
     usage.recordCall({ tokenId: auth.token.id, environmentId: environment.id, functionId: storedFunctionId, modelId, error, refusal, at: now });
 

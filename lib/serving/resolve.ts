@@ -5,7 +5,7 @@ import { measureResolve } from "@/lib/metrics/serving";
 import { getPinsAt, type PinAt } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
 import { decodeParam } from "@/lib/url";
-import { authenticateToken } from "./auth";
+import { authenticateToken, missingScope } from "./auth";
 import { canonicalFunctionId, currentSnapshot, type EnvironmentEntry, type ServingContent } from "./cache";
 import { strongEtag, ifNoneMatchMatches } from "./etag";
 import { apiError, jsonText } from "./http";
@@ -160,6 +160,8 @@ async function withToken(request: Request, slug: string, functionId: string | un
   if (environment.slug !== slug) {
     return apiError(403, "forbidden", `This token belongs to the environment "${environment.slug}"; it cannot read ${quoted(slug)}.`);
   }
+  const noScope = missingScope(auth.token, "read");
+  if (noScope) return apiError(403, noScope.code, noScope.message);
   const at = readAt(request);
   if (!at.ok) return at.response;
   if (at.at) return fromDatabase(request, environment, at.at, functionId);

@@ -61,8 +61,15 @@ export const API_ERROR_CODES = [
   "token_revoked",
   "unauthorized",
   "forbidden",
+  "scope_missing",
+  "human_approval_required",
   "not_found",
   "invalid_input",
+  "conflict",
+  "payload_too_large",
+  "unsupported_media_type",
+  "gate_refused",
+  "unknown_model",
   "model_conflict",
   "method_not_allowed",
   "nyckel_not_configured",
@@ -78,7 +85,7 @@ export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 export const apiErrorCodeSchema = z.enum(API_ERROR_CODES).meta({
   id: "ApiErrorCode",
   description:
-    "token_missing / token_malformed / token_invalid / token_expired / token_revoked (401); unauthorized (401, no session and no token); forbidden (403); not_found (404); invalid_input (400); model_conflict (409); method_not_allowed (405); nyckel_not_configured / nyckel_unreachable / nyckel_unauthorized (502); nyckel_timeout (504); unavailable (503: the database cannot be reached and nothing is cached yet); budget_exhausted (429, with Retry-After: the invoke proxy got no permit from Modelpin's Nyckel budget within its short wait); internal (500).",
+    "token_missing / token_malformed / token_invalid / token_expired / token_revoked (401); unauthorized (401, no session and no token); forbidden (403); scope_missing (403: the token lacks the scope the route needs, named in the message); human_approval_required (403: a token may not open a request that would apply without a human approval); not_found (404); invalid_input (400, or 422 when the automation API could not act on valid JSON); conflict (409, automation API); payload_too_large (413); unsupported_media_type (415); gate_refused (422: the evidence gate refused a promotion request; `rule` names the rule); unknown_model (422: Nyckel does not know the model id for the function); model_conflict (409); method_not_allowed (405); nyckel_not_configured / nyckel_unreachable / nyckel_unauthorized (502); nyckel_timeout (504); unavailable (503: the database cannot be reached and nothing is cached yet); budget_exhausted (429, with Retry-After: the invoke proxy got no permit from Modelpin's Nyckel budget within its short wait); internal (500).",
 });
 
 export const apiErrorBodySchema = z
@@ -250,7 +257,7 @@ export type ServingRoute = {
 const pinReadErrors: ServingRoute["responses"] = {
   400: { description: "`at` is not a time", schema: apiErrorSchema },
   401: { description: "No session and no token, or a missing, malformed, unknown, expired or revoked token", schema: apiErrorSchema },
-  403: { description: "The token belongs to another environment, or the member may not read pins", schema: apiErrorSchema },
+  403: { description: "The token belongs to another environment or lacks the `read` scope (`scope_missing`), or the member may not read pins", schema: apiErrorSchema },
   503: { description: "The database cannot be reached and nothing is cached yet", schema: apiErrorSchema },
 };
 
@@ -287,6 +294,7 @@ export const SERVING_ROUTES: readonly ServingRoute[] = [
     responses: {
       200: { description: "Nyckel's answer, unchanged (plus X-Modelpin-* headers)", schema: invokeOutputSchema },
       401: { description: "Missing, malformed, unknown, expired or revoked token", schema: proxyErrorSchema },
+      403: { description: "The token lacks the `invoke` scope (`scope_missing`)", schema: proxyErrorSchema },
       404: { description: "Not a function id (the proxy), or Nyckel's 404 passed through", schema: proxyErrorSchema },
       409: { description: "The caller's modelId differs from the environment's pin", schema: modelConflictErrorSchema },
       429: { description: "Nyckel's rate limit, passed through unchanged", schema: nyckelErrorSchema },

@@ -17,6 +17,7 @@ export const createApiTokenAction = tokensAction.inputSchema(tokenCreateSchema).
     prefix: created.prefix,
     environment: { slug: created.environment.slug, name: created.environment.name },
     expiresAt: created.expiresAt?.toISOString() ?? null,
+    scopes: created.scopes,
     token: created.token,
   };
 });

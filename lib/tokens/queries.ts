@@ -1,11 +1,13 @@
 import "server-only";
 import { prisma } from "@/lib/db/client";
+import { orderScopes, type TokenScope } from "./scopes";
 import { tokenStatus, type TokenStatus } from "./schemas";
 
 export type ApiTokenRow = {
   id: string;
   name: string;
   prefix: string;
+  scopes: TokenScope[];
   environment: { id: string; slug: string; name: string };
   createdBy: string;
   createdAt: Date;
@@ -24,6 +26,7 @@ export async function listApiTokens(): Promise<ApiTokenRow[]> {
       id: true,
       name: true,
       prefix: true,
+      scopes: true,
       createdAt: true,
       expiresAt: true,
       revokedAt: true,
@@ -39,6 +42,7 @@ export async function listApiTokens(): Promise<ApiTokenRow[]> {
       id: r.id,
       name: r.name,
       prefix: r.prefix,
+      scopes: orderScopes(r.scopes),
       environment: r.environment,
       createdBy: r.createdByLabel,
       createdAt: r.createdAt,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tokenScopesSchema } from "./scopes";
 
 export const TOKEN_NAME_MAX = 80;
 export const TOKEN_EXPIRY_MAX_DAYS = 3650;
@@ -23,6 +24,8 @@ export const tokenCreateSchema = z.object({
   name: tokenNameSchema,
   environmentId: z.uuid("Choose an environment."),
   expiresInDays: tokenExpiresInDaysSchema,
+  /** Absent: read and invoke (what every token could do before scopes). */
+  scopes: tokenScopesSchema,
 });
 
 export const tokenRevokeSchema = z.object({

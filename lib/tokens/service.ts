@@ -5,6 +5,7 @@ import { prisma } from "@/lib/db/client";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { tokenCreateSchema, tokenRevokeSchema, type TokenCreateInput, type TokenRevokeInput } from "./schemas";
+import type { TokenScope } from "./scopes";
 import { generateToken, hashToken, tokenDisplayPrefix } from "./secret";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,6 +16,7 @@ export type CreatedToken = {
   prefix: string;
   environment: { id: string; slug: string; name: string };
   expiresAt: Date | null;
+  scopes: TokenScope[];
   /** The token itself: returned once, never stored, never logged, never audited. */
   token: string;
 };
@@ -40,10 +42,11 @@ export async function createApiToken(ctx: ServiceContext, raw: TokenCreateInput)
         prefix,
         tokenHash: hashToken(token),
         expiresAt,
+        scopes: input.scopes,
         createdById: ctx.actor.id,
         createdByLabel: ctx.actor.label,
       },
-      select: { id: true, name: true, prefix: true, expiresAt: true },
+      select: { id: true, name: true, prefix: true, expiresAt: true, scopes: true },
     });
     await appendAuditEvent(tx, {
       actor: ctx.actor,
@@ -51,10 +54,10 @@ export async function createApiToken(ctx: ServiceContext, raw: TokenCreateInput)
       environmentId: environment.id,
       targetType: "api_token",
       targetId: row.id,
-      after: { name: row.name, environment: environment.slug, prefix: row.prefix, expiresAt: row.expiresAt?.toISOString() ?? null },
+      after: { name: row.name, environment: environment.slug, prefix: row.prefix, expiresAt: row.expiresAt?.toISOString() ?? null, scopes: input.scopes },
       requestId: ctx.requestId,
     });
-    return { id: row.id, name: row.name, prefix: row.prefix, environment, expiresAt: row.expiresAt, token };
+    return { id: row.id, name: row.name, prefix: row.prefix, environment, expiresAt: row.expiresAt, scopes: input.scopes, token };
   });
 }
 

@@ -5,7 +5,7 @@ import { closePgPool } from "@/lib/db/pool";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { createMember } from "@/lib/members/service";
 import { closeServingCache } from "@/lib/serving/cache";
-import { bearer, getPins, newEnvironment, sys, tag, until } from "@/scripts/testing/serving";
+import { bearer, getPins, invoke, newEnvironment, newToken, sys, tag, until } from "@/scripts/testing/serving";
 import { listApiTokens } from "./queries";
 import { hashToken, TOKEN_PATTERN } from "./secret";
 import { createApiToken, revokeApiToken } from "./service";
@@ -32,7 +32,13 @@ describe("token service (real PostgreSQL)", () => {
     expect(JSON.stringify(row)).not.toContain(created.token);
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { action: "token.created", targetId: created.id } });
     expect(event).toMatchObject({ actorLabel: "test", environmentId: env.id, targetType: "api_token" });
-    expect(event.after).toEqual({ name: "checkout service", environment: env.slug, prefix: created.prefix, expiresAt: created.expiresAt!.toISOString() });
+    expect(event.after).toEqual({
+      name: "checkout service",
+      environment: env.slug,
+      prefix: created.prefix,
+      expiresAt: created.expiresAt!.toISOString(),
+      scopes: ["read", "invoke"],
+    });
     const stored = JSON.stringify(event, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
     expect(stored).not.toContain(created.token);
     expect(stored).not.toContain(row.tokenHash);
@@ -76,6 +82,42 @@ describe("token service (real PostgreSQL)", () => {
   });
 });
 
+describe("token scopes (issue 19)", () => {
+  it("default to read and invoke; chosen scopes are stored in canonical order; unknown or no scopes are refused", async () => {
+    const plain = await createApiToken(sys, { name: `plain ${tag()}`, environmentId: env.id });
+    expect(plain.scopes).toEqual(["read", "invoke"]);
+    const ci = await createApiToken(sys, { name: `ci ${tag()}`, environmentId: env.id, scopes: ["request", "evaluate", "read", "evaluate"] });
+    expect(ci.scopes).toEqual(["read", "evaluate", "request"]);
+    expect((await prisma.apiToken.findUniqueOrThrow({ where: { id: ci.id } })).scopes).toEqual(["read", "evaluate", "request"]);
+    const listed = (await listApiTokens()).find((t) => t.id === ci.id);
+    expect(listed?.scopes).toEqual(["read", "evaluate", "request"]);
+    await expect(createApiToken(sys, { name: "x", environmentId: env.id, scopes: [] })).rejects.toThrow("Choose at least one scope.");
+    await expect(createApiToken(sys, { name: "x", environmentId: env.id, scopes: ["approve" as "read"] })).rejects.toThrow("A scope is one of read, invoke, evaluate, request.");
+  });
+
+  it("the database keeps read and invoke for tokens made before scopes, and refuses unknown scopes", async () => {
+    const old = await newToken(env.id);
+    // As a row written before the migration: the column's default.
+    const [row] = await prisma.$queryRaw<{ scopes: string[] }[]>`SELECT scopes FROM api_tokens WHERE id = ${old.id}::uuid`;
+    expect(row!.scopes).toEqual(["read", "invoke"]);
+    await expect(prisma.$executeRaw`UPDATE api_tokens SET scopes = ARRAY['approve'] WHERE id = ${old.id}::uuid`).rejects.toThrow(/api_tokens_scopes_known/);
+  });
+
+  it("a token without read gets 403 scope_missing from the resolve API; without invoke, from the proxy", async () => {
+    const evaluateOnly = await newToken(env.id, null, ["evaluate"]);
+    const readOnly = await newToken(env.id, null, ["read"]);
+    await until(async () => (await getPins(env.slug, bearer(readOnly.token))).status === 200, 2000);
+    const pins = await getPins(env.slug, bearer(evaluateOnly.token));
+    expect(pins.status).toBe(403);
+    const body = (await pins.json()) as { error: { code: string; message: string } };
+    expect(body.error).toEqual({ code: "scope_missing", message: expect.stringContaining("lacks the scope `read`. It has evaluate.") });
+    const invoked = await invoke("function_abc123", { headers: { ...bearer(readOnly.token), "content-type": "application/json" }, body: JSON.stringify({ data: "hi" }) });
+    expect(invoked.status).toBe(403);
+    expect(await invoked.json()).toMatchObject({ error: { code: "scope_missing", message: expect.stringContaining("the scope `invoke`") } });
+    expect(invoked.headers.get("x-modelpin-environment")).toBe(env.slug);
+  });
+});
+
 function runScript(args: string[]) {
   return runTsx("scripts/token-create.ts", args);
 }
@@ -84,6 +126,7 @@ describe("npm run token:create", () => {
   it("prints only the token, which then works against the resolve API; the audit actor is cli", async () => {
     const name = `ci ${tag()}`;
     const { code, stdout, stderr } = await runScript(["--environment", env.slug, "--name", name, "--expires-in-days", "7"]);
+    expect(stderr).toContain("with the scopes read, invoke");
     expect(stderr).toContain(`for the environment "${env.slug}"`);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^mp_[A-Za-z0-9_-]{43}\n$/);
@@ -113,5 +156,19 @@ describe("npm run token:create", () => {
     const badDays = await runScript(["--environment", env.slug, "--name", "x", "--expires-in-days", "soon"]);
     expect(badDays.code).toBe(1);
     expect(badDays.stderr).toContain("--expires-in-days must be a whole number of days");
+
+    const badScopes = await runScript(["--environment", env.slug, "--name", "x", "--scopes", "read,approve"]);
+    expect(badScopes.code).toBe(1);
+    expect(badScopes.stdout).toBe("");
+    expect(badScopes.stderr).toContain('Unknown scope "approve": scopes are read, invoke, evaluate, request.');
+  }, 60_000);
+
+  it("--scopes sets the token's scopes", async () => {
+    const name = `scoped ${tag()}`;
+    const { code, stdout, stderr } = await runScript(["--environment", env.slug, "--name", name, "--scopes", "evaluate,request,read"]);
+    expect(code).toBe(0);
+    expect(stderr).toContain("with the scopes read, evaluate, request");
+    const row = await prisma.apiToken.findUniqueOrThrow({ where: { tokenHash: hashToken(stdout.trim()) } });
+    expect(row.scopes).toEqual(["read", "evaluate", "request"]);
   }, 60_000);
 });

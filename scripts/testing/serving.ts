@@ -15,6 +15,9 @@ import { setPin } from "@/lib/pins/service";
 import { createApiToken } from "@/lib/tokens/service";
 import { OPEN_POLICY } from "./environments";
 
+export type { TokenScope } from "@/lib/tokens/scopes";
+import type { TokenScope } from "@/lib/tokens/scopes";
+
 export const HOST = "http://modelpin.test";
 export const sys = systemContext("test");
 export const tag = () => randomBytes(4).toString("hex");
@@ -88,6 +91,6 @@ export async function pinTo(environmentId: string, functionId: string, modelId: 
   return setPin(sys, { environmentId, functionId, modelRefId: await modelRef(functionId, modelId), expectedVersion, reason: "test", kind: "pin" });
 }
 
-export async function newToken(environmentId: string, expiresInDays: number | null = null) {
-  return createApiToken(sys, { name: `test ${tag()}`, environmentId, expiresInDays });
+export async function newToken(environmentId: string, expiresInDays: number | null = null, scopes?: TokenScope[]) {
+  return createApiToken(sys, { name: `test ${tag()}`, environmentId, expiresInDays, scopes });
 }

@@ -88,7 +88,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
           name="actor"
           value={raw.actor}
           all="Anyone"
-          options={[{ value: "system", label: "System (sync, seed, jobs)" }, ...lookups.members.map((m) => ({ value: m.id, label: `${m.name} (${m.email})` }))]}
+          options={[{ value: "system", label: "System (sync, seed, jobs)" }, { value: "tokens", label: "API tokens (pipelines)" }, ...lookups.members.map((m) => ({ value: m.id, label: `${m.name} (${m.email})` }))]}
           className="w-48"
         />
         <FilterSelect
