@@ -138,7 +138,7 @@ async function register(values, [functionId, modelId]) {
   need(functionId, "<functionId>");
   need(modelId, "<modelId>");
   const answer = await api("POST", `/api/v1/functions/${enc(functionId)}/models`, { modelId, nickname: values.nickname, notes: values.notes });
-  out(values, answer, `${answer.created ? "Registered" : "Already registered"}: ${answer.modelId} (${answer.nickname}) for ${answer.functionId}${answer.retired ? ", retired" : ""}`);
+  out(values, answer, `${answer.created ? "Registered" : "Already registered"}: ${answer.modelId} (${answer.nickname}) for ${answer.functionId}${answer.retired ? ", retired" : ""}${answer.verified === false ? ` — not verified: ${answer.verificationNote ?? "Nyckel could not be asked"}` : ""}`);
   return 0;
 }
 

@@ -110,7 +110,7 @@ describe("automation API (real PostgreSQL, the emulator as Nyckel)", () => {
   it("registers a model (201, audited as the token), answers 200 when already registered, and refuses bad input", async () => {
     const tokenName = (await prisma.apiToken.findFirstOrThrow({ where: { environmentId: gated.id, scopes: { has: "request" } } })).name;
     const first = await register(full, { modelId: newModel, nickname: "CI candidate" });
-    expect(first).toMatchObject({ status: 201, json: { modelId: newModel, nickname: "CI candidate", created: true, retired: false } });
+    expect(first).toMatchObject({ status: 201, json: { modelId: newModel, nickname: "CI candidate", created: true, retired: false, verified: true, verificationNote: null } });
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { action: "model.registered", targetId: first.json.id as string } });
     expect(event.actorLabel).toBe(`token: ${tokenName}`);
     expect(event.actorId).toBeNull();
@@ -118,6 +118,14 @@ describe("automation API (real PostgreSQL, the emulator as Nyckel)", () => {
     expect(again).toMatchObject({ status: 200, json: { id: first.json.id, created: false } });
     expect(await prisma.auditEvent.count({ where: { action: "model.registered", targetId: first.json.id as string } })).toBe(1);
 
+    // Nyckel does not know the id (the models service's check): 422, nothing saved, nothing audited.
+    const events = await prisma.auditEvent.count();
+    expect(await register(full, { modelId: "model_doesnotexist00" })).toMatchObject({
+      status: 422,
+      json: { error: { code: "unknown_model", fieldErrors: { modelId: [expect.stringContaining("Nyckel does not know model")] } } },
+    });
+    expect(await prisma.model.count({ where: { modelId: "model_doesnotexist00" } })).toBe(0);
+    expect(await prisma.auditEvent.count()).toBe(events);
     expect(await register(full, { modelId: "model with spaces" })).toMatchObject({ status: 400, json: { error: { code: "invalid_input", fieldErrors: { modelId: ["Model ids contain no spaces."] } } } });
     expect(await register(full, { modelId: newModel }, "function_doesnotexist0000")).toMatchObject({ status: 404, json: { error: { code: "not_found" } } });
     const notJson = await registerRoute(new Request(`${HOST}/api/v1/functions/${fn.id}/models`, { method: "POST", headers: { ...bearer(full), "content-type": "text/plain" }, body: "x" }), {

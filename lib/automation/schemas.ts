@@ -108,6 +108,8 @@ export const registeredModelSchema = z
     nickname: z.string(),
     notes: z.string(),
     retired: z.boolean(),
+    verified: z.boolean().meta({ description: "Nyckel answered a check invoke with this model id (false: the check could not tell; see verificationNote)." }),
+    verificationNote: z.string().nullable().meta({ description: "Why the id is not verified (a timeout, a Nyckel error…), or null." }),
     created: z.boolean().meta({ description: "true: registered now (201); false: it already was (200)." }),
   })
   .meta({ id: "RegisteredModel" });

@@ -46,10 +46,20 @@ async function requireFunction(functionId: string) {
   return fn;
 }
 
-const modelFields = { id: true, functionId: true, modelId: true, nickname: true, notes: true, retiredAt: true } as const;
-type ModelRow = { id: string; functionId: string; modelId: string; nickname: string; notes: string; retiredAt: Date | null };
+const modelFields = { id: true, functionId: true, modelId: true, nickname: true, notes: true, retiredAt: true, verifiedAt: true, verificationNote: true } as const;
+type ModelRow = { id: string; functionId: string; modelId: string; nickname: string; notes: string; retiredAt: Date | null; verifiedAt: Date | null; verificationNote: string | null };
 const modelAnswer = (m: ModelRow, created: boolean) =>
-  registeredModelSchema.parse({ id: m.id, functionId: m.functionId, modelId: m.modelId, nickname: m.nickname, notes: m.notes, retired: m.retiredAt !== null, created });
+  registeredModelSchema.parse({
+    id: m.id,
+    functionId: m.functionId,
+    modelId: m.modelId,
+    nickname: m.nickname,
+    notes: m.notes,
+    retired: m.retiredAt !== null,
+    verified: m.verifiedAt !== null,
+    verificationNote: m.verificationNote,
+    created,
+  });
 
 /** Registers a model (201), or answers the registered one (200). Nyckel's check is the models service's. */
 export async function registerModelByToken(ctx: ServiceContext, functionId: string, body: RegisterModelBody) {
