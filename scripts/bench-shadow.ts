@@ -14,8 +14,9 @@
  *    server's shadow cache hears it by NOTIFY). shadow_overhead_p50_ms = the median over the
  *    pairs of p50(with) − p50(without).
  * 2. Load: a `next start` against an emulator with Nyckel's limits (25 requests per sliding
- *    second, 25 in flight) and the budget's defaults; `--rate` (10) proxied requests per second
- *    for `--duration` (60) s, open loop, with a 100% shadow. mirrored_share = candidate invokes
+ *    second, 25 in flight) and the budget's defaults; after a 5 s run-in without a shadow (a
+ *    shadow starts on a running server), `--rate` (10) proxied requests per second for
+ *    `--duration` (60) s, open loop, with a 100% shadow. mirrored_share = candidate invokes
  *    the emulator received ÷ proxied requests; recorded_ratio = mirrored answers recorded ÷
  *    those candidate invokes; nyckel_429 = 429s the emulator sent.
  *
@@ -29,6 +30,7 @@ import { repoRoot } from "@/scripts/db/database";
 import { freePort } from "@/scripts/testing/free-port";
 import { startNextServer } from "@/scripts/testing/next-server";
 import { cliOptions, exitWithMain, positive } from "./cli/args";
+import { withCleanup } from "./bench/app";
 import { appEnv, ensureBuild } from "./bench/build";
 import { startEmulatorProcess, type RemoteEmulator } from "./bench/emulator-process";
 import { scratchDatabase } from "./bench/postgres";
@@ -48,6 +50,7 @@ const SECONDS = Math.floor(positive("seconds", args.seconds));
 const WARMUP_S = Math.floor(positive("warmup", args.warmup));
 const RATE = positive("rate", args.rate);
 const DURATION_S = positive("duration", args.duration);
+const RUN_IN_S = 5;
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench";
 const ENVIRONMENT = "bench";
 const log = (line: string) => console.log(`[bench:shadow] ${line}`);
@@ -68,33 +71,53 @@ async function latencies(url: string, headers: Record<string, string>, body: str
 
 const median = (xs: number[]) => percentile(xs, 50);
 
+/** RATE requests per second for `seconds`, open loop (sent on schedule, whatever the answers take); counts the statuses. */
+async function openLoop(url: string, headers: Record<string, string>, seconds: number, statuses: Record<string, number>): Promise<void> {
+  const t0 = performance.now();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < RATE * seconds; i++) {
+    const wait = t0 + (i * 1000) / RATE - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      fetch(url, { method: "POST", headers, body: JSON.stringify({ data: sampleText(i) }) })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        })
+        .catch(() => {
+          statuses.error = (statuses.error ?? 0) + 1;
+        }),
+    );
+  }
+  await Promise.all(pending);
+}
+
+/** `stop` once, however often it is called (stopped early, and again by the cleanup stack). */
+function once(stop: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => (done ??= stop());
+}
+
 async function main(): Promise<number> {
   process.chdir(repoRoot());
-  const cleanups: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => console.error(e));
-  };
-  const onSignal = () => void stopAll().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  return withCleanup(async (defer) => {
     const baseEnv = appEnv({ MODELPIN_WORKERS: "off" });
     for (const key of ["NYCKEL_BASE_URL", "DATABASE_URL", "NEXT_DIST_DIR"]) delete baseEnv[key];
     await ensureBuild(baseEnv, { distDir: DIST_DIR, log, rebuild: args.rebuild, reuseAny: process.env.SKIP_BUILD === "1" });
 
     const pg = await scratchDatabase("bench-shadow-postgres", log);
-    cleanups.push(pg.stop);
+    defer(pg.stop);
     const open = await startEmulatorProcess({ rateLimit: false, invokeLogSize: 10 });
-    cleanups.push(open.close);
+    defer(open.close);
     const limited = await startEmulatorProcess({ invokeLogSize: 10 });
-    cleanups.push(limited.close);
+    defer(limited.close);
     log(`emulators: ${open.url} (no limits), ${limited.url} (25/s, 25 in flight)`);
 
     process.env.DATABASE_URL = pg.url;
     process.env.NYCKEL_EMULATOR_URL = open.url;
     process.env.LOG_LEVEL ||= "warn";
     const { disconnectPrisma, prisma } = await import("@/lib/db/client");
-    cleanups.push(disconnectPrisma);
+    defer(disconnectPrisma);
     const { registerModel } = await import("@/lib/models/service");
     const { setPin } = await import("@/lib/pins/service");
     const { createApiToken } = await import("@/lib/tokens/service");
@@ -115,14 +138,15 @@ async function main(): Promise<number> {
         env: { ...baseEnv, DATABASE_URL: pg.url, NYCKEL_EMULATOR_URL: emulator.url, AUTH_URL: `http://127.0.0.1:${port}`, ...extra },
       });
       log(`next start ${server.url} (pid ${server.pid}) → ${emulator.url}`);
-      return server;
+      const stop = once(server.stop);
+      defer(stop);
+      return { url: server.url, stop };
     };
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const body = JSON.stringify({ data: sampleText(1) });
 
     // ---- 1. overhead at one connection
     const a = await serve(open, { NYCKEL_RATE_LIMIT_RPS: "1000000", NYCKEL_MAX_CONCURRENCY: "1000" });
-    cleanups.push(a.stop);
     const proxyUrl = `${a.url}/v1/functions/${fn.id}/invoke?capture=false`;
     const first = await fetch(proxyUrl, { method: "POST", headers, body });
     if (first.status !== 200) throw new Error(`the proxy answered ${first.status}: ${await first.text()}`);
@@ -150,36 +174,20 @@ async function main(): Promise<number> {
       );
     }
     const overhead = median(differences);
-    cleanups.pop();
     await a.stop();
 
     // ---- 2. 10 requests/s for 60 s with a 100% shadow, under Nyckel's limits
     const b = await serve(limited, {});
-    cleanups.push(b.stop);
     const loadUrl = `${b.url}/v1/functions/${fn.id}/invoke?capture=false`;
+    // A shadow is started on a running server: serving traffic first, while the new process's budget share rises (docs/budget.md).
+    log(`run-in: ${RATE} requests/s for ${RUN_IN_S} s without a shadow …`);
+    await openLoop(loadUrl, headers, RUN_IN_S, {});
     shadow = await startShadow(sys, shadowSettings);
     await new Promise((r) => setTimeout(r, 500));
     await limited.resetCounters();
     log(`load: ${RATE} requests/s for ${DURATION_S} s through the proxy, 100% shadow …`);
     const statuses: Record<string, number> = {};
-    const t0 = performance.now();
-    const pending: Array<Promise<void>> = [];
-    for (let i = 0; i < RATE * DURATION_S; i++) {
-      const due = t0 + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(
-        fetch(loadUrl, { method: "POST", headers, body: JSON.stringify({ data: sampleText(i) }) })
-          .then(async (res) => {
-            await res.arrayBuffer();
-            statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-          })
-          .catch(() => {
-            statuses.error = (statuses.error ?? 0) + 1;
-          }),
-      );
-    }
-    await Promise.all(pending);
+    await openLoop(loadUrl, headers, DURATION_S, statuses);
     // The server's recorder flushes every second.
     await new Promise((r) => setTimeout(r, 3_000));
     const counters = await limited.counters();
@@ -196,16 +204,12 @@ async function main(): Promise<number> {
     const mirroredShare = sent / proxied;
     const recordedRatio = sent === 0 ? 0 : recorded / sent;
     log(`shadow_overhead_p50_ms ${overhead.toFixed(3)} (goal ≤ 0.3), mirrored_share ${mirroredShare.toFixed(3)} (goal ≥ 0.9), recorded_ratio ${recordedRatio.toFixed(3)} (goal ≥ 0.95), nyckel_429 ${counters.rateLimited.total} (goal 0)`);
-    await stopAll();
+    await b.stop();
     console.log(
       `RESULT shadow_overhead_p50_ms=${overhead.toFixed(3)} mirrored_share=${mirroredShare.toFixed(3)} recorded_ratio=${recordedRatio.toFixed(3)} nyckel_429=${counters.rateLimited.total}`,
     );
     return 0;
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
-    await stopAll();
-    return 1;
-  }
+  });
 }
 
 exitWithMain(main);
