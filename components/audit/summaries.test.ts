@@ -91,6 +91,19 @@ const SAMPLES: Record<string, { before?: unknown; after?: unknown; environmentNa
     expected: "Latest passes against the pin of Staging; its model id must be registered before it can be requested",
   },
   "drift.failed": { environmentName: "Staging", after: { candidate: { modelId: "model_b" } }, expected: "The evaluation of model_b for Staging failed; the reason says why" },
+  "shadow.started": {
+    environmentName: "Production",
+    after: { shadowId: "s", candidate: "model_b", candidateLabel: "Beta (model_b)", sharePct: 20, maxPerSecond: 5, endsAt: "2026-12-14T10:00:00.000Z", keepInputs: true },
+    expected: "Started shadowing 20% of Production's traffic to Beta (model_b) until 2026-12-14T10:00:00.000Z, keeping disagreeing inputs",
+  },
+  "shadow.changed": {
+    environmentName: "Production",
+    before: { sharePct: 20, maxPerSecond: 5, endsAt: "a", keepInputs: false },
+    after: { sharePct: 50, maxPerSecond: 5, endsAt: "a", keepInputs: false },
+    expected: "Changed the shadow of Production: sharePct 20 → 50",
+  },
+  "shadow.stopped": { environmentName: "Production", after: { candidate: "model_b", candidateLabel: "Beta (model_b)" }, expected: "Stopped shadowing Production's traffic to Beta (model_b)" },
+  "shadow.frozen": { after: { mirrored: 120, agreement: { rate: 0.95 } }, expected: "Froze a shadow evaluation as evidence: 120 mirrored requests, agreement 95.0%" },
   "audit.anchored": { after: { signed: true }, expected: "Signed the head of the audit chain" },
   "audit.reanchored": { before: { head: { id: "1" } }, after: { head: { id: "2" } }, expected: "Re-anchored the audit chain to its current head" },
 };

@@ -20,6 +20,7 @@ export function str(v: unknown): string | null {
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const pct = (v: unknown): string => (num(v) === null ? "?" : `${((v as number) * 100).toFixed(1)}%`);
+const pctInt = (v: unknown): string => (num(v) === null ? "?" : `${v as number}%`);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const quoted = (v: unknown) => (str(v) ? `“${v as string}”` : "");
 const env = (i: SummaryInput) => i.environmentName ?? "the environment";
@@ -169,6 +170,14 @@ export const SUMMARIES: Readonly<Record<string, (i: SummaryInput) => string>> = 
   "drift.rejected": (i) => `Rejected ${modelText(obj(i.after?.candidate))} for ${env(i)} (pin: ${modelText(obj(i.after?.base))}); the reason says why`,
   "drift.awaiting_model_id": (i) => `Latest passes against the pin of ${env(i)}; its model id must be registered before it can be requested`,
   "drift.failed": (i) => `The evaluation of ${modelText(obj(i.after?.candidate))} for ${env(i)} failed; the reason says why`,
+  "shadow.started": (i) =>
+    `Started shadowing ${pctInt(i.after?.sharePct)} of ${env(i)}'s traffic to ${str(i.after?.candidateLabel) ?? short(i.after?.candidate)} until ${short(i.after?.endsAt)}${i.after?.keepInputs === true ? ", keeping disagreeing inputs" : ""}`,
+  "shadow.changed": (i) => {
+    const keys = ["sharePct", "maxPerSecond", "endsAt", "keepInputs"].filter((k) => i.before?.[k] !== i.after?.[k]);
+    return `Changed the shadow of ${env(i)}: ${keys.map((k) => `${k} ${short(i.before?.[k])} → ${short(i.after?.[k])}`).join(", ") || "no setting"}`;
+  },
+  "shadow.stopped": (i) => `Stopped shadowing ${env(i)}'s traffic to ${str(i.after?.candidateLabel) ?? short(i.after?.candidate)}`,
+  "shadow.frozen": (i) => `Froze a shadow evaluation as evidence: ${plural(num(i.after?.mirrored) ?? 0, "mirrored request")}, agreement ${pct(obj(i.after?.agreement)?.rate)}`,
   "audit.anchored": () => "Signed the head of the audit chain",
   "audit.reanchored": () => "Re-anchored the audit chain to its current head",
 };

@@ -76,7 +76,11 @@ export function wilsonInterval(successes: number, n: number, z: number = Z_95): 
 export interface LabelPair {
   a: Label;
   b: Label;
+  /** How many samples this pair stands for (default 1): shadow evaluation passes counted pairs. */
+  count?: number;
 }
+
+const weight = (pair: LabelPair) => pair.count ?? 1;
 
 /** Sorts labels by count descending, then name (code-unit order), null last. */
 export function orderLabels(counts: Map<Label, number>): Label[] {
@@ -133,23 +137,26 @@ export interface TransitionMatrix {
  */
 export function transitionMatrix(pairs: readonly LabelPair[]): TransitionMatrix {
   const occurrences = new Map<Label, number>();
-  for (const { a, b } of pairs) {
-    bump(occurrences, a);
-    bump(occurrences, b);
+  for (const pair of pairs) {
+    bump(occurrences, pair.a, weight(pair));
+    bump(occurrences, pair.b, weight(pair));
   }
   const labels = orderLabels(occurrences);
   const index = new Map<Label, number>(labels.map((label, i) => [label, i]));
   const counts = labels.map(() => labels.map(() => 0));
   const aTotals = labels.map(() => 0);
   const bTotals = labels.map(() => 0);
-  for (const { a, b } of pairs) {
-    const i = index.get(a) as number;
-    const j = index.get(b) as number;
-    (counts[i] as number[])[j] = ((counts[i] as number[])[j] as number) + 1;
-    aTotals[i] = (aTotals[i] as number) + 1;
-    bTotals[j] = (bTotals[j] as number) + 1;
+  let total = 0;
+  for (const pair of pairs) {
+    const i = index.get(pair.a) as number;
+    const j = index.get(pair.b) as number;
+    const w = weight(pair);
+    (counts[i] as number[])[j] = ((counts[i] as number[])[j] as number) + w;
+    aTotals[i] = (aTotals[i] as number) + w;
+    bTotals[j] = (bTotals[j] as number) + w;
+    total += w;
   }
-  return { labels, counts, aTotals, bTotals, total: pairs.length };
+  return { labels, counts, aTotals, bTotals, total };
 }
 
 /** The count for A = `a`, B = `b` (0 for labels not in the matrix). */
@@ -181,9 +188,9 @@ export interface LabelFlipRate {
 export function perLabelFlipRates(pairs: readonly LabelPair[]): LabelFlipRate[] {
   const n = new Map<Label, number>();
   const flipped = new Map<Label, number>();
-  for (const { a, b } of pairs) {
-    bump(n, a);
-    if (a !== b) bump(flipped, a);
+  for (const pair of pairs) {
+    bump(n, pair.a, weight(pair));
+    if (pair.a !== pair.b) bump(flipped, pair.a, weight(pair));
   }
   return orderLabels(n).map((label) => {
     const total = n.get(label) ?? 0;

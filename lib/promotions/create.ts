@@ -6,6 +6,7 @@ import { prisma, type Tx } from "@/lib/db/client";
 import { ConflictError, GateRefusedError, HumanApprovalRequiredError, InvalidInputError, NotFoundError } from "@/lib/errors";
 import { modelLabel } from "@/lib/models/label";
 import { requirePinnableModel } from "@/lib/models/pinnable";
+import { loadShadowEvidence } from "@/lib/shadow/evidence";
 import { currentPin, lockPinAndTarget } from "@/lib/pins/locks";
 import { parseInput } from "@/lib/validation";
 import { buildEvidenceSummary, evidenceHash, type EvidenceSummary } from "./evidence";
@@ -17,10 +18,13 @@ import { createRequestSchema, type CreateRequestInput, type Policy } from "./sch
 /** Opening a promotion request (the rules: lib/promotions/service.ts). */
 
 
-type EvidenceCandidate = {
-  run: EvidenceRun & { sampleSet: { id: string; name: string }; modelALabel: string; modelBLabel: string; total: number };
-  report: Awaited<ReturnType<typeof getRunReport>> | null;
-};
+type EvidenceCandidate =
+  | {
+      run: EvidenceRun & { sampleSet: { id: string; name: string }; modelALabel: string; modelBLabel: string; total: number };
+      report: Awaited<ReturnType<typeof getRunReport>> | null;
+      shadow?: undefined;
+    }
+  | { run: EvidenceRun; report?: undefined; shadow: { snapshotId: string; summary: EvidenceSummary } };
 
 async function loadEvidence(runId: string): Promise<EvidenceCandidate> {
   const run = await prisma.comparisonRun.findUnique({
@@ -60,7 +64,12 @@ export type CreateRequestOptions = {
 export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput, options: CreateRequestOptions = {}): Promise<RequestOutcome> {
   authorize(ctx, "requests:create");
   const input = parseInput(createRequestSchema, raw);
-  const evidence = input.evidenceRunId ? await loadEvidence(input.evidenceRunId) : null;
+  // Evidence: a comparison run, or a shadow evaluation frozen as a snapshot (judged by the same gate).
+  const evidence: EvidenceCandidate | null = input.evidenceRunId
+    ? await loadEvidence(input.evidenceRunId)
+    : input.evidenceShadowSnapshotId
+      ? await loadShadowEvidence(input.evidenceShadowSnapshotId).then((e) => ({ run: e.run, shadow: { snapshotId: e.snapshotId, summary: e.summary } }))
+      : null;
 
   return prisma.$transaction(async (tx) => {
     const now = new Date();
@@ -116,16 +125,13 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     const gateTarget = { functionId: fn.id, environmentName: environment.name, currentModelId: base?.modelId ?? null, targetModelId: target?.modelId ?? null, now };
     const gatePolicy = gatePolicyOf(environment);
     const verdict = evaluateGate(evidence?.run ?? null, gateTarget, gatePolicy);
-    if (!verdict.ok) throw new GateRefusedError(verdict.code, verdict.message, { evidenceRunId: [verdict.message] });
+    if (!verdict.ok) throw new GateRefusedError(verdict.code, verdict.message, { [evidence?.shadow ? "evidenceShadowSnapshotId" : "evidenceRunId"]: [verdict.message] });
     let summary: EvidenceSummary | null = null;
-    if (evidence?.report && evidence.run.finishedAt) {
-      const currentSide = evidence.run.modelA === (base?.modelId ?? null) && evidence.run.modelB === (target?.modelId ?? null) ? "a" : "b";
-      summary = buildEvidenceSummary(
-        { ...evidence.run, finishedAt: new Date(evidence.run.finishedAt) },
-        evidence.report,
-        currentSide,
-        { minAgreementPct: environment.minAgreementPct, passed: true, ...(gatePolicy.minAgreementPct === null ? {} : { rules: gateRules(gatePolicy) }) },
-      );
+    const gateFrozen = { minAgreementPct: environment.minAgreementPct, passed: true, ...(gatePolicy.minAgreementPct === null ? {} : { rules: gateRules(gatePolicy) }) };
+    const currentSide = evidence?.run.modelA === (base?.modelId ?? null) && evidence?.run.modelB === (target?.modelId ?? null) ? "a" : "b";
+    if (evidence?.shadow) summary = { ...evidence.shadow.summary, currentSide, gate: gateFrozen };
+    else if (evidence?.report && evidence.run.finishedAt) {
+      summary = buildEvidenceSummary({ ...evidence.run, finishedAt: new Date(evidence.run.finishedAt) }, evidence.report, currentSide, gateFrozen);
     }
     const hash = summary ? evidenceHash(summary) : null;
 
@@ -145,7 +151,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
     const texts = await canonicalTexts(tx, {
       environmentId: environment.id,
       targetModelRefId: target?.id ?? null,
-      evidenceRunId: summary ? evidence!.run.id : null,
+      evidenceRunId: summary && !evidence?.shadow ? evidence!.run.id : null,
       requestedById: ctx.actor.id,
       policy,
       evidenceSummary: summary,
@@ -178,6 +184,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         baseModelId: frozen.baseModelId,
         reason: input.reason,
         evidenceRunId: frozen.evidenceRunId,
+        evidenceShadowSnapshotId: evidence?.shadow?.snapshotId ?? null,
         evidenceSummary: summary ?? undefined,
         evidenceHash: hash,
         policy,
@@ -201,7 +208,7 @@ export async function createRequest(ctx: ServiceContext, raw: CreateRequestInput
         status: "pending",
         target: { modelId: target?.modelId ?? null, nickname: target?.nickname ?? null },
         base: { version: baseVersion, modelId: base?.modelId ?? null, nickname: base?.nickname ?? null },
-        evidence: summary ? { runId: summary.runId, agreement: summary.agreement.rate, n: summary.agreement.n, hash } : null,
+        evidence: summary ? { runId: summary.runId, shadowSnapshotId: evidence?.shadow?.snapshotId ?? null, agreement: summary.agreement.rate, n: summary.agreement.n, hash } : null,
         policy,
         expiresAt: frozen.expiresAt?.toISOString() ?? null,
         requestHash,

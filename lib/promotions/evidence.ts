@@ -36,6 +36,12 @@ export type EvidenceSummary = {
     perLabelOmitted?: number;
   };
   gate: { minAgreementPct: number | null; passed: boolean; rules?: { minAnsweredSamples: number; maxErrorPct: number; lowerBound: boolean } };
+  /**
+   * Set when the evidence is a shadow evaluation (issue 18, lib/shadow/evidence.ts), not a run: live traffic of the
+   * environment over `window`, mirrored to the candidate. Then runId is the shadow's id, side A the served model,
+   * samples the mirrored requests; the agreement and gate mean the same as for a run.
+   */
+  shadow?: { shadowId: string; snapshotId?: string; environment: string; window: { from: string; to: string }; mirrored: number; sharePct: number };
 };
 
 /** One label's figures in the frozen evidence; undefined rates are null. */

@@ -35,6 +35,11 @@ export const createRequestSchema = z.object({
   targetModelRefId: z.uuid("Choose a registered model, or latest.").nullable(),
   reason: reasonSchema,
   evidenceRunId: z.uuid("Choose a comparison run from the list.").nullable().default(null),
+  /** Or a shadow evaluation frozen as evidence (lib/shadow/evidence.ts); not both. */
+  evidenceShadowSnapshotId: z.uuid("Choose a frozen shadow evaluation from the list.").nullable().default(null),
+}).refine((v) => v.evidenceRunId === null || v.evidenceShadowSnapshotId === null, {
+  message: "Attach one piece of evidence: a comparison run or a frozen shadow evaluation, not both.",
+  path: ["evidenceShadowSnapshotId"],
 });
 export type CreateRequestInput = z.input<typeof createRequestSchema>;
 

@@ -97,6 +97,8 @@ function nodeInvokeRequest(req: IncomingMessage, res: ServerResponse): InvokeReq
     stream: () => req,
     bytes: () => readBody(req),
     signal: controller.signal,
+    // Once the answer's last byte is handed to the socket ("finish"); not when the caller went away first.
+    afterAnswer: (task) => res.once("finish", task),
   };
 }
 

@@ -7,6 +7,7 @@ import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import { isNyckelError } from "@/lib/nyckel/errors";
 import { measureProxy } from "@/lib/metrics/serving";
 import { parseContentLength, passthrough, type PassthroughAnswer, type PassthroughRequest } from "@/lib/nyckel/passthrough";
+import { MIRROR_BODY_MAX_BYTES, dropTooLarge, mirrorTask, sampleShadow } from "@/lib/shadow/mirror";
 import { decodeParam } from "@/lib/url";
 import { authenticateToken, missingScope } from "./auth";
 import { canonicalFunctionId, currentSnapshot, lookupPin, type EnvironmentEntry } from "./cache";
@@ -48,7 +49,18 @@ export type InvokeRequest = {
   bytes(): Promise<Uint8Array>;
   /** Aborted when the caller goes away. */
   signal: AbortSignal;
+  /** Runs `task` once the answer has been sent (shadow mirroring: never before, never delaying it). */
+  afterAnswer(task: () => void): void;
 };
+
+/**
+ * The route handler's answer is complete (bytes) when it is returned; the task runs in a later
+ * turn of the event loop, so nothing it does can change the answer, and its Nyckel call is
+ * asynchronous. (Next's `after` is not used: it does nothing outside Next's request scope.)
+ */
+function afterWebAnswer(task: () => void): void {
+  setImmediate(task);
+}
 
 /** A web Request (the route handler) as an InvokeRequest. */
 export function webInvokeRequest(request: Request): InvokeRequest {
@@ -58,6 +70,7 @@ export function webInvokeRequest(request: Request): InvokeRequest {
     stream: () => request.body,
     bytes: async () => new Uint8Array(await request.arrayBuffer()),
     signal: request.signal,
+    afterAnswer: afterWebAnswer,
   };
 }
 
@@ -109,11 +122,12 @@ function conflict(environment: EnvironmentEntry, functionId: string, pinned: str
   return jsonAnswer(JSON.stringify(body), 409, { "cache-control": "no-store", ...modelpinHeaders(environment.slug, pinned ?? LATEST_MODEL) });
 }
 
-async function readBody(request: InvokeRequest): Promise<{ body: PassthroughRequest["body"]; length: number | null }> {
+/** `bufferUpTo`: REPLAYABLE_BODY_MAX_BYTES, or MIRROR_BODY_MAX_BYTES for a request a shadow mirrors (the same bytes go to Nyckel either way). */
+async function readBody(request: InvokeRequest, bufferUpTo: number): Promise<{ body: PassthroughRequest["body"]; length: number | null }> {
   const length = parseContentLength(request.header("content-length"));
   const stream = request.stream();
   if (stream === null || length === 0) return { body: null, length };
-  if (length !== null && length <= REPLAYABLE_BODY_MAX_BYTES) return { body: await request.bytes(), length };
+  if (length !== null && length <= bufferUpTo) return { body: await request.bytes(), length };
   return { body: stream, length };
 }
 
@@ -185,8 +199,14 @@ async function invoke(request: InvokeRequest, rawFunctionId: string): Promise<Pr
     const value = request.header(name);
     if (value !== null) forwarded.set(name, value);
   }
-  const { body, length } = await readBody(request);
+  // Shadow evaluation (docs/shadow.md): chosen here from the in-memory cache, mirrored after the answer is sent.
+  let shadow = sampleShadow(environment.id, storedFunctionId, now);
+  const { body, length } = await readBody(request, shadow ? MIRROR_BODY_MAX_BYTES : REPLAYABLE_BODY_MAX_BYTES);
   if (body !== null && !(body instanceof Uint8Array) && length !== null) forwarded.set("content-length", String(length));
+  if (shadow && body !== null && !(body instanceof Uint8Array)) {
+    dropTooLarge(shadow);
+    shadow = null;
+  }
   const search = upstreamQuery(rest, served);
 
   // A permit of the Nyckel budget's serving class (docs/budget.md): the token first (cached
@@ -194,6 +214,7 @@ async function invoke(request: InvokeRequest, rawFunctionId: string): Promise<Pr
   let upstream: PassthroughAnswer;
   let release: Release = () => undefined;
   const budget = getNyckelBudget();
+  const started = performance.now();
   try {
     await client.accessToken("serving");
     // Nearly always a permit is free in this process: taken at once, with no promise, timer or listener.
@@ -246,6 +267,13 @@ async function invoke(request: InvokeRequest, rawFunctionId: string): Promise<Pr
   }
 
   count(countKey, upstream.status >= 400, upstream.status === 429 ? "nyckel429" : undefined);
+  if (shadow) {
+    if (upstream.body instanceof ReadableStream) dropTooLarge(shadow);
+    else {
+      const job = { shadow, client, functionId, body: body instanceof Uint8Array ? body : new Uint8Array(0), contentType: request.header("content-type"), rest, servedModelId: servedKey, at: now };
+      request.afterAnswer(mirrorTask({ ...job, served: { status: upstream.status, body: upstream.body, latencyMs: performance.now() - started } }));
+    }
+  }
   return { status: upstream.status, headers: answerHeaders(upstream.headers, headers), body: upstream.body };
 }
 

@@ -15,6 +15,9 @@ export const WEBHOOK_EVENT_TYPES = [
   "model.discovered",
   "drift.candidate",
   "drift.rejected",
+  "shadow.started",
+  "shadow.changed",
+  "shadow.stopped",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -33,6 +36,9 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "model.discovered": "New current model discovered in Nyckel",
   "drift.candidate": "Drift watch opened a candidate promotion",
   "drift.rejected": "Drift watch rejected a new model",
+  "shadow.started": "Shadow evaluation started",
+  "shadow.changed": "Shadow evaluation changed",
+  "shadow.stopped": "Shadow evaluation stopped",
 };
 
 export const WEBHOOK_FORMATS = ["json", "slack"] as const;

@@ -102,6 +102,18 @@ function demandOf(d: ClassDemand, resource: Resource): number {
   return Math.max(0, resource === "rate" ? Math.max(d.rate, d.peak ?? 0) + d.waiting : d.inFlight + d.waiting);
 }
 
+/**
+ * Shadow never waits: a request refused for want of a place in flight shows neither in flight
+ * nor waiting, so its in-flight demand is taken as its rate (starts and refusals in the last
+ * second: mirrors of a second's traffic may all be in flight at once). Without this, shadow
+ * would get no concurrency share once refused, and never a permit. Serving's demand is met
+ * before the non-serving classes', so this takes nothing from serving.
+ */
+function shadowDemandOf(d: ClassDemand, resource: Resource): number {
+  const base = demandOf(d, resource);
+  return resource === "concurrency" ? Math.max(base, Math.ceil(d.rate)) : base;
+}
+
 function servingSeen(lease: LeaseDemand): boolean {
   const s = lease.demand.serving;
   return s.rate > 0 || s.inFlight > 0 || s.waiting > 0;
@@ -129,7 +141,7 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const avail = T - floors.reduce((a, b) => a + b, 0);
 
   const interactive = leases.map((l) => demandOf(l.demand.interactive, resource));
-  const lower = leases.map((l) => demandOf(l.demand.batch, resource) + demandOf(l.demand.shadow, resource));
+  const lower = leases.map((l) => demandOf(l.demand.batch, resource) + shadowDemandOf(l.demand.shadow, resource));
   const otherDemand = interactive.map((d, i) => d + lower[i]!);
   const anyOther = otherDemand.some((d) => d > 0);
   // Serving before the rest: what serving asks for (its busiest recent second, so that its share
