@@ -59,7 +59,8 @@ test("an editor shadows a candidate on live proxy traffic and uses the report as
   await expect(page).toHaveURL(/\/shadows\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("shadow-empty")).toBeVisible();
 
-  await proxyTraffic(baseURL!, { functionId: world.fn.id, token: world.token, n: 40 });
+  const refused = await proxyTraffic(baseURL!, { functionId: world.fn.id, token: world.token, n: 40 });
+  console.log(`[shadow.spec] 429 budget_exhausted retried: ${refused}`);
   await expect(page.getByTestId("agreement")).toContainText(/agree on \d+\.\d% of \d+ requests both answered \(95% CI/, { timeout: 60_000 });
   await expect(page.getByTestId("shadow-mirrored")).toContainText(/^\d+ of \d+/);
   await expect(page.getByTestId("matrix")).toBeVisible();

@@ -1,11 +1,12 @@
 "use client";
 
 import { useAction } from "next-safe-action/hooks";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
+import { Modal } from "@/components/ui/modal";
 import { changeShadowAction, startShadowAction } from "@/lib/shadow/actions";
 import { modelLabel } from "@/lib/models/label";
 import { SHADOW_LIMITS } from "@/lib/shadow/schemas";
@@ -33,7 +34,6 @@ type Props = {
  */
 export function ShadowDialog(props: Props) {
   const { functionId, onClose, onDone, mode } = props;
-  const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const current = props.shadow;
   const [environmentId, setEnvironmentId] = useState(current?.environment.id ?? "");
@@ -43,11 +43,6 @@ export function ShadowDialog(props: Props) {
   const [endsAt, setEndsAt] = useState(() => utcMinutes(current ? new Date(current.endsAt) : new Date(Date.now() + SHADOW_LIMITS.defaultDays * 86_400_000)));
   const [keepInputs, setKeepInputs] = useState(current?.keepInputs ?? false);
   const [reason, setReason] = useState("");
-
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-  }, []);
 
   const start = useAction(startShadowAction, { onSuccess: ({ data }) => data && onDone(data.message) });
   const change = useAction(changeShadowAction, { onSuccess: ({ data }) => data && onDone(data.message) });
@@ -71,15 +66,7 @@ export function ShadowDialog(props: Props) {
   };
 
   return (
-    <dialog
-      ref={ref}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      aria-labelledby={titleId}
-      className="m-auto w-full max-w-xl rounded-lg bg-white p-6 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:bg-zinc-900 dark:text-zinc-100"
-    >
+    <Modal open labelledBy={titleId} onCancel={onClose} className="max-w-xl">
       <form
         noValidate
         aria-labelledby={titleId}
@@ -163,8 +150,10 @@ export function ShadowDialog(props: Props) {
             Keep inputs where the models disagree
           </label>
           <p id={id("keep-inputs-warning")} className={keepInputs ? "text-sm text-amber-800 dark:text-amber-300" : "text-xs text-zinc-600 dark:text-zinc-400"}>
-            {keepInputs
-              ? "Warning: up to 500 of your users' real inputs (texts, images, whatever they send) are then stored in Modelpin's database, and every member who can read this function can see them. Only turn it on if your users' data may be kept and shown to staff."
+            {current?.keepInputs && !keepInputs
+              ? "Turning it off deletes the inputs kept so far; from then on only a SHA-256 fingerprint of each input is stored."
+              : keepInputs
+              ? `Warning: up to ${SHADOW_LIMITS.reservoirSize} of your users' real inputs (texts, images, whatever they send) are then stored in Modelpin's database, and every member who can read this function can see them. Only turn it on if your users' data may be kept and shown to staff.`
               : "Off: Modelpin stores only a SHA-256 fingerprint of each input, never the input itself."}
           </p>
           {fieldErrors.keepInputs ? <p className="text-sm text-red-600 dark:text-red-400">{fieldErrors.keepInputs.join(" ")}</p> : null}
@@ -181,6 +170,6 @@ export function ShadowDialog(props: Props) {
           </Button>
         </div>
       </form>
-    </dialog>
+    </Modal>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
@@ -13,8 +14,13 @@ import { ListTable, Td } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { textLinkClass } from "@/components/ui/text-link";
 import { stopShadowAction } from "@/lib/shadow/actions";
-import { ShadowDialog } from "./shadow-dialog";
 import type { ShadowEnvironmentOption, ShadowModelOption, ShadowRowView } from "./types";
+
+/**
+ * The start/change dialog (its form and the zod limits), loaded when an editor opens it: the function
+ * page's first load stays light (issue 17), and viewers never load it.
+ */
+const ShadowDialog = dynamic(() => import("./shadow-dialog").then((m) => m.ShadowDialog), { ssr: false });
 
 const count = (n: number) => n.toLocaleString("en-US");
 
