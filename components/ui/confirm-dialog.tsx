@@ -1,8 +1,7 @@
 "use client";
 
-import { useId } from "react";
+import { useEffect, useId, useRef } from "react";
 import { Button } from "./button";
-import { Modal } from "./modal";
 
 /** A modal confirmation (native <dialog>: focus is trapped and Esc cancels). */
 export function ConfirmDialog({
@@ -24,10 +23,25 @@ export function ConfirmDialog({
   onConfirm: () => void;
   onCancel: () => void;
 }) {
+  const ref = useRef<HTMLDialogElement>(null);
   // One id per dialog: a page holds several (rollback, retire…), each announced by its own title.
   const titleId = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
   return (
-    <Modal open={open} labelledBy={titleId} onCancel={onCancel} className="max-w-md">
+    <dialog
+      ref={ref}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+      aria-labelledby={titleId}
+      className="m-auto w-full max-w-md rounded-lg bg-white p-6 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:bg-zinc-900 dark:text-zinc-100"
+    >
       <h2 id={titleId} className="text-lg font-semibold">
         {title}
       </h2>
@@ -40,6 +54,6 @@ export function ConfirmDialog({
           {confirmLabel}
         </Button>
       </div>
-    </Modal>
+    </dialog>
   );
 }

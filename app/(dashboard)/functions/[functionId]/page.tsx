@@ -8,7 +8,7 @@ import { PinsPanel } from "@/components/pins/pins-panel";
 import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
 import { RequestPromotionSection } from "@/components/promotions/request-section";
 import { TrafficPanel } from "@/components/serving/traffic-panel";
-import { ShadowsPanel } from "@/components/shadow/shadows-panel";
+import { LazyShadowsPanel } from "@/components/shadow/lazy-shadows-panel";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
@@ -216,7 +216,7 @@ export default async function FunctionPage({
         title="Shadow evaluation"
         description="A share of an environment's live proxy traffic sent again, after the caller's answer, to a candidate model: how it would have answered real inputs."
       >
-        <ShadowsPanel
+        <LazyShadowsPanel
           functionId={fn.id}
           shadows={shadowSection.shadows}
           environments={shadowSection.environments}
