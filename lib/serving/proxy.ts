@@ -1,6 +1,5 @@
 import "server-only";
 import type { Readable } from "node:stream";
-import { after } from "next/server";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { isBudgetExhausted, type Release } from "@/lib/nyckel/budget/budget";
@@ -54,13 +53,13 @@ export type InvokeRequest = {
   afterAnswer(task: () => void): void;
 };
 
-/** In a route handler, Next's `after` (once the response is finished); outside a request scope (tests), the next turn. */
+/**
+ * The route handler's answer is complete (bytes) when it is returned; the task runs in a later
+ * turn of the event loop, so nothing it does can change the answer, and its Nyckel call is
+ * asynchronous. (Next's `after` is not used: it does nothing outside Next's request scope.)
+ */
 function afterWebAnswer(task: () => void): void {
-  try {
-    after(task);
-  } catch {
-    setImmediate(task);
-  }
+  setImmediate(task);
 }
 
 /** A web Request (the route handler) as an InvokeRequest. */

@@ -21,8 +21,9 @@ import { SHADOW_LIMITS } from "./schemas";
  *    (Nyckel receives the same bytes either way); a larger or unknown-length body is
  *    `dropTooLarge`.
  * 3. After the caller's answer has been sent, `mirror(...)` runs: the per-second cap, then
- *    a permit of the budget's lowest class, `acquireNow("shadow")` — none free at once: the
- *    mirror is dropped and counted, never queued — then the candidate is invoked with the
+ *    a permit of the budget's lowest class, `tryAcquire("shadow")` (acquireNow that also counts
+ *    a refusal as shadow demand, so the next lease renewal gives shadow a share when batch and
+ *    serving leave one) — none free at once: the mirror is dropped and counted, never queued — then the candidate is invoked with the
  *    same body and query, `capture=false` and the candidate's `modelId`, and both answers
  *    go to the recorder. Nothing here can reach the caller: every failure is recorded.
  */
@@ -96,7 +97,7 @@ export async function mirror(job: MirrorJob): Promise<void> {
     else logger.warn({ err: error instanceof Error ? error.message : error }, "shadow mirror: no Nyckel access token");
     return;
   }
-  const release = getNyckelBudget().acquireNow("shadow");
+  const release = getNyckelBudget().tryAcquire("shadow");
   if (!release) {
     recorder.countDrop(shadow.id, "budget", now);
     return;

@@ -57,6 +57,13 @@ describe("allocate", () => {
     expect(a.grants.get("web1")!.rate).toBeGreaterThanOrEqual(3);
   });
 
+  it("gives shadow, refused so far (nothing in flight), a rate and a concurrency share while serving is active", () => {
+    const a = allocate({ ...base, leases: [lease("web", { serving: { rate: 10 }, shadow: { rate: 10 } })] });
+    expect(a.servingActive).toBe(true);
+    expect(a.grants.get("web")!.nonServingRate).toBeGreaterThanOrEqual(10);
+    expect(a.grants.get("web")!.nonServingConcurrency).toBeGreaterThanOrEqual(1);
+  });
+
   it("serves interactive demand before batch within the non-serving cap", () => {
     const a = allocate({
       ...base,

@@ -101,6 +101,16 @@ function demandOf(d: ClassDemand, resource: Resource): number {
   return Math.max(0, resource === "rate" ? Math.max(d.rate, d.peak ?? 0) + d.waiting : d.inFlight + d.waiting);
 }
 
+/**
+ * Shadow never waits and is refused while it has no share, so it shows no requests in flight:
+ * its refusals are its rate demand, and a class that asks at a rate needs at least one in flight.
+ * (Without this, shadow would never get a concurrency share, and never a permit.)
+ */
+function shadowDemandOf(d: ClassDemand, resource: Resource): number {
+  const base = demandOf(d, resource);
+  return resource === "concurrency" && d.rate > 0 ? Math.max(1, base) : base;
+}
+
 function servingSeen(lease: LeaseDemand): boolean {
   const s = lease.demand.serving;
   return s.rate > 0 || s.inFlight > 0 || s.waiting > 0;
@@ -128,7 +138,7 @@ function split(total: number, reserve: number, leases: LeaseDemand[], resource: 
   const avail = T - floors.reduce((a, b) => a + b, 0);
 
   const interactive = leases.map((l) => demandOf(l.demand.interactive, resource));
-  const lower = leases.map((l) => demandOf(l.demand.batch, resource) + demandOf(l.demand.shadow, resource));
+  const lower = leases.map((l) => demandOf(l.demand.batch, resource) + shadowDemandOf(l.demand.shadow, resource));
   const otherDemand = interactive.map((d, i) => d + lower[i]!);
   const anyOther = otherDemand.some((d) => d > 0);
   // Serving before the rest: what serving asks for (its busiest recent second, so that its share
