@@ -3,7 +3,7 @@ import { expect, test, type Page } from "./fixtures/test";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
 import { setUpApiWorld } from "./fixtures/api";
 import { createTextSampleSet } from "./fixtures/samples";
-import { proxyTraffic, startShadow } from "./fixtures/shadow";
+import { startShadow, trafficUntilAgreement } from "./fixtures/shadow";
 import { signInAs, type SeedRole } from "./fixtures/users";
 
 /**
@@ -81,9 +81,8 @@ async function ensureWorld(page: Page, baseURL: string): Promise<World> {
   const api = await setUpApiWorld(page.context().browser()!, { key: "support-triage", prefix: "a11y" });
   await page.goto(`${fnPath}#shadow`);
   await startShadow(page, { environment: `API ${api.slug}`, candidate: api.other, sharePct: 100, maxPerSecond: 50, keepInputs: true });
-  await proxyTraffic(baseURL, { functionId: fn.id, token: api.token, n: 12 });
   await page.getByTestId(`shadow-${api.slug}`).getByRole("link", { name: /^Report of the shadow/ }).click();
-  await expect(page.getByTestId("agreement")).toContainText("requests both answered", { timeout: 60_000 });
+  await trafficUntilAgreement(page, baseURL, { functionId: fn.id, token: api.token, first: 12 });
   const shadowPath = new URL(page.url()).pathname;
   world = { fnPath, runPath, requestPath, shadowPath };
   return world;

@@ -1,6 +1,6 @@
 import { expect, test } from "./fixtures/test";
 import { protectEnvironment, setUpApiWorld, type ApiWorld } from "./fixtures/api";
-import { proxyTraffic, startShadow } from "./fixtures/shadow";
+import { startShadow, trafficUntilAgreement } from "./fixtures/shadow";
 import { newSession, signInAs } from "./fixtures/users";
 
 /**
@@ -59,9 +59,8 @@ test("an editor shadows a candidate on live proxy traffic and uses the report as
   await expect(page).toHaveURL(/\/shadows\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("shadow-empty")).toBeVisible();
 
-  const refused = await proxyTraffic(baseURL!, { functionId: world.fn.id, token: world.token, n: 40 });
-  console.log(`[shadow.spec] 429 budget_exhausted retried: ${refused}`);
-  await expect(page.getByTestId("agreement")).toContainText(/agree on \d+\.\d% of \d+ requests both answered \(95% CI/, { timeout: 60_000 });
+  await trafficUntilAgreement(page, baseURL!, { functionId: world.fn.id, token: world.token, first: 40 });
+  await expect(page.getByTestId("agreement")).toContainText(/agree on \d+\.\d% of \d+ requests both answered \(95% CI/);
   await expect(page.getByTestId("shadow-mirrored")).toContainText(/^\d+ of \d+/);
   await expect(page.getByTestId("matrix")).toBeVisible();
   await expect(page.getByTestId("agreement-chart")).toBeVisible();
@@ -90,4 +89,21 @@ test("an editor shadows a candidate on live proxy traffic and uses the report as
   await expect(page).toHaveURL(/\/promotions\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("evidence")).toContainText(/Shadow evaluation in .* mirrored requests/);
   await expect(page.getByText("Pending", { exact: true }).first()).toBeVisible();
+
+  // Change, then stop (with its confirmation): the overview's mark goes, the report stays under "Earlier shadows".
+  await page.goto(`${fnPath}#shadow`);
+  await section.getByRole("button", { name: `Change the shadow in ${envName}` }).click();
+  const change = page.getByRole("dialog", { name: `Change the shadow in ${envName}` });
+  await change.getByLabel("Share mirrored (%)").fill("25");
+  await change.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText(`Changed the shadow in ${envName}: 25% of calls, at most 50/s`)).toBeVisible();
+  await expect(row).toContainText("25% · ≤ 50/s");
+  await section.getByRole("button", { name: `Stop the shadow in ${envName}` }).click();
+  const confirm = page.getByRole("dialog", { name: `Stop the shadow in ${envName}?` });
+  await confirm.getByRole("button", { name: "Stop shadow" }).click();
+  await expect(page.getByText(`Stopped the shadow in ${envName}. Its report stays.`)).toBeVisible();
+  await section.getByText(/Earlier shadows/).click();
+  await expect(row).toContainText("stopped");
+  await page.goto("/");
+  await expect(page.getByTestId(`matrix-${world.fn.id}`).getByTestId("shadow-mark")).toHaveCount(0);
 });

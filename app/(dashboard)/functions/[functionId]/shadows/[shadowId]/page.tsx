@@ -27,6 +27,7 @@ export default async function ShadowReportPage({ params }: { params: Promise<{ f
   const { report, functionName, servedLabel } = view;
   const s = report.shadow;
   const counts = report.traffic;
+  const dropped = counts.dropped.budget + counts.dropped.cap + counts.dropped.tooLarge;
   const fnHref = `/functions/${encodeURIComponent(s.functionId)}`;
   return (
     <>
@@ -58,6 +59,13 @@ export default async function ShadowReportPage({ params }: { params: Promise<{ f
             {s.state === "active"
               ? `Calls to ${functionName} through Modelpin's invoke proxy with a ${s.environment.name} token appear here within seconds. This page refreshes by itself.`
               : "This shadow recorded no request before it ended."}
+            {dropped > 0 ? (
+              <span className="mt-2 block" data-testid="shadow-empty-drops">
+                {dropped.toLocaleString("en-US")} chosen so far were dropped: {counts.dropped.budget.toLocaleString("en-US")} for want of spare Nyckel budget (serving and
+                comparisons come first; the shadow gets a share within seconds once they leave one), {counts.dropped.cap.toLocaleString("en-US")} over the calls-per-second
+                cap, {counts.dropped.tooLarge.toLocaleString("en-US")} with a body over 1 MB.
+              </span>
+            ) : null}
           </EmptyState>
         </div>
       ) : (
