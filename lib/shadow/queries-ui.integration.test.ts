@@ -6,6 +6,7 @@ import { createEnvironment } from "@/lib/environments/service";
 import { registerModel } from "@/lib/models/service";
 import { getFunctionPins } from "@/lib/pins/queries";
 import { setPin } from "@/lib/pins/service";
+import { getRequestFormData } from "@/lib/promotions/queries";
 import { freezeShadowEvidence } from "./evidence";
 import { activeShadowCells, candidatePinnedIn, getShadowLiveState, getShadowReportView, getShadowSection, listShadowEvidence, shadowEvidenceHref } from "./queries-ui";
 import { startShadow, stopShadow } from "./service";
@@ -132,6 +133,8 @@ describe("the shadow pages' reads", () => {
       agreement: { n: 12, agree: 11 },
       environmentName: w.env.name,
     });
+    // The function page's request form gets the same offers.
+    expect((await getRequestFormData(w.fn)).shadowSnapshots.map((x) => x.id)).toEqual([frozen.snapshotId]);
     const href = new URL(await shadowEvidenceHref(w.shadow.id, frozen.snapshotId), "http://x");
     expect(href.pathname).toBe(`/functions/${w.fn}`);
     expect(Object.fromEntries(href.searchParams)).toMatchObject({ requestEnvironment: w.env.id, requestTarget: w.candidate.id, requestShadowEvidence: frozen.snapshotId });

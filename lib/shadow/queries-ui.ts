@@ -3,7 +3,7 @@ import { prisma } from "@/lib/db/client";
 import { modelLabel } from "@/lib/models/label";
 import type { FunctionPinRow } from "@/lib/pins/queries";
 import { listCurrentPins } from "@/lib/pins/queries";
-import { activeShadowEnvironments, getShadow, shadowReport, shadowsOfFunction } from "./queries";
+import { activeShadowEnvironments, activeShadowsForFunction, getShadow, shadowReport, shadowsOfFunction } from "./queries";
 import { shadowEvidenceRun } from "./evidence";
 import type { ShadowDto } from "./service";
 
@@ -40,8 +40,8 @@ const EARLIER_SHOWN = 10;
  * offers (each environment's pin, which cannot be the candidate, and its running shadow).
  */
 export async function getShadowSection(functionId: string, pinRows: readonly FunctionPinRow[]) {
-  const all = await shadowsOfFunction(functionId);
-  const shown = [...all.filter((s) => s.state === "active"), ...all.filter((s) => s.state !== "active").slice(0, EARLIER_SHOWN)];
+  const [active, recent] = await Promise.all([activeShadowsForFunction(functionId), shadowsOfFunction(functionId, EARLIER_SHOWN + pinRows.length)]);
+  const shown = [...active, ...recent.filter((s) => s.state !== "active").slice(0, EARLIER_SHOWN)];
   const counts = await shadowCounts(shown.map((s) => s.id));
   return {
     shadows: shown.map((s) => ({ ...s, ...(counts.get(s.id) ?? NO_COUNTS) })),
@@ -50,7 +50,7 @@ export async function getShadowSection(functionId: string, pinRows: readonly Fun
       name: environment.name,
       pinModelRefId: pin?.model?.id ?? null,
       pinLabel: modelLabel(pin?.model ?? null, { latest: "latest (not pinned)" }),
-      activeShadowId: all.find((s) => s.state === "active" && s.environment.id === environment.id)?.id ?? null,
+      activeShadowId: active.find((s) => s.environment.id === environment.id)?.id ?? null,
     })),
   };
 }
