@@ -160,13 +160,16 @@ describe("shadow evaluation", () => {
 
   it("mirrors its share (±5%) of 1,000 requests to the candidate with capture=false, and the aggregates equal the recorded rows", async () => {
     const { token, shadow } = await environmentWithShadow({ sharePct: 30 });
+    // 100 requests per second, in batches of 10 every 100 ms: a steady rate, as live traffic.
     const run = async (from: number, n: number) => {
+      const t0 = performance.now();
       for (let i = from; i < from + n; i += 10) {
         const batch = Array.from({ length: 10 }, (_, j) => invoke(triage.id, call(token, `${TEXTS[(i + j) % TEXTS.length]} #${i + j}`)));
         expect((await Promise.all(batch)).map((r) => r.status).every((s) => s === 200)).toBe(true);
+        await sleep(t0 + (i - from + 10) * 10 - performance.now());
       }
     };
-    // As in a running deployment: the budget's shadow share follows the shadow's demand (docs/budget.md).
+    // As in a running deployment: the budget's shadow share follows the shadow's demand, after its rise delay (docs/budget.md).
     await run(0, 300);
     await settle(shadow.id);
     const primed = await hours(shadow.id);

@@ -102,13 +102,15 @@ function demandOf(d: ClassDemand, resource: Resource): number {
 }
 
 /**
- * Shadow never waits and is refused while it has no share, so it shows no requests in flight:
- * its refusals are its rate demand, and a class that asks at a rate needs at least one in flight.
- * (Without this, shadow would never get a concurrency share, and never a permit.)
+ * Shadow never waits: a request refused for want of a place in flight shows neither in flight
+ * nor waiting, so its in-flight demand is taken as its rate (starts and refusals in the last
+ * second: mirrors of a second's traffic may all be in flight at once). Without this, shadow
+ * would get no concurrency share once refused, and never a permit. Serving's demand is met
+ * before the non-serving classes', so this takes nothing from serving.
  */
 function shadowDemandOf(d: ClassDemand, resource: Resource): number {
   const base = demandOf(d, resource);
-  return resource === "concurrency" && d.rate > 0 ? Math.max(1, base) : base;
+  return resource === "concurrency" ? Math.max(base, Math.ceil(d.rate)) : base;
 }
 
 function servingSeen(lease: LeaseDemand): boolean {
