@@ -6,10 +6,10 @@ import { InvalidInputError } from "@/lib/errors";
 import { freezeShadowEvidence } from "./evidence";
 import { candidatePinnedIn, shadowEvidenceHref } from "./queries-ui";
 import { changeShadowSchema, freezeShadowSchema, startShadowSchema, stopShadowSchema } from "./schemas";
-import { changeShadow, startShadow, stopShadow, type ShadowDto } from "./service";
+import { SHADOW_PERMISSION, changeShadow, startShadow, stopShadow, type ShadowDto } from "./service";
 
-/** Editors start, change and stop shadows (the service authorizes again: SHADOW_PERMISSION). */
-const shadowActionClient = permittedActionClient("comparisons:run");
+/** Editors start, change, stop and freeze shadows (the service authorizes again). */
+const shadowActionClient = permittedActionClient(SHADOW_PERMISSION);
 
 /** `2026-12-14 15:00 UTC`, as the dialog's end field reads. */
 const until = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;

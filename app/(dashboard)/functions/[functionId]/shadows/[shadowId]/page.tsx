@@ -12,6 +12,7 @@ import { textLinkClass } from "@/components/ui/text-link";
 import { can } from "@/lib/auth/permissions";
 import { requirePagePermission } from "@/lib/session/current";
 import { getShadowLiveState, getShadowReportView } from "@/lib/shadow/queries-ui";
+import { SHADOW_PERMISSION } from "@/lib/shadow/service";
 import { decodeParam } from "@/lib/url";
 
 export const metadata: Metadata = { title: "Shadow evaluation" };
@@ -70,7 +71,7 @@ export default async function ShadowReportPage({ params }: { params: Promise<{ f
         </div>
       ) : (
         <>
-          {can(user.role, "requests:create") ? (
+          {can(user.role, "requests:create") && can(user.role, SHADOW_PERMISSION) ? (
             <UseAsEvidence shadowId={s.id} environmentName={s.environment.name} candidateLabel={s.candidate.label} mirrored={counts.mirrored} />
           ) : null}
           <ShadowReport report={report} />
