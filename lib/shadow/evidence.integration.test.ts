@@ -20,6 +20,7 @@ import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { bearer, getPins, invoke, modelRef, newToken, pinTo, sleep, sys, tag, until } from "@/scripts/testing/serving";
 import { closeShadowCache, refreshShadowCache } from "./cache";
 import { freezeShadowEvidence, shadowEvidenceRun } from "./evidence";
+import { shadowSnapshotsOfFunction } from "./queries";
 import { flushShadowRecorder } from "./recorder";
 import { startShadow, stopShadow } from "./service";
 
@@ -103,6 +104,13 @@ describe("shadow evaluation as promotion evidence", () => {
     expect(s.agreement.ciLow).toBeLessThanOrEqual(s.agreement.rate!);
     const records = await prisma.shadowRecord.count({ where: { shadowId: shadow.id } });
     expect(s.samples).toBe(records);
+    expect((await shadowSnapshotsOfFunction(triage.id)).find((x) => x.id === frozen.snapshotId)).toMatchObject({
+      shadowId: shadow.id,
+      environment: { id: environment.id },
+      mirrored: s.samples,
+      servedModelId: SERVED,
+      candidateModelId: CANDIDATE,
+    });
 
     const outcome = await createRequest(sys, {
       functionId: triage.id,

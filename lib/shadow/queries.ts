@@ -47,6 +47,44 @@ export async function activeShadowEnvironments(): Promise<ActiveShadowMark[]> {
   return rows.map((r) => ({ environmentId: r.environmentId, functionId: r.functionId, shadowId: r.id, candidateModelId: r.candidateModelId }));
 }
 
+export type ShadowSnapshotDto = {
+  id: string;
+  shadowId: string;
+  environment: { id: string; slug: string; name: string };
+  window: { from: string; to: string };
+  /** The served model (null = latest) and the candidate, by Nyckel model id. */
+  servedModelId: string | null;
+  candidateModelId: string;
+  mirrored: number;
+  answered: number;
+  agree: number;
+  createdBy: string;
+  createdAt: string;
+};
+
+/** The function's shadows frozen as evidence, newest first: what a promotion request can attach (`evidenceShadowSnapshotId`). */
+export async function shadowSnapshotsOfFunction(functionId: string, limit = 50): Promise<ShadowSnapshotDto[]> {
+  const rows = await prisma.shadowSnapshot.findMany({
+    where: { shadow: { functionId } },
+    orderBy: { createdAt: "desc" },
+    take: limit,
+    include: { shadow: { select: { environment: { select: { id: true, slug: true, name: true } } } } },
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    shadowId: r.shadowId,
+    environment: r.shadow.environment,
+    window: { from: r.windowStart.toISOString(), to: r.windowEnd.toISOString() },
+    servedModelId: r.servedModelId,
+    candidateModelId: r.candidateModelId,
+    mirrored: r.mirrored,
+    answered: r.answered,
+    agree: r.agree,
+    createdBy: r.createdByLabel,
+    createdAt: r.createdAt.toISOString(),
+  }));
+}
+
 export type ShadowLatency = { n: number; p50: number; p95: number };
 
 export type ShadowHourPoint = { hour: string; mirrored: number; answered: number; agree: number; rate: number; ci: Interval };

@@ -34,7 +34,7 @@ const maxPerSecond = z.coerce
   .min(1, `The cap is a whole number of calls per second from 1 to ${SHADOW_LIMITS.maxPerSecond}.`)
   .max(SHADOW_LIMITS.maxPerSecond, `The cap is a whole number of calls per second from 1 to ${SHADOW_LIMITS.maxPerSecond}.`);
 const endsAt = z.coerce.date({ message: "The end time is not a valid date and time." });
-const keepInputs = z.preprocess((v) => (v === "on" || v === "true" ? true : v === "false" || v === "" ? false : v), z.boolean());
+const keepInputs = z.boolean({ message: "Keep inputs is on or off." });
 const reason = z.string().trim().max(TEXT_LIMITS.reason, `The reason is at most ${TEXT_LIMITS.reason} characters.`);
 
 export const startShadowSchema = z.object({

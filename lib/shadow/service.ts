@@ -27,12 +27,16 @@ import { SHADOW_LIMITS, changeShadowSchema, startShadowSchema, stopShadowSchema,
  *   getShadow(shadowId)                    → ShadowDto | null
  *   shadowReport(shadowId, { from?, to? }) → ShadowReport  agreement + 95% CI, matrix, flips, latency p50/p95,
  *                                                          errors, drops, per-hour series, reservoir (when kept)
+ *   shadowSnapshotsOfFunction(functionId)  → ShadowSnapshotDto[]  frozen evidence a promotion request can attach
  *
  * lib/shadow/evidence.ts (promotion evidence)
  *   freezeShadowEvidence(ctx, FreezeShadowInput) → { snapshotId, summary, hash }  audit `shadow.frozen`
  *   shadowEvidenceRun(snapshot)  → EvidenceRun   what lib/promotions/gate.ts judges (exactly as a run)
  *
+ * lib/shadow/actions.ts: startShadowAction, changeShadowAction, stopShadowAction, freezeShadowEvidenceAction.
  * lib/shadow/schemas.ts: SHADOW_LIMITS and the zod schemas (no server-only: forms use them).
+ * Promotion requests take `evidenceShadowSnapshotId` (lib/promotions/schemas.ts) instead of `evidenceRunId`;
+ * their frozen `evidenceSummary` then has `shadow` set (lib/promotions/evidence.ts): runId is the shadow's id.
  *
  * The proxy side (lib/shadow/mirror.ts, recorder.ts, cache.ts) is not for pages.
  */

@@ -61,6 +61,8 @@ const webhookFields: Record<string, FieldSpec> = {
 const webhook = { name: "Fuzz hook", url: "http://127.0.0.1:9/hook", events: ["request.opened"], format: "json", active: false };
 const nyckelFields: Record<string, FieldSpec> = { baseUrl: { kind: "url" }, clientId: text, clientSecret: optionalText };
 const decision = (comment: FieldSpec): ActionEntry => ({ fields: { requestId: uuid, comment }, base: (f) => ({ requestId: f.requestId, comment: "fuzz" }) });
+/** The fixtures have no shadow: the shadow actions' well-formed input names one that does not exist (a clear "not found"). */
+const UNKNOWN_SHADOW = "00000000-0000-4000-8000-00000000a5ad";
 const byId = (key: keyof Fixtures): ActionEntry => ({ fields: { id: uuid }, base: (f) => ({ id: f[key] }) });
 
 /** Keyed by "<file>#<export>". */
@@ -95,6 +97,17 @@ export const ACTION_TABLE: Record<string, ActionEntry> = {
     base: (f) => ({ functionId: f.functionId, sampleSetId: f.sampleSetId }),
   },
   "lib/drift/actions.ts#evaluateLatestNowAction": { fields: { functionId }, base: (f) => ({ functionId: f.functionId }) },
+
+  "lib/shadow/actions.ts#startShadowAction": {
+    fields: { functionId, environmentId: uuid, candidateModelRefId: uuid, sharePct: { kind: "coercedInt" }, maxPerSecond: { kind: "coercedInt", optional: true }, keepInputs: { kind: "boolean", optional: true }, reason: optionalText },
+    base: (f) => ({ functionId: f.functionId, environmentId: f.environmentId, candidateModelRefId: f.otherModelRefId, sharePct: 10, reason: "fuzz" }),
+  },
+  "lib/shadow/actions.ts#changeShadowAction": {
+    fields: { shadowId: uuid, sharePct: { kind: "coercedInt", optional: true }, maxPerSecond: { kind: "coercedInt", optional: true }, keepInputs: { kind: "boolean", optional: true }, reason: optionalText },
+    base: () => ({ shadowId: UNKNOWN_SHADOW, sharePct: 20, reason: "fuzz" }),
+  },
+  "lib/shadow/actions.ts#stopShadowAction": { fields: { shadowId: uuid, reason: optionalText }, base: () => ({ shadowId: UNKNOWN_SHADOW, reason: "fuzz" }) },
+  "lib/shadow/actions.ts#freezeShadowEvidenceAction": { fields: { shadowId: uuid }, base: () => ({ shadowId: UNKNOWN_SHADOW }) },
 
   "lib/members/actions.ts#createMemberAction": {
     fields: { email: { kind: "email" }, name: text, role: { kind: "enum" }, password: { kind: "password" } },
