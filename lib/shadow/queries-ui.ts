@@ -3,7 +3,7 @@ import { prisma } from "@/lib/db/client";
 import { modelLabel } from "@/lib/models/label";
 import type { FunctionPinRow } from "@/lib/pins/queries";
 import { listCurrentPins } from "@/lib/pins/queries";
-import { activeShadowEnvironments, activeShadowsForFunction, getShadow, shadowReport, shadowsOfFunction } from "./queries";
+import { activeShadowEnvironments, activeShadowsForFunction, getShadow, shadowReport, shadowSnapshotsOfFunction, shadowsOfFunction } from "./queries";
 import { shadowEvidenceRun } from "./evidence";
 import type { ShadowDto } from "./service";
 
@@ -108,29 +108,13 @@ export async function getShadowReportView(functionId: string, shadowId: string) 
 const SNAPSHOTS_OFFERED = 20;
 
 export async function listShadowEvidence(functionId: string) {
-  const snaps = await prisma.shadowSnapshot.findMany({
-    where: { shadow: { functionId } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: SNAPSHOTS_OFFERED,
-    select: {
-      id: true,
-      shadowId: true,
-      windowStart: true,
-      windowEnd: true,
-      servedModelId: true,
-      candidateModelId: true,
-      mirrored: true,
-      answered: true,
-      agree: true,
-      shadow: { select: { environment: { select: { name: true } } } },
-    },
-  });
+  const snaps = await shadowSnapshotsOfFunction(functionId, SNAPSHOTS_OFFERED);
   return snaps.map((s) => ({
-    ...shadowEvidenceRun({ ...s, functionId }),
+    ...shadowEvidenceRun({ ...s, functionId, windowEnd: new Date(s.window.to) }),
     shadowId: s.shadowId,
-    environmentName: s.shadow.environment.name,
-    windowStart: s.windowStart.toISOString(),
-    windowEnd: s.windowEnd.toISOString(),
+    environmentName: s.environment.name,
+    windowStart: s.window.from,
+    windowEnd: s.window.to,
     mirrored: s.mirrored,
   }));
 }
