@@ -1,7 +1,9 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "./fixtures/test";
 import { openFunction, registerModel, unique } from "./fixtures/pins";
+import { setUpApiWorld } from "./fixtures/api";
 import { createTextSampleSet } from "./fixtures/samples";
+import { startShadow, trafficUntilAgreement } from "./fixtures/shadow";
 import { signInAs, type SeedRole } from "./fixtures/users";
 
 /**
@@ -12,7 +14,7 @@ import { signInAs, type SeedRole } from "./fixtures/users";
  */
 test.skip(!process.env.NYCKEL_EMULATOR_URL, "NYCKEL_EMULATOR_URL is not set (run through npm test)");
 
-type World = { fnPath: string; runPath: string; requestPath: string };
+type World = { fnPath: string; runPath: string; requestPath: string; shadowPath: string };
 let world: World | null = null;
 
 /** What a failed scan says: each serious or critical rule, its help and the first nodes' selectors and summaries. */
@@ -33,9 +35,9 @@ async function seriousViolations(page: Page, what: string): Promise<string[]> {
 /**
  * The state the scans need, made once per worker as the editor: a model registered and
  * retired, a finished comparison run and an applied promotion request on support-triage's
- * Development.
+ * Development; and a shadow of support-triage with proxy traffic in an environment of its own.
  */
-async function ensureWorld(page: Page): Promise<World> {
+async function ensureWorld(page: Page, baseURL: string): Promise<World> {
   if (world) return world;
   await signInAs(page, "editor");
   const fn = await openFunction(page, "support-triage");
@@ -74,7 +76,15 @@ async function ensureWorld(page: Page): Promise<World> {
   await form.getByRole("link", { name: /Open request #\d+/ }).click();
   await expect(page).toHaveURL(/\/promotions\/[0-9a-f-]{36}$/);
   const requestPath = new URL(page.url()).pathname;
-  world = { fnPath, runPath, requestPath };
+
+  // A shadow report with traffic, in an environment of this worker's own (keeping inputs, so the reservoir shows).
+  const api = await setUpApiWorld(page.context().browser()!, { key: "support-triage", prefix: "a11y" });
+  await page.goto(`${fnPath}#shadow`);
+  await startShadow(page, { environment: `API ${api.slug}`, candidate: api.other, sharePct: 100, maxPerSecond: 50, keepInputs: true });
+  await page.getByTestId(`shadow-${api.slug}`).getByRole("link", { name: /^Report of the shadow/ }).click();
+  await trafficUntilAgreement(page, baseURL, { functionId: fn.id, token: api.token, first: 12 });
+  const shadowPath = new URL(page.url()).pathname;
+  world = { fnPath, runPath, requestPath, shadowPath };
   return world;
 }
 
@@ -88,16 +98,16 @@ test("the sign-in page has no serious or critical violations", async ({ page }) 
 });
 
 for (const role of ["viewer", "editor", "approver", "admin"] as const satisfies readonly SeedRole[]) {
-  test(`every page as the ${role} has no serious or critical violations`, async ({ page, browser }) => {
+  test(`every page as the ${role} has no serious or critical violations`, async ({ page, browser, baseURL }) => {
     test.setTimeout(420_000);
     // The world is made in its own context (as the editor), then the role signs in here.
     const setup = await (await browser.newContext()).newPage();
-    const w = await ensureWorld(setup);
+    const w = await ensureWorld(setup, baseURL!);
     await setup.context().close();
     await signInAs(page, role);
 
     const found: string[] = [];
-    const paths = [...PAGES, w.fnPath, `${w.fnPath}/samples`, w.runPath, w.requestPath, ...SETTINGS];
+    const paths = [...PAGES, w.fnPath, `${w.fnPath}/samples`, w.runPath, w.requestPath, w.shadowPath, ...SETTINGS];
     for (const path of paths) {
       const answer = await page.goto(path);
       expect(answer?.status(), path).toBeLessThan(500);
@@ -136,6 +146,19 @@ for (const role of ["viewer", "editor", "approver", "admin"] as const satisfies 
     } else {
       // Viewers have no dialogs to open: the page as they see it was scanned above.
       expect(role).toBe("viewer");
+    }
+    // The "Start a shadow" dialog, with a field error shown (tied to its field).
+    const startShadowButton = page.getByRole("button", { name: "Start a shadow…" });
+    if (role !== "viewer") {
+      await startShadowButton.click();
+      const dialog = page.getByRole("dialog", { name: "Start a shadow" });
+      await dialog.getByLabel("Share mirrored (%)").fill("0");
+      await dialog.getByRole("button", { name: "Start shadow" }).click();
+      await expect(dialog.getByLabel("Share mirrored (%)")).toHaveAccessibleDescription(/whole percentage/);
+      found.push(...(await seriousViolations(page, `${role} ${w.fnPath} with the shadow dialog open`)));
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+    } else {
+      await expect(startShadowButton).toHaveCount(0);
     }
     expect(found).toEqual([]);
   });

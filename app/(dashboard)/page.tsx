@@ -11,16 +11,18 @@ import { requirePagePermission } from "@/lib/session/current";
 import { getPinOverview } from "@/lib/pins/queries";
 import { parsePointInTime } from "@/lib/time";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
+import { activeShadowCells } from "@/lib/shadow/queries-ui";
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ at?: string | string[] }> }) {
   const query = await searchParams;
   const user = await requirePagePermission("pins:read");
   const atRaw = typeof query.at === "string" ? query.at : "";
   const at = atRaw ? parsePointInTime(atRaw) : null;
-  const [overview, pending, drift] = await Promise.all([
+  const [overview, pending, drift, shadows] = await Promise.all([
     getPinOverview({ at: at ?? undefined }),
     at ? Promise.resolve([]) : listPendingRequests(),
     at ? Promise.resolve(null) : getDriftOverview(),
+    at ? Promise.resolve(undefined) : activeShadowCells(),
   ]);
   return (
     <>
@@ -43,7 +45,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           {atRaw && !at ? (
             <Alert className="mt-3">“{atRaw}” is not a time. Use a form like 2026-03-01T14:30 (UTC) or an ISO time with a zone. Showing the pins now.</Alert>
           ) : null}
-          <PointInTimeTable overview={overview} at={at} pending={pendingByCell(pending)} />
+          <PointInTimeTable overview={overview} at={at} pending={pendingByCell(pending)} shadows={shadows} />
           {drift ? <DriftPanel drift={drift} canEvaluate={can(user.role, "comparisons:run")} /> : null}
         </>
       )}

@@ -42,5 +42,9 @@ describe("audit row summaries", () => {
       "request #12",
     );
     expect(targetLink({ targetType: "comparison_run", targetId: "c1", functionId: "function_a" }, viewer)?.href).toBe("/comparisons/c1");
+    // Shadow evaluation: a shadow's events and its frozen snapshots lead to its report.
+    expect(targetLink({ targetType: "shadow", targetId: "s1", functionId: "function_a" }, viewer)).toEqual({ href: "/functions/function_a/shadows/s1", label: "shadow report" });
+    expect(targetLink({ targetType: "shadow_snapshot", targetId: "snap1", functionId: "function_a", after: { shadowId: "s1" } }, viewer)?.href).toBe("/functions/function_a/shadows/s1");
+    expect(targetLink({ targetType: "shadow_snapshot", targetId: "snap1", functionId: "function_a", after: {} }, viewer)).toBeNull();
   });
 });

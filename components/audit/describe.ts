@@ -55,6 +55,12 @@ export function targetLink(
       return { href: `/promotions/${encodeURIComponent(row.targetId)}`, label: `request ${requestNumber({ action: row.action ?? "", after: row.after }) ?? ""}`.trim() };
     case "comparison_run":
       return row.targetId ? { href: `/comparisons/${encodeURIComponent(row.targetId)}`, label: "comparison run" } : null;
+    case "shadow":
+      return fnHref && row.targetId ? { href: `${fnHref}/shadows/${encodeURIComponent(row.targetId)}`, label: "shadow report" } : null;
+    case "shadow_snapshot": {
+      const shadowId = str(obj(row.after)?.shadowId);
+      return fnHref && shadowId ? { href: `${fnHref}/shadows/${encodeURIComponent(shadowId)}`, label: "shadow report" } : null;
+    }
   }
   return fnHref ? { href: fnHref, label: fnLabel } : null;
 }

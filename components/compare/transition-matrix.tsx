@@ -44,22 +44,40 @@ function TruncatedLabel({ text, className }: { text: string; className: string }
 
 /**
  * The A × B label transition matrix as a heatmap (rows A, columns B; the
- * diagonal is agreement). Each cell links to its samples in the table below
- * (`?a=<label>&b=<label>#samples`; "(error)" = no label). A plain click only
- * changes the URL (history.pushState, which Next syncs into useSearchParams)
- * and scrolls to the table: the sample table filters in the browser, so the
- * report is not rendered again. Other clicks (new tab, …) follow the link.
+ * diagonal is agreement). With a `runId`, each cell links to its samples in the
+ * table below (`?a=<label>&b=<label>#samples`; "(error)" = no label). A plain
+ * click only changes the URL (history.pushState, which Next syncs into
+ * useSearchParams) and scrolls to the table: the sample table filters in the
+ * browser, so the report is not rendered again. Other clicks (new tab, …)
+ * follow the link. Without one (a shadow's report, which keeps no samples),
+ * the cells are plain text. `rows` and `cols` name the two sides.
  */
-export function TransitionMatrix({ runId, labels, counts }: { runId: string; labels: Array<string | null>; counts: number[][] }) {
+export function TransitionMatrix({
+  runId,
+  labels,
+  counts,
+  rows = "A",
+  cols = "B",
+  unit = "samples",
+}: {
+  runId?: string;
+  labels: Array<string | null>;
+  counts: number[][];
+  rows?: string;
+  cols?: string;
+  unit?: string;
+}) {
   const max = Math.max(1, ...counts.flat());
   const name = (l: string | null) => l ?? NO_LABEL;
   const href = (a: string | null, b: string | null) => `/comparisons/${runId}?a=${encodeURIComponent(name(a))}&b=${encodeURIComponent(name(b))}#samples`;
   return (
     <table className="text-xs" data-testid="matrix">
-      <caption className="sr-only">Label transitions: rows are model A&apos;s label, columns model B&apos;s label.</caption>
+      <caption className="sr-only">
+        Label transitions: rows are {rows === "A" ? "model A" : rows}&apos;s label, columns {cols === "B" ? "model B" : cols}&apos;s label.
+      </caption>
       <thead>
         <tr>
-          <th scope="col" className="p-1 text-left font-medium text-zinc-600 dark:text-zinc-400">A \ B</th>
+          <th scope="col" className="p-1 text-left font-medium text-zinc-600 dark:text-zinc-400">{rows} \ {cols}</th>
           {labels.map((l) => (
             <th key={name(l)} scope="col" className="p-1 font-medium">
               <TruncatedLabel text={name(l)} className="max-w-28" />
@@ -76,28 +94,40 @@ export function TransitionMatrix({ runId, labels, counts }: { runId: string; lab
             {labels.map((colLabel, j) => {
               const n = counts[i]?.[j] ?? 0;
               const alpha = n ? 0.08 + 0.82 * (n / max) : 0;
+              const described = `${rows} ${name(rowLabel)}, ${cols} ${name(colLabel)}: ${n} ${unit}${i === j ? " (agree)" : ""}`;
+              const cell = {
+                className: cn(
+                  "block min-w-12 p-1.5 text-center tabular-nums",
+                  runId && "hover:outline-2 hover:outline-indigo-500",
+                  n ? cn(lightThemeText(alpha), "dark:text-white") : "text-zinc-500 dark:text-zinc-400",
+                  i === j && "font-semibold",
+                ),
+                style: { backgroundColor: n ? `rgb(${SHADE.join(" ")} / ${alpha.toFixed(2)})` : undefined },
+                title: `${rows} ${name(rowLabel)} → ${cols} ${name(colLabel)}: ${n}`,
+                "data-cell": `${name(rowLabel)}|${name(colLabel)}`,
+              };
               return (
                 <td key={name(colLabel)} className="p-0">
-                  <a
-                    href={href(rowLabel, colLabel)}
-                    onClick={(e) => {
-                      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-                      e.preventDefault();
-                      window.history.pushState(null, "", href(rowLabel, colLabel));
-                      document.getElementById("samples")?.scrollIntoView({ block: "start" });
-                    }}
-                    className={cn(
-                      "block min-w-12 p-1.5 text-center tabular-nums hover:outline-2 hover:outline-indigo-500",
-                      n ? cn(lightThemeText(alpha), "dark:text-white") : "text-zinc-500 dark:text-zinc-400",
-                      i === j && "font-semibold",
-                    )}
-                    style={{ backgroundColor: n ? `rgb(${SHADE.join(" ")} / ${alpha.toFixed(2)})` : undefined }}
-                    aria-label={`A ${name(rowLabel)}, B ${name(colLabel)}: ${n} samples${i === j ? " (agree)" : ""}`}
-                    title={`A ${name(rowLabel)} → B ${name(colLabel)}: ${n}`}
-                    data-cell={`${name(rowLabel)}|${name(colLabel)}`}
-                  >
-                    {n}
-                  </a>
+                  {runId ? (
+                    <a
+                      {...cell}
+                      href={href(rowLabel, colLabel)}
+                      onClick={(e) => {
+                        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                        e.preventDefault();
+                        window.history.pushState(null, "", href(rowLabel, colLabel));
+                        document.getElementById("samples")?.scrollIntoView({ block: "start" });
+                      }}
+                      aria-label={described}
+                    >
+                      {n}
+                    </a>
+                  ) : (
+                    <span {...cell}>
+                      <span aria-hidden>{n}</span>
+                      <span className="sr-only">{described}</span>
+                    </span>
+                  )}
                 </td>
               );
             })}

@@ -5,6 +5,7 @@ import { inputClass } from "@/components/ui/field";
 import { ListTable, Td, Th } from "@/components/ui/table";
 import { Time, formatUtc } from "@/components/ui/time";
 import type { PinOverview } from "@/lib/pins/queries";
+import { ShadowMark } from "@/components/shadow/shadow-mark";
 import { BreakGlassBadge } from "./model-ref";
 import { textLinkClass } from "@/components/ui/text-link";
 
@@ -37,8 +38,21 @@ export function PointInTimeForm({ action, value, anchor }: { action: string; val
   );
 }
 
-/** Functions × environments: the pinned model in each cell (now, or as of `at`). */
-export function PointInTimeTable({ overview, at, pending }: { overview: PinOverview; at: Date | null; pending?: Map<string, PendingLink[]> }) {
+/**
+ * Functions × environments: the pinned model in each cell (now, or as of `at`). `shadows` holds the
+ * `${functionId} ${environmentId}` cells with a shadow evaluation running now (marked, linking to it).
+ */
+export function PointInTimeTable({
+  overview,
+  at,
+  pending,
+  shadows,
+}: {
+  overview: PinOverview;
+  at: Date | null;
+  pending?: Map<string, PendingLink[]>;
+  shadows?: ReadonlySet<string>;
+}) {
   return (
     <ListTable
       data-testid="pin-matrix"
@@ -76,6 +90,7 @@ export function PointInTimeTable({ overview, at, pending }: { overview: PinOverv
                 </div>
                 {c.breakGlass ? <BreakGlassBadge /> : null}
                 {at ? null : <PendingLinks requests={pending?.get(`${f.id} ${env.id}`)} />}
+                {!at && shadows?.has(`${f.id} ${env.id}`) ? <ShadowMark functionId={f.id} functionName={f.name} environmentName={env.name} /> : null}
               </Td>
             );
           })}

@@ -13,17 +13,27 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
   const requested = summary.currentSide === "a" ? summary.modelB : summary.modelA;
   const side = (s: "a" | "b") => (s === summary.currentSide ? "current pin" : "requested");
   const acc = summary.accuracy;
+  const shadow = summary.shadow;
   return (
     <div className="space-y-2 text-sm wrap-anywhere" data-testid="evidence">
-      <p>
-        Comparison of <strong>{current.label}</strong> (current pin) with <strong>{requested.label}</strong> (requested) on the sample set “{summary.sampleSet.name}” ({summary.samples}{" "}
-        samples), finished <Time value={summary.finishedAt} />.
-      </p>
+      {shadow ? (
+        <p>
+          Shadow evaluation in {shadow.environment}: <strong>{requested.label}</strong> (requested) answered {shadow.mirrored.toLocaleString("en-US")} mirrored requests
+          of live traffic alongside <strong>{current.label}</strong> (current pin), from <Time value={shadow.window.from} /> to <Time value={shadow.window.to} /> (
+          {shadow.sharePct}% of proxied calls mirrored).
+        </p>
+      ) : (
+        <p>
+          Comparison of <strong>{current.label}</strong> (current pin) with <strong>{requested.label}</strong> (requested) on the sample set “{summary.sampleSet.name}” (
+          {summary.samples} samples), finished <Time value={summary.finishedAt} />.
+        </p>
+      )}
       <p data-testid="evidence-agreement">
-        They agree on <strong>{pct(summary.agreement.rate)}</strong> of {summary.agreement.n} samples both answered (95% CI {pct(summary.agreement.ciLow)}–{pct(summary.agreement.ciHigh)}).
+        They agree on <strong>{pct(summary.agreement.rate)}</strong> of {summary.agreement.n} {shadow ? "requests" : "samples"} both answered (95% CI {pct(summary.agreement.ciLow)}–
+        {pct(summary.agreement.ciHigh)}).
       </p>
       <p className="text-zinc-600 dark:text-zinc-400">
-        Errors after retries: {side("a")} {summary.errors.a}, {side("b")} {summary.errors.b}.
+        {shadow ? "Errors" : "Errors after retries"}: {side("a")} {summary.errors.a}, {side("b")} {summary.errors.b}.
       </p>
       {acc ? (
         <p className="text-zinc-600 dark:text-zinc-400">
@@ -47,7 +57,7 @@ export function EvidenceSummaryView({ summary, hash, verified }: { summary: Evid
       <p className="text-xs text-zinc-500">
         Frozen at submit. SHA-256 <code className="font-mono" title={hash ?? ""}>{hash?.slice(0, 16)}…</code>{" "}
         {verified ? <Badge tone="green">matches</Badge> : <Badge tone="red">does not match: the record was altered</Badge>}{" "}
-        <Link href={`/comparisons/${summary.runId}`} className={textLinkClass}>
+        <Link href={shadow ? `/functions/${encodeURIComponent(summary.functionId)}/shadows/${shadow.shadowId}` : `/comparisons/${summary.runId}`} className={textLinkClass}>
           Open the full report
         </Link>
       </p>

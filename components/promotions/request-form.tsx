@@ -21,11 +21,16 @@ import { textLinkClass } from "@/components/ui/text-link";
 import { LimitedTextarea } from "@/components/ui/limited-text";
 import { TEXT_LIMITS } from "@/lib/text-limits";
 
-/** A prefill (the function page's request… query): `evidenceRunId` selects that run as evidence when it matches. */
-export type RequestFormInitial = { environmentId: string; target: string; reason: string; evidenceRunId?: string };
+/**
+ * A prefill (the function page's request… query): `evidenceRunId` selects that run as evidence when it matches,
+ * `evidenceShadowSnapshotId` that frozen shadow report ("Use as evidence" on a shadow's report).
+ */
+export type RequestFormInitial = { environmentId: string; target: string; reason: string; evidenceRunId?: string; evidenceShadowSnapshotId?: string };
 
 const LATEST = "latest";
 const NO_EVIDENCE = "none";
+/** Evidence choices that are frozen shadow reports: `shadow:<snapshot id>` (runs are their bare id). */
+const SHADOW = "shadow:";
 
 const toRun = (r: RequestFormData["runs"][number]): EvidenceRun => r;
 
@@ -57,7 +62,9 @@ export function RequestForm({
   const [environmentId, setEnvironmentId] = useState(initial?.environmentId ?? "");
   const [target, setTarget] = useState(initial?.target ?? "");
   const [reason, setReason] = useState(initial?.reason ?? "");
-  const [evidenceChoice, setEvidenceChoice] = useState<string | null>(initial?.evidenceRunId || null);
+  const [evidenceChoice, setEvidenceChoice] = useState<string | null>(
+    initial?.evidenceShadowSnapshotId ? `${SHADOW}${initial.evidenceShadowSnapshotId}` : initial?.evidenceRunId || null,
+  );
   const [sampleSetId, setSampleSetId] = useState(data.sampleSets[0]?.id ?? "");
   const [startedRunId, setStartedRunId] = useState<string | null>(null);
   const [done, setDone] = useState<{ id: string; number: number; message: string } | null>(null);
@@ -70,9 +77,11 @@ export function RequestForm({
 
   const evidenceTarget = env ? { functionId, environmentName: env.name, currentModelId: env.pin.modelId, targetModelId, now: new Date(now) } : null;
   const matching = evidenceTarget && targetChosen ? data.runs.filter((r) => matchEvidence(toRun(r), evidenceTarget).ok) : [];
+  const matchingShadows = evidenceTarget && targetChosen ? data.shadowSnapshots.filter((s) => matchEvidence(s, evidenceTarget).ok) : [];
+  const shadowChoice = evidenceChoice?.startsWith(SHADOW) ? (matchingShadows.find((s) => `${SHADOW}${s.id}` === evidenceChoice) ?? null) : null;
   // Default evidence: the run started here, else the newest matching run; "none" only when chosen.
   const evidenceRunId =
-    evidenceChoice === NO_EVIDENCE
+    evidenceChoice === NO_EVIDENCE || shadowChoice
       ? ""
       : evidenceChoice && matching.some((r) => r.id === evidenceChoice)
         ? evidenceChoice
@@ -80,7 +89,8 @@ export function RequestForm({
           ? startedRunId
           : (matching[0]?.id ?? "");
   const evidenceRun = matching.find((r) => r.id === evidenceRunId) ?? null;
-  const verdict = env && evidenceTarget && targetChosen && !alreadyPinned ? evaluateGate(evidenceRun ? toRun(evidenceRun) : null, evidenceTarget, gatePolicyOf(env)) : null;
+  const evidence: EvidenceRun | null = shadowChoice ?? (evidenceRun ? toRun(evidenceRun) : null);
+  const verdict = env && evidenceTarget && targetChosen && !alreadyPinned ? evaluateGate(evidence, evidenceTarget, gatePolicyOf(env)) : null;
   const otherRuns = data.runs.length - matching.length;
   const open = env ? data.openRequests.filter((r) => r.environmentId === env.id) : [];
 
@@ -107,6 +117,7 @@ export function RequestForm({
       targetModelRefId: target === LATEST ? null : target,
       reason,
       evidenceRunId: evidenceRunId || null,
+      evidenceShadowSnapshotId: shadowChoice?.id ?? null,
     });
   };
 
@@ -198,13 +209,13 @@ export function RequestForm({
             <Field
               label="Comparison run"
               name={id("evidence")}
-              errors={fieldErrors.evidenceRunId}
+              errors={[...(fieldErrors.evidenceRunId ?? []), ...(fieldErrors.evidenceShadowSnapshotId ?? [])]}
               hint={`Finished runs comparing ${env.name}'s current pin (${modelText(env.pin)}) with ${modelText({ modelId: targetModelId, nickname: targetModel?.nickname })}${
                 env.pin.modelId === null || targetModelId === null ? ", finished in the last 24 hours (a side on latest)" : ""
               }.${otherRuns > 0 ? ` ${otherRuns} other finished run${otherRuns === 1 ? "" : "s"} of this function compare other models.` : ""}`}
             >
               {(p) => (
-                <select {...p} value={evidenceRunId || NO_EVIDENCE} onChange={(e) => setEvidenceChoice(e.target.value)} className={inputClass}>
+                <select {...p} value={shadowChoice ? `${SHADOW}${shadowChoice.id}` : evidenceRunId || NO_EVIDENCE} onChange={(e) => setEvidenceChoice(e.target.value)} className={inputClass}>
                   <option value={NO_EVIDENCE}>No comparison attached</option>
                   {matching.map((r) => (
                     <option key={r.id} value={r.id}>
@@ -212,9 +223,23 @@ export function RequestForm({
                       {r.finishedAt ? formatUtc(r.finishedAt) : "?"}
                     </option>
                   ))}
+                  {matchingShadows.map((s) => (
+                    <option key={s.id} value={`${SHADOW}${s.id}`}>
+                      {s.agreement ? `${formatPct(s.agreement.rate)} agreement on ${s.agreement.n}` : "no agreement"} · shadow in {s.environmentName} · frozen {formatUtc(s.windowEnd)}
+                    </option>
+                  ))}
                 </select>
               )}
             </Field>
+            {shadowChoice ? (
+              <p className="text-xs text-zinc-500" data-testid={`${idPrefix}-shadow-evidence`}>
+                Shadow evaluation in {shadowChoice.environmentName}: {shadowChoice.mirrored.toLocaleString("en-US")} mirrored requests of live traffic from{" "}
+                {formatUtc(shadowChoice.windowStart)} to {formatUtc(shadowChoice.windowEnd)}, A = the served pin, B = the candidate.{" "}
+                <Link href={`/functions/${encodeURIComponent(functionId)}/shadows/${shadowChoice.shadowId}`} className={textLinkClass}>
+                  Open the report
+                </Link>
+              </p>
+            ) : null}
             {evidenceRun ? (
               <p className="text-xs text-zinc-500">
                 A = {evidenceRun.modelALabel}, B = {evidenceRun.modelBLabel}.{" "}

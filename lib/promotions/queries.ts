@@ -8,6 +8,7 @@ import { listCurrentPins } from "@/lib/pins/queries";
 import { listEnvironments } from "@/lib/environments/queries";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { listSampleSets } from "@/lib/samples/queries";
+import { listShadowEvidence } from "@/lib/shadow/queries-ui";
 import { evidenceHash, type EvidenceSummary } from "./evidence";
 import type { Policy, RequestListFilter, RequestView } from "./schemas";
 
@@ -217,7 +218,7 @@ export async function getRequestDetail(requestId: string, now: Date = new Date()
  * start a comparison from the form), and the open requests.
  */
 export async function getRequestFormData(functionId: string, now: Date = new Date()) {
-  const [environments, pins, models, runs, sampleSets, open] = await Promise.all([
+  const [environments, pins, models, runs, sampleSets, open, shadowSnapshots] = await Promise.all([
     listEnvironments(),
     listCurrentPins(functionId),
     listPinnableModels(functionId),
@@ -233,6 +234,7 @@ export async function getRequestFormData(functionId: string, now: Date = new Dat
       orderBy: { createdAt: "desc" },
       select: { id: true, number: true, environmentId: true, targetModelId: true, requestedByLabel: true },
     }),
+    listShadowEvidence(functionId),
   ]);
   const agreements = await runAgreements(runs.map((r) => r.id));
   return {
@@ -250,6 +252,8 @@ export async function getRequestFormData(functionId: string, now: Date = new Dat
     }),
     sampleSets: sampleSets.map((s) => ({ id: s.id, name: s.name, sampleCount: s.sampleCount })),
     openRequests: open,
+    /** Shadow reports frozen as evidence (lib/shadow), judged by the gate exactly as runs. */
+    shadowSnapshots,
   };
 }
 

@@ -8,6 +8,7 @@ import { PinsPanel } from "@/components/pins/pins-panel";
 import { PointInTimeForm, PointInTimeTable } from "@/components/pins/point-in-time";
 import { RequestPromotionSection } from "@/components/promotions/request-section";
 import { TrafficPanel } from "@/components/serving/traffic-panel";
+import { LazyShadowsPanel } from "@/components/shadow/lazy-shadows-panel";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import Link from "next/link";
@@ -25,6 +26,7 @@ import { parsePointInTime } from "@/lib/time";
 import { promotionsForPins } from "@/lib/audit/promoted-by";
 import { listPendingRequests, pendingByCell } from "@/lib/promotions/pending";
 import { getFunctionTraffic } from "@/lib/serving/queries";
+import { getShadowSection } from "@/lib/shadow/queries-ui";
 import { decodeParam } from "@/lib/url";
 import { modelLabel } from "@/lib/models/label";
 
@@ -35,7 +37,7 @@ export default async function FunctionPage({
   searchParams,
 }: {
   params: Promise<{ functionId: string }>;
-  searchParams: Promise<{ at?: string | string[]; requestEnvironment?: string | string[]; requestTarget?: string | string[]; requestReason?: string | string[]; requestEvidence?: string | string[] }>;
+  searchParams: Promise<{ at?: string | string[]; requestEnvironment?: string | string[]; requestTarget?: string | string[]; requestReason?: string | string[]; requestEvidence?: string | string[]; requestShadowEvidence?: string | string[] }>;
 }) {
   const [{ functionId: rawId }, query] = await Promise.all([params, searchParams]);
   const user = await requirePagePermission("functions:read");
@@ -54,15 +56,22 @@ export default async function FunctionPage({
     listSampleSets(fn.id),
   ]);
   const pendingHere = pendingByCell(pending);
-  const [traffic, promotedBy] = await Promise.all([
+  const [traffic, shadowSection, promotedBy] = await Promise.all([
     getFunctionTraffic(fn.id),
+    getShadowSection(fn.id, pinRows),
     promotionsForPins(fn.id, pinRows.flatMap(({ environment, pin }) => (pin ? [{ environmentId: environment.id, version: pin.version }] : []))),
   ]);
   const canWrite = can(user.role, "pins:write");
   // "Request rollback" in a protected environment's history opens the request form filled in.
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
   const requestInitial = one(query.requestEnvironment)
-    ? { environmentId: one(query.requestEnvironment), target: one(query.requestTarget), reason: one(query.requestReason).slice(0, 500), evidenceRunId: one(query.requestEvidence).slice(0, 36) }
+    ? {
+        environmentId: one(query.requestEnvironment),
+        target: one(query.requestTarget),
+        reason: one(query.requestReason).slice(0, 500),
+        evidenceRunId: one(query.requestEvidence).slice(0, 36),
+        evidenceShadowSnapshotId: one(query.requestShadowEvidence).slice(0, 36),
+      }
     : undefined;
   const canBreakGlass = can(user.role, "pins:break_glass");
   const canRequest = can(user.role, "requests:create");
@@ -102,6 +111,7 @@ export default async function FunctionPage({
           { id: "point-in-time", label: "Point in time" },
           { id: "golden", label: "Golden set" },
           { id: "traffic", label: "Traffic" },
+          { id: "shadow", label: "Shadow evaluation" },
           { id: "nyckel", label: "In Nyckel" },
         ]}
       />
@@ -201,6 +211,20 @@ export default async function FunctionPage({
         description="Calls applications made through Modelpin's invoke proxy, per environment and by the model that served them (counted every few seconds)."
       >
         <TrafficPanel traffic={traffic} />
+      </Section>
+
+      <Section className="mt-10"
+        id="shadow"
+        title="Shadow evaluation"
+        description="A share of an environment's live proxy traffic sent again, after the caller's answer, to a candidate model: how it would have answered real inputs."
+      >
+        <LazyShadowsPanel
+          functionId={fn.id}
+          shadows={shadowSection.shadows}
+          environments={shadowSection.environments}
+          models={pinnable.map((m) => ({ id: m.id, modelId: m.modelId, nickname: m.nickname }))}
+          canWrite={canCompare}
+        />
       </Section>
 
       <Section className="mt-10" id="nyckel" title="In Nyckel">
