@@ -88,6 +88,8 @@ function buildCases(world: World, auth: { cookie: string; origin: string }): { c
     sampleId: world.sampleId,
     functionId: encodeURIComponent(world.functionId),
     requestId: world.requestId,
+    // No shadow runs in this spec's world: an unknown id (404), and its malformed variants.
+    shadowId: UNKNOWN_UUID,
   };
   const png = Buffer.from(tinyPng(3, 3, [7, 7, 7]));
   const signedIn = { cookie: auth.cookie, origin: auth.origin, "sec-fetch-site": "same-origin" };

@@ -49,7 +49,7 @@ test("the function page's section nav jumps to each section by mouse, keyboard a
   await signInAs(page, "editor");
   const fn = await openFunction(page, "support-triage");
   const nav = page.getByRole("navigation", { name: "On this page" });
-  await expect(nav.getByRole("link")).toHaveText(["Pins", "Request", "Models", "Compare", "History", "Point in time", "Golden set", "Traffic", "In Nyckel"]);
+  await expect(nav.getByRole("link")).toHaveText(["Pins", "Request", "Models", "Compare", "History", "Point in time", "Golden set", "Traffic", "Shadow evaluation", "In Nyckel"]);
 
   // A click: the URL names the section, its heading is in view and not under the sticky nav.
   await nav.getByRole("link", { name: "History" }).click();

@@ -27,7 +27,8 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
           Copy
         </button>
       </figcaption>
-      <pre className="overflow-x-auto rounded-md bg-zinc-900 p-3 text-xs leading-relaxed text-zinc-100 dark:bg-black/60 dark:ring-1 dark:ring-zinc-800">
+      {/* Focusable: a long line scrolls sideways, and keyboard users scroll it too (axe scrollable-region-focusable). */}
+      <pre tabIndex={0} className="overflow-x-auto rounded-md bg-zinc-900 p-3 text-xs leading-relaxed text-zinc-100 dark:bg-black/60 dark:ring-1 dark:ring-zinc-800">
         <code>{code}</code>
       </pre>
       <span role="status" aria-live="polite" className="sr-only">

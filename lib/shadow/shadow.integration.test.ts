@@ -200,8 +200,11 @@ describe("shadow evaluation", () => {
     expect(h.agree).toBe(answered.filter((r) => r.servedLabel === r.candidateLabel).length);
     const pairs = await prisma.shadowHourPair.findMany({ where: { shadowId: shadow.id } });
     expect(pairs.reduce((a, p) => a + p.count, 0)).toBe(rows.length);
-    for (const p of pairs) {
-      expect(p.count).toBe(rows.filter((r) => (r.servedLabel ?? "") === p.servedLabel && (r.candidateLabel ?? "") === p.candidateLabel).length);
+    // Per hour: a run that crosses an hour boundary has two rows of a pair (CI ran it at 16:00 once).
+    const byPair = new Map<string, number>();
+    for (const p of pairs) byPair.set(`${p.servedLabel}→${p.candidateLabel}`, (byPair.get(`${p.servedLabel}→${p.candidateLabel}`) ?? 0) + p.count);
+    for (const [key, count] of byPair) {
+      expect(count, key).toBe(rows.filter((r) => `${r.servedLabel ?? ""}→${r.candidateLabel ?? ""}` === key).length);
     }
     const latencies = await prisma.shadowLatency.findMany({ where: { shadowId: shadow.id } });
     expect(latencies.filter((l) => l.side === "served").reduce((a, l) => a + l.count, 0)).toBe(rows.length);
@@ -216,7 +219,8 @@ describe("shadow evaluation", () => {
     expect(report.matrix.total).toBe(h.answered);
     expect(report.latency.served.n).toBe(rows.length);
     expect(report.latency.candidate.p50).toBeGreaterThan(0);
-    expect(report.series).toHaveLength(1);
+    expect(report.series.length).toBeGreaterThanOrEqual(1);
+    expect(report.series.length).toBeLessThanOrEqual(2); // one hour, or two when the run crossed an hour boundary
     expect(report.reservoir).toEqual([]);
     await stopShadow(sys, { shadowId: shadow.id });
   }, 120_000);
