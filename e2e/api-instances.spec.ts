@@ -175,6 +175,14 @@ async function setUpOwnDatabase(browser: Browser, base: string, databaseUrl: str
   try {
     const page = await context.newPage();
     await signInAs(page, "admin");
+    // The instance's first scheduled sync fills its fresh database (a few seconds after it starts).
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await expect.poll(async () => Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM functions")).rows[0]!.n), { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    } finally {
+      await db.end();
+    }
     const fn = await openFunction(page, "support-triage");
     await ensureModelRegistered(page, fn.modelIds[0]!);
     await pinTo(page, "development", fn.modelIds[0]!, "pinned before PostgreSQL stops");
