@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { modelIdSchema } from "@/lib/models/schemas";
 import { apiErrorCodeSchema, environmentSlugParamSchema } from "@/lib/serving/schemas";
+import { errorAnswers, type CatalogRoute, type RouteResponses } from "@/lib/api/route-catalog";
 import { TEXT_LIMITS } from "@/lib/text-limits";
 import type { TokenScope } from "@/lib/tokens/scopes";
 
@@ -195,118 +196,71 @@ export type RequestStatusBody = z.infer<typeof requestStatusSchema>;
 // ---------------------------------------------------------------------------
 // The catalog (for the OpenAPI document)
 
-export type AutomationRoute = {
-  method: "GET" | "POST";
-  path: string;
+export type AutomationRoute = CatalogRoute & {
   operationId: string;
-  summary: string;
   scope: TokenScope;
   params: z.ZodObject;
   body?: { type: "application/json" | "multipart/form-data"; schema: z.ZodType };
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
 };
 
 const e = automationErrorSchema;
-const common: AutomationRoute["responses"] = {
-  400: { description: "The body is not valid (fieldErrors names the fields)", schema: e },
-  401: { description: "Missing, malformed, unknown, expired or revoked token", schema: e },
-  403: { description: "`scope_missing`: the token lacks the route's scope; `forbidden`: another environment", schema: e },
-  404: { description: "Unknown function, sample set, run or request", schema: e },
-};
+const common = errorAnswers(e, {
+  400: "The body is not valid (fieldErrors names the fields)",
+  401: "Missing, malformed, unknown, expired or revoked token",
+  403: "`scope_missing`: the token lacks the route's scope; `forbidden`: another environment",
+  404: "Unknown function, sample set, run or request",
+});
+
+/** A read's answers: what it found, or the auth and lookup errors. */
+function readAnswers(description: string, schema: z.ZodType): RouteResponses {
+  return { 200: { description, schema }, 401: common[401]!, 403: common[403]!, 404: common[404]! };
+}
+
+const json = (schema: z.ZodType) => ({ type: "application/json" as const, schema });
+
+/** One catalog entry: which route, its token scope and summary, then its path parameters, answers and body. */
+function route(
+  [method, path, operationId, scope]: [AutomationRoute["method"], string, string, TokenScope],
+  summary: string,
+  params: z.ZodObject,
+  responses: RouteResponses,
+  body?: AutomationRoute["body"],
+): AutomationRoute {
+  return { method, path, operationId, summary, scope, params, ...(body ? { body } : {}), responses };
+}
 
 export const AUTOMATION_ROUTES: readonly AutomationRoute[] = [
-  {
-    method: "POST",
-    path: "/api/v1/functions/{functionId}/models",
-    operationId: "registerModel",
-    summary: "Register a Nyckel model id for a function (checked with Nyckel)",
-    scope: "evaluate",
-    params: functionPathSchema,
-    body: { type: "application/json", schema: registerModelBodySchema },
-    responses: {
-      200: { description: "Already registered", schema: registeredModelSchema },
-      201: { description: "Registered", schema: registeredModelSchema },
-      ...common,
-      415: { description: "Not JSON", schema: e },
-      422: { description: "`unknown_model`: Nyckel does not know this model id for the function", schema: e },
-      502: { description: "Nyckel could not be asked", schema: e },
-    },
-  },
-  {
-    method: "POST",
-    path: "/api/v1/functions/{functionId}/sample-sets",
-    operationId: "uploadSampleSet",
-    summary: "Upload a sample set (multipart, like the dashboard's upload)",
-    scope: "evaluate",
-    params: functionPathSchema,
-    body: { type: "multipart/form-data", schema: sampleSetMultipartSchema },
-    responses: {
-      201: { description: "Saved", schema: sampleSetCreatedSchema },
-      ...common,
-      409: { description: "A sample set of this name exists", schema: e },
-      413: { description: "Too large", schema: e },
-      415: { description: "Not multipart, or a file type the function cannot take", schema: e },
-    },
-  },
-  {
-    method: "POST",
-    path: "/api/v1/functions/{functionId}/comparisons",
-    operationId: "startComparison",
-    summary: "Start a comparison run of two models on a sample set",
-    scope: "evaluate",
-    params: functionPathSchema,
-    body: { type: "application/json", schema: startComparisonBodySchema },
-    responses: { 202: { description: "Queued", schema: comparisonStartedSchema }, ...common, 415: { description: "Not JSON", schema: e }, 422: { description: "`unknown_model`: a model is not registered for the function (a retired one: 400)", schema: e } },
-  },
-  {
-    method: "GET",
-    path: "/api/v1/comparisons/{id}",
-    operationId: "getComparison",
-    summary: "A comparison run's progress, agreement and gate verdict",
-    scope: "evaluate",
-    params: comparisonPathSchema,
-    responses: { 200: { description: "The run", schema: comparisonStatusSchema }, 401: common[401]!, 403: common[403]!, 404: common[404]! },
-  },
-  {
-    method: "POST",
-    path: "/api/v1/environments/{environment}/promotion-requests",
-    operationId: "openPromotionRequest",
-    summary: "Ask for a promotion in the token's environment; people approve it",
-    scope: "request",
-    params: environmentPathSchema,
-    body: { type: "application/json", schema: openRequestBodySchema },
-    responses: {
-      201: { description: "Opened; it waits for approvals", schema: requestOpenedSchema },
-      ...common,
-      403: { description: "`scope_missing`, `forbidden` (another environment), or `human_approval_required` (the environment needs no approvals)", schema: e },
-      409: { description: "An open request already asks for this", schema: e },
-      415: { description: "Not JSON", schema: e },
-      422: { description: "`gate_refused`: the evidence gate refused (`rule` names the rule); `unknown_model`: the target is not registered", schema: e },
-    },
-  },
-  {
-    method: "GET",
-    path: "/api/v1/promotion-requests/{id}",
-    operationId: "getPromotionRequest",
-    summary: "A promotion request's status and decisions",
-    scope: "request",
-    params: requestPathSchema,
-    responses: { 200: { description: "The request", schema: requestStatusSchema }, 401: common[401]!, 403: common[403]!, 404: common[404]! },
-  },
-  {
-    method: "POST",
-    path: "/api/v1/promotion-requests/{id}/cancel",
-    operationId: "cancelPromotionRequest",
-    summary: "Cancel a pending request the token opened",
-    scope: "request",
-    params: requestPathSchema,
-    body: { type: "application/json", schema: cancelRequestBodySchema },
-    responses: {
-      200: { description: "Cancelled", schema: requestStatusSchema },
-      ...common,
-      403: { description: "`scope_missing`, or the request was opened by someone else", schema: e },
-      409: { description: "The request is no longer pending", schema: e },
-      415: { description: "Not JSON", schema: e },
-    },
-  },
+  route(["POST", "/api/v1/functions/{functionId}/models", "registerModel", "evaluate"], "Register a Nyckel model id for a function (checked with Nyckel)", functionPathSchema, {
+    200: { description: "Already registered", schema: registeredModelSchema },
+    201: { description: "Registered", schema: registeredModelSchema },
+    ...common,
+    ...errorAnswers(e, { 415: "Not JSON", 422: "`unknown_model`: Nyckel does not know this model id for the function", 502: "Nyckel could not be asked" }),
+  }, json(registerModelBodySchema)),
+  route(["POST", "/api/v1/functions/{functionId}/sample-sets", "uploadSampleSet", "evaluate"], "Upload a sample set (multipart, like the dashboard's upload)", functionPathSchema, {
+    201: { description: "Saved", schema: sampleSetCreatedSchema },
+    ...common,
+    ...errorAnswers(e, { 409: "A sample set of this name exists", 413: "Too large", 415: "Not multipart, or a file type the function cannot take" }),
+  }, { type: "multipart/form-data", schema: sampleSetMultipartSchema }),
+  route(["POST", "/api/v1/functions/{functionId}/comparisons", "startComparison", "evaluate"], "Start a comparison run of two models on a sample set", functionPathSchema, {
+    202: { description: "Queued", schema: comparisonStartedSchema },
+    ...common,
+    ...errorAnswers(e, { 415: "Not JSON", 422: "`unknown_model`: a model is not registered for the function (a retired one: 400)" }),
+  }, json(startComparisonBodySchema)),
+  route(["GET", "/api/v1/comparisons/{id}", "getComparison", "evaluate"], "A comparison run's progress, agreement and gate verdict", comparisonPathSchema, readAnswers("The run", comparisonStatusSchema)),
+  route(["POST", "/api/v1/environments/{environment}/promotion-requests", "openPromotionRequest", "request"], "Ask for a promotion in the token's environment; people approve it", environmentPathSchema, {
+    201: { description: "Opened; it waits for approvals", schema: requestOpenedSchema },
+    ...common,
+    ...errorAnswers(e, {
+      403: "`scope_missing`, `forbidden` (another environment), or `human_approval_required` (the environment needs no approvals)",
+      409: "An open request already asks for this",
+      415: "Not JSON",
+      422: "`gate_refused`: the evidence gate refused (`rule` names the rule); `unknown_model`: the target is not registered",
+    }),
+  }, json(openRequestBodySchema)),
+  route(["GET", "/api/v1/promotion-requests/{id}", "getPromotionRequest", "request"], "A promotion request's status and decisions", requestPathSchema, readAnswers("The request", requestStatusSchema)),
+  route(["POST", "/api/v1/promotion-requests/{id}/cancel", "cancelPromotionRequest", "request"], "Cancel a pending request the token opened", requestPathSchema, {
+    200: { description: "Cancelled", schema: requestStatusSchema },
+    ...common,
+    ...errorAnswers(e, { 403: "`scope_missing`, or the request was opened by someone else", 409: "The request is no longer pending", 415: "Not JSON" }),
+  }, json(cancelRequestBodySchema)),
 ];

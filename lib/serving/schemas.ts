@@ -8,6 +8,7 @@
  * No "server-only": the OpenAPI generator and the docs page import this too.
  */
 import { z } from "zod";
+import { errorAnswers, type CatalogRoute } from "@/lib/api/route-catalog";
 
 // ---------------------------------------------------------------------------
 // Headers
@@ -245,21 +246,15 @@ export const invokeOutputSchema = z
 // ---------------------------------------------------------------------------
 // A compact catalog of the serving routes, for the OpenAPI generator and docs.
 
-export type ServingRoute = {
-  method: "GET" | "POST";
-  path: string;
-  summary: string;
-  auth: "bearer" | "bearer-or-session";
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-};
+export type ServingRoute = CatalogRoute & { auth: "bearer" | "bearer-or-session" };
 
 /** The errors both pin reads (an environment's pins, one function's pin) answer alike. */
-const pinReadErrors: ServingRoute["responses"] = {
-  400: { description: "`at` is not a time", schema: apiErrorSchema },
-  401: { description: "No session and no token, or a missing, malformed, unknown, expired or revoked token", schema: apiErrorSchema },
-  403: { description: "The token belongs to another environment or lacks the `read` scope (`scope_missing`), or the member may not read pins", schema: apiErrorSchema },
-  503: { description: "The database cannot be reached and nothing is cached yet", schema: apiErrorSchema },
-};
+const pinReadErrors = errorAnswers(apiErrorSchema, {
+  400: "`at` is not a time",
+  401: "No session and no token, or a missing, malformed, unknown, expired or revoked token",
+  403: "The token belongs to another environment or lacks the `read` scope (`scope_missing`), or the member may not read pins",
+  503: "The database cannot be reached and nothing is cached yet",
+});
 
 export const SERVING_ROUTES: readonly ServingRoute[] = [
   {
