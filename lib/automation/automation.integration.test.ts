@@ -9,14 +9,13 @@ import { POST as uploadRoute } from "@/app/api/v1/functions/[functionId]/sample-
 import { runComparisonJob } from "@/lib/compare/worker";
 import { userContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
-import { closePgPool } from "@/lib/db/pool";
 import { createEnvironment } from "@/lib/environments/service";
-import { stopBoss } from "@/lib/jobs/boss";
 import { createMember } from "@/lib/members/service";
 import { approveRequest } from "@/lib/promotions/service";
-import { closeServingCache, currentSnapshot } from "@/lib/serving/cache";
+import { currentSnapshot } from "@/lib/serving/cache";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { releaseServing } from "@/scripts/testing/teardown";
 import { OPEN_POLICY } from "@/scripts/testing/environments";
 import { HOST, bearer, newToken, pinTo, sys, tag, until, type TokenScope } from "@/scripts/testing/serving";
 
@@ -81,11 +80,7 @@ beforeAll(async () => {
   otherEnvToken = (await tokenFor(open.id, ["evaluate", "request"])).token;
 }, 60_000);
 
-afterAll(async () => {
-  await stopBoss();
-  await closeServingCache();
-  await closePgPool();
-});
+afterAll(() => releaseServing({ boss: true, pool: true }));
 
 describe("automation API (real PostgreSQL, the emulator as Nyckel)", () => {
   it("every route refuses a token without its scope: 403 scope_missing naming the scope", async () => {

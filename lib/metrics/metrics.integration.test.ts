@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getMetrics } from "@/app/metrics/route";
 import { withOwnerBoss } from "@/lib/db/jobs-schema";
-import { closePgPool } from "@/lib/db/pool";
 import { resetConfigForTests } from "@/lib/env";
 import { syncFunctions } from "@/lib/functions/service";
-import { getBoss, QUEUES, stopBoss } from "@/lib/jobs/boss";
+import { getBoss, QUEUES } from "@/lib/jobs/boss";
 import { seededFunction } from "@/scripts/emulator/seed";
-import { closeServingCache } from "@/lib/serving/cache";
-import { flushServingUsage } from "@/lib/serving/usage";
 import { bearer, getPin, HOST, invoke, newEnvironment, newToken, pinTo, sys, until } from "@/scripts/testing/serving";
+import { releaseServing } from "@/scripts/testing/teardown";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
 import { ownerDatabaseUrl } from "@/scripts/testing/owner";
 
@@ -50,10 +48,7 @@ afterAll(async () => {
   if (savedToken === undefined) delete process.env.MODELPIN_METRICS_TOKEN;
   else process.env.MODELPIN_METRICS_TOKEN = savedToken;
   resetConfigForTests();
-  await flushServingUsage();
-  await stopBoss();
-  await closeServingCache();
-  await closePgPool();
+  await releaseServing({ usage: true, boss: true, pool: true });
 });
 
 describe("GET /metrics after serving traffic", () => {

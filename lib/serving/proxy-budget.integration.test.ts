@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { syncFunctions } from "@/lib/functions/service";
 import { BudgetCoordinator } from "@/lib/nyckel/budget/coordinator";
-import { getNyckelBudget, stopNyckelBudget } from "@/lib/nyckel/budget/service";
+import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import type { Release } from "@/lib/nyckel/budget/budget";
 import { NyckelClient } from "@/lib/nyckel/client";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { getNyckelClient } from "@/lib/nyckel-settings/connection";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
-import { closeServingCache } from "./cache";
+import { releaseServing } from "@/scripts/testing/teardown";
 import { getFunctionTraffic } from "./queries";
 import { proxyErrorSchema } from "./schemas";
 import { flushServingUsage } from "./usage";
@@ -36,11 +36,7 @@ beforeAll(async () => {
   await sleep(1_500);
 });
 
-afterAll(async () => {
-  await flushServingUsage();
-  await stopNyckelBudget();
-  await closeServingCache();
-});
+afterAll(() => releaseServing({ usage: true, budget: true }));
 
 describe("invoke proxy under the Nyckel budget", () => {
   it("lets no Nyckel 429 reach proxy callers while batch work floods Nyckel from this and another process", async () => {

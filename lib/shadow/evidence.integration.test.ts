@@ -9,19 +9,16 @@ import { prisma } from "@/lib/db/client";
 import { resetConfigForTests } from "@/lib/env";
 import { createEnvironment } from "@/lib/environments/service";
 import { syncFunctions } from "@/lib/functions/service";
-import { stopNyckelBudget } from "@/lib/nyckel/budget/service";
 import type { EvidenceSummary } from "@/lib/promotions/evidence";
 import { evaluateGate, gatePolicyOf } from "@/lib/promotions/gate";
 import { createRequest } from "@/lib/promotions/service";
-import { closeServingCache } from "@/lib/serving/cache";
-import { flushServingUsage } from "@/lib/serving/usage";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { releaseServing } from "@/scripts/testing/teardown";
 import { bearer, getPins, invoke, modelRef, newToken, pinTo, sleep, sys, tag, until } from "@/scripts/testing/serving";
-import { closeShadowCache, refreshShadowCache } from "./cache";
+import { refreshShadowCache } from "./cache";
 import { freezeShadowEvidence, shadowEvidenceRun } from "./evidence";
 import { shadowSnapshotsOfFunction } from "./queries";
-import { flushShadowRecorder } from "./recorder";
 import { startShadow, stopShadow } from "./service";
 
 process.env.NYCKEL_RATE_LIMIT_RPS = "1000";
@@ -82,13 +79,7 @@ beforeAll(async () => {
   await syncFunctions(sys);
 }, 30_000);
 
-afterAll(async () => {
-  await flushShadowRecorder();
-  await flushServingUsage();
-  await stopNyckelBudget();
-  await closeShadowCache();
-  await closeServingCache();
-});
+afterAll(() => releaseServing({ shadow: true, usage: true, budget: true }));
 
 describe("shadow evaluation as promotion evidence", () => {
   it("freezes the window and the mirrored requests, and opens a request the gate lets through", async () => {

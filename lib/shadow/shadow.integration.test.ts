@@ -14,14 +14,13 @@ import { prisma } from "@/lib/db/client";
 import { resetConfigForTests } from "@/lib/env";
 import { syncFunctions } from "@/lib/functions/service";
 import type { Release } from "@/lib/nyckel/budget/budget";
-import { getNyckelBudget, stopNyckelBudget } from "@/lib/nyckel/budget/service";
-import { closeServingCache } from "@/lib/serving/cache";
+import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import { wrapServer } from "@/lib/serving/node-invoke";
-import { flushServingUsage } from "@/lib/serving/usage";
 import { seededFunction } from "@/scripts/emulator/seed";
 import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { releaseServing } from "@/scripts/testing/teardown";
 import { bearer, getPins, invoke, modelRef, newEnvironment, newToken, pinTo, sleep, sys, until } from "@/scripts/testing/serving";
-import { closeShadowCache, refreshShadowCache } from "./cache";
+import { refreshShadowCache } from "./cache";
 import { flushShadowRecorder } from "./recorder";
 import { shadowReport } from "./queries";
 import { changeShadow, startShadow, stopShadow } from "./service";
@@ -126,11 +125,7 @@ beforeEach(() => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  await flushShadowRecorder();
-  await flushServingUsage();
-  await stopNyckelBudget();
-  await closeShadowCache();
-  await closeServingCache();
+  await releaseServing({ shadow: true, usage: true, budget: true });
 });
 
 describe("shadow evaluation", () => {
