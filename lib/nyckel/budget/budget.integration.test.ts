@@ -37,6 +37,14 @@ function clientOf(c: BudgetCoordinator): NyckelClient {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Serving request `i`: "ok", "refused" (the budget said no) or the error's text. */
+function serve(client: NyckelClient, i: number): Promise<string> {
+  return client
+    .invoke(fn.id, { kind: "text", text: `serving ${i}` }, { capture: false, budgetClass: "serving" })
+    .then(() => "ok")
+    .catch((error: unknown) => (error instanceof BudgetExhaustedError ? "refused" : String(error)));
+}
+
 /** `workers` loops invoking as fast as the budget lets them, until `stop` is set. */
 function flood(
   client: NyckelClient,
@@ -119,12 +127,7 @@ describe("the Nyckel budget across two processes", () => {
     for (let i = 0; i < 40; i++) {
       if (i === 8) batch = flood(clientOf(worker), "batch", 40, stop);
       if (i > 8) batchCaps.push(worker.gate.limits.nonServingRate);
-      serving.push(
-        webClient
-          .invoke(fn.id, { kind: "text", text: `serving ${i}` }, { capture: false, budgetClass: "serving" })
-          .then(() => "ok")
-          .catch((error: unknown) => (error instanceof BudgetExhaustedError ? "refused" : String(error))),
-      );
+      serving.push(serve(webClient, i));
       await sleep(125);
     }
     const outcomes = await Promise.all(serving);
@@ -161,12 +164,7 @@ describe("the Nyckel budget across two processes", () => {
     let batch: Promise<{ ok: number; failed: string[] }> | null = null;
     for (let i = 0; i < 40; i++) {
       if (i === 10) batch = flood(clientOf(worker), "batch", 30, stop);
-      serving.push(
-        clients[i % 2]!
-          .invoke(fn.id, { kind: "text", text: `serving ${i}` }, { capture: false, budgetClass: "serving" })
-          .then(() => "ok")
-          .catch((error: unknown) => (error instanceof BudgetExhaustedError ? "refused" : String(error))),
-      );
+      serving.push(serve(clients[i % 2]!, i));
       await sleep(100);
     }
     const outcomes = await Promise.all(serving);
