@@ -2,9 +2,8 @@ import "server-only";
 import type { z } from "zod";
 import { can, type Permission } from "@/lib/auth/permissions";
 import { getCurrentUser, type SessionUser } from "@/lib/session/current";
-import { roleRefusal, routeAllowed } from "@/lib/deployment/role";
-import { env } from "@/lib/env";
-import { newRequestId, userContext, type ServiceContext } from "@/lib/context";
+import { routeShell, type Segment } from "@/lib/api/route-shell";
+import { userContext, type ServiceContext } from "@/lib/context";
 import { isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { isDatabaseUnavailable } from "@/lib/serving/unavailable";
@@ -48,8 +47,6 @@ export type RouteOptions<P, Q> = {
   notFound?: string;
 };
 
-type Segment = { params: Promise<Record<string, string | string[]>> };
-
 /** The one error body; `extra` adds top-level fields beside `error` (e.g. an upload's preview). */
 export function routeError(
   status: number,
@@ -75,12 +72,8 @@ export function route<P = Record<string, never>, Q = Record<string, never>>(
   options: RouteOptions<P, Q>,
   handler: (ctx: RouteContext<P, Q>) => Promise<Response>,
 ): (request: Request, segment: Segment) => Promise<Response> {
-  return async (request, segment) => {
-    const requestId = newRequestId();
-    try {
-      // A serving instance (MODELPIN_ROLE=serve) has no dashboard APIs.
-      const role = env().role;
-      if (!routeAllowed(role, new URL(request.url).pathname)) return roleRefusal(role);
+  return routeShell(
+    async (request, segment, requestId) => {
       const origin = checkSameOrigin(request, process.env.AUTH_URL);
       if (!origin.ok) return routeError(403, "forbidden_origin", origin.message, requestId);
       const user = await getCurrentUser();
@@ -119,7 +112,8 @@ export function route<P = Record<string, never>, Q = Record<string, never>>(
         }
       }
       return response;
-    } catch (e) {
+    },
+    (e, request, requestId) => {
       if (isExpectedError(e)) return routeError(e.status, e.code, e.message, requestId, e.fieldErrors);
       if (isDatabaseUnavailable(e)) {
         logger.warn({ err: e, requestId }, "route handler: database unavailable");
@@ -127,6 +121,6 @@ export function route<P = Record<string, never>, Q = Record<string, never>>(
       }
       logger.error({ err: e, requestId, path: new URL(request.url).pathname }, "route handler failed");
       return routeError(500, "internal", `Something went wrong on our side. If it keeps happening, report request id ${requestId}.`, requestId);
-    }
-  };
+    },
+  );
 }

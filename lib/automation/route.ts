@@ -1,8 +1,7 @@
 import "server-only";
 import type { z } from "zod";
-import { newRequestId, tokenContext, type ServiceContext } from "@/lib/context";
-import { roleRefusal, routeAllowed } from "@/lib/deployment/role";
-import { env } from "@/lib/env";
+import { tokenContext, type ServiceContext } from "@/lib/context";
+import { routeShell, type Segment } from "@/lib/api/route-shell";
 import { GateRefusedError, isExpectedError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { authenticateToken, missingScope } from "@/lib/serving/auth";
@@ -43,8 +42,6 @@ export type TokenRouteOptions<P, B> = {
   body?: z.ZodType<B>;
   notFound?: string;
 };
-
-type Segment = { params: Promise<Record<string, string | string[]>> };
 
 const BODY_MAX_BYTES = 64 * 1024;
 
@@ -109,11 +106,8 @@ export function tokenRoute<P = Record<string, never>, B = undefined>(
   options: TokenRouteOptions<P, B>,
   handler: (ctx: TokenRouteContext<P, B>) => Promise<Response>,
 ): (request: Request, segment: Segment) => Promise<Response> {
-  return async (request, segment) => {
-    const requestId = newRequestId();
-    try {
-      const role = env().role;
-      if (!routeAllowed(role, new URL(request.url).pathname)) return roleRefusal(role);
+  return routeShell(
+    async (request, segment, requestId) => {
       const snapshot = await currentSnapshot();
       const auth = authenticateToken(snapshot, request.headers.get("authorization"));
       if (!auth.ok) return automationError(401, auth.code, auth.message, requestId);
@@ -135,12 +129,13 @@ export function tokenRoute<P = Record<string, never>, B = undefined>(
       }
       const service = tokenContext(auth.token, requestId);
       return await handler({ request, token: auth.token, environment: auth.environment, service, params, body, requestId });
-    } catch (e) {
+    },
+    (e, request, requestId) => {
       if (e instanceof GateRefusedError) return automationError(422, "gate_refused", e.message, requestId, { rule: e.rule });
       if (isExpectedError(e)) return automationError(e.status, e.code, e.message, requestId, { fieldErrors: e.fieldErrors });
       if (isDatabaseUnavailable(e)) return automationError(503, "unavailable", "Modelpin cannot reach its database right now. Try again in a moment.", requestId);
       logger.error({ err: e, requestId, path: new URL(request.url).pathname }, "automation API failed");
       return automationError(500, "internal", `Something went wrong on our side. If it keeps happening, report request id ${requestId}.`, requestId);
-    }
-  };
+    },
+  );
 }
