@@ -42,24 +42,15 @@ function fail(message) {
   throw new CliError(message);
 }
 
+/** parseArgs options of one type, from their names. */
+function optionsOf(type, names) {
+  return Object.fromEntries(names.map((name) => [name, { type }]));
+}
+
 const OPTIONS = {
-  json: { type: "boolean" },
-  wait: { type: "boolean" },
-  cancel: { type: "boolean" },
+  ...optionsOf("boolean", ["json", "wait", "cancel"]),
   help: { type: "boolean", short: "h" },
-  environment: { type: "string" },
-  function: { type: "string" },
-  nickname: { type: "string" },
-  notes: { type: "string" },
-  name: { type: "string" },
-  samples: { type: "string" },
-  a: { type: "string" },
-  b: { type: "string" },
-  target: { type: "string" },
-  reason: { type: "string" },
-  evidence: { type: "string" },
-  timeout: { type: "string" },
-  interval: { type: "string" },
+  ...optionsOf("string", ["environment", "function", "nickname", "notes", "name", "samples", "a", "b", "target", "reason", "evidence", "timeout", "interval"]),
 };
 
 function config() {
