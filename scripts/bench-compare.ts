@@ -34,22 +34,13 @@ import { repoRoot } from "@/scripts/db/database";
 import { seededFunction } from "./emulator/seed";
 import type { EmulatorFaults } from "./emulator/faults";
 import { percentile } from "@/lib/compare/stats";
-import { cliOptions, positive } from "./cli/args";
+import { benchOptions, whole } from "./bench/options";
 import { startEmulatorProcess, type RemoteEmulator } from "./bench/emulator-process";
 import { scratchDatabase } from "./bench/postgres";
 import { runComparisonToEnd, sampleText } from "./bench/world";
 
-const args = cliOptions({
-  samples: { type: "string", default: "1000" },
-  rate: { type: "string", default: "100" },
-  concurrency: { type: "string", default: "25" },
-  latency: { type: "string", default: "20-60" },
-  debug: { type: "boolean", default: false },
-});
-const SAMPLES = Math.floor(positive("samples", args.samples));
-const LIMIT = Math.floor(positive("rate", args.rate));
-const CONCURRENCY = Math.floor(positive("concurrency", args.concurrency));
-const LATENCY = args.latency;
+const args = benchOptions({ samples: whole(1000), rate: whole(100), concurrency: whole(25), latency: "20-60", debug: false });
+const { samples: SAMPLES, rate: LIMIT, concurrency: CONCURRENCY, latency: LATENCY } = args;
 const RUN_TIMEOUT_MS = 10 * 60_000;
 const log = (line: string) => console.log(`[bench:compare] ${line}`);
 

@@ -30,7 +30,8 @@ import { percentile } from "@/lib/compare/stats";
 import { repoRoot } from "@/scripts/db/database";
 import { freePort } from "@/scripts/testing/free-port";
 import { startNextServer } from "@/scripts/testing/next-server";
-import { cliOptions, exitWithMain, positive } from "./cli/args";
+import { exitWithMain } from "./cli/args";
+import { benchOptions, positiveNumber, whole } from "./bench/options";
 import { withCleanup } from "./bench/app";
 import { appEnv, ensureBuild } from "./bench/build";
 import { startEmulatorProcess, type RemoteEmulator } from "./bench/emulator-process";
@@ -38,19 +39,8 @@ import { scratchDatabase } from "./bench/postgres";
 import { sampleText, seedBenchEnvironment } from "./bench/world";
 import { seededFunction } from "./emulator/seed";
 
-const args = cliOptions({
-  pairs: { type: "string", default: "5" },
-  seconds: { type: "string", default: "4" },
-  warmup: { type: "string", default: "3" },
-  rate: { type: "string", default: "10" },
-  duration: { type: "string", default: "60" },
-  rebuild: { type: "boolean", default: false },
-});
-const PAIRS = Math.floor(positive("pairs", args.pairs));
-const SECONDS = Math.floor(positive("seconds", args.seconds));
-const WARMUP_S = Math.floor(positive("warmup", args.warmup));
-const RATE = positive("rate", args.rate);
-const DURATION_S = positive("duration", args.duration);
+const args = benchOptions({ pairs: whole(5), seconds: whole(4), warmup: whole(3), rate: positiveNumber(10), duration: positiveNumber(60), rebuild: false });
+const { pairs: PAIRS, seconds: SECONDS, warmup: WARMUP_S, rate: RATE, duration: DURATION_S } = args;
 const RUN_IN_S = 5;
 const DIST_DIR = process.env.NEXT_DIST_DIR || ".next-bench";
 const ENVIRONMENT = "bench";
