@@ -6,14 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
-import { resetConfigForTests } from "@/lib/env";
 import { createEnvironment } from "@/lib/environments/service";
 import { syncFunctions } from "@/lib/functions/service";
 import type { EvidenceSummary } from "@/lib/promotions/evidence";
 import { evaluateGate, gatePolicyOf } from "@/lib/promotions/gate";
 import { createRequest } from "@/lib/promotions/service";
-import { seededFunction } from "@/scripts/emulator/seed";
-import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { shadowTestWorld } from "@/scripts/testing/shadow-world";
 import { releaseServing } from "@/scripts/testing/teardown";
 import { bearer, getPins, invoke, modelRef, newToken, pinTo, sleep, sys, tag, until } from "@/scripts/testing/serving";
 import { refreshShadowCache } from "./cache";
@@ -21,14 +19,7 @@ import { freezeShadowEvidence, shadowEvidenceRun } from "./evidence";
 import { shadowSnapshotsOfFunction } from "./queries";
 import { startShadow, stopShadow } from "./service";
 
-process.env.NYCKEL_RATE_LIMIT_RPS = "1000";
-process.env.NYCKEL_SERVING_MAX_WAIT_MS = "3000";
-resetConfigForTests();
-
-const triage = seededFunction("support-triage");
-const SERVED = triage.modelIds[0]!;
-const CANDIDATE = triage.modelIds[1]!;
-emulatorAsNyckelForFile({ rateLimit: false });
+const { triage, served: SERVED, candidate: CANDIDATE } = shadowTestWorld();
 
 async function gatedEnvironment(gate: { minAgreementPct: number; gateLowerBound?: boolean; minAnsweredSamples?: number }) {
   const t = tag();

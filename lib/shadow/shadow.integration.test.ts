@@ -11,13 +11,11 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { userContext } from "@/lib/context";
 import { prisma } from "@/lib/db/client";
-import { resetConfigForTests } from "@/lib/env";
 import { syncFunctions } from "@/lib/functions/service";
 import type { Release } from "@/lib/nyckel/budget/budget";
 import { getNyckelBudget } from "@/lib/nyckel/budget/service";
 import { wrapServer } from "@/lib/serving/node-invoke";
-import { seededFunction } from "@/scripts/emulator/seed";
-import { emulatorAsNyckelForFile } from "@/scripts/testing/emulator-as-nyckel";
+import { shadowTestWorld } from "@/scripts/testing/shadow-world";
 import { releaseServing } from "@/scripts/testing/teardown";
 import { bearer, getPins, invoke, modelRef, newEnvironment, newToken, pinTo, sleep, sys, until } from "@/scripts/testing/serving";
 import { refreshShadowCache } from "./cache";
@@ -26,15 +24,7 @@ import { shadowReport } from "./queries";
 import { changeShadow, startShadow, stopShadow } from "./service";
 
 // 1,000 requests in a few seconds: the budget's rate is not what this file tests (drops are, by holding permits).
-process.env.NYCKEL_RATE_LIMIT_RPS = "1000";
-process.env.NYCKEL_MAX_CONCURRENCY = "200";
-process.env.NYCKEL_SERVING_MAX_WAIT_MS = "3000";
-resetConfigForTests();
-
-const triage = seededFunction("support-triage");
-const SERVED = triage.modelIds[0]!;
-const CANDIDATE = triage.modelIds[1]!;
-const emulator = emulatorAsNyckelForFile({ rateLimit: false });
+const { triage, served: SERVED, candidate: CANDIDATE, emulator } = shadowTestWorld({ NYCKEL_MAX_CONCURRENCY: "200" });
 
 let server: http.Server;
 let base: string;
