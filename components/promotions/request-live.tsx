@@ -1,8 +1,8 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
-import { useEffect, useRef } from "react";
+import { useCallback } from "react";
+import { fetchLiveState, useRefreshOnNewVersion } from "@/components/ui/live-state";
 import { promotionKeys } from "./query-keys";
 
 type RequestState = { status: string; version: string };
@@ -18,11 +18,7 @@ const POLL_MS = 3000;
 export function useRequestState(requestId: string, initial?: RequestState) {
   return useQuery({
     queryKey: promotionKeys.state(requestId),
-    queryFn: async ({ signal }): Promise<RequestState> => {
-      const res = await fetch(`/api/promotions/${requestId}/status`, { signal, cache: "no-store" });
-      if (!res.ok) throw new Error(`request status ${res.status}`);
-      return res.json() as Promise<RequestState>;
-    },
+    queryFn: ({ signal }) => fetchLiveState<RequestState>(`/api/promotions/${requestId}/status`, "request", signal),
     initialData: initial,
     refetchInterval: POLL_MS,
     refetchOnWindowFocus: true,
@@ -35,15 +31,9 @@ export function useRequestState(requestId: string, initial?: RequestState) {
  * promotions badge is refetched, without a reload.
  */
 export function RequestLive({ requestId, initial }: { requestId: string; initial: RequestState }) {
-  const router = useRouter();
   const queryClient = useQueryClient();
   const { data } = useRequestState(requestId, initial);
-  const shown = useRef(initial.version);
-  useEffect(() => {
-    if (!data || data.version === shown.current) return;
-    shown.current = data.version;
-    router.refresh();
-    void queryClient.invalidateQueries({ queryKey: promotionKeys.waitingCount() });
-  }, [data, router, queryClient]);
+  const refetchBadge = useCallback(() => void queryClient.invalidateQueries({ queryKey: promotionKeys.waitingCount() }), [queryClient]);
+  useRefreshOnNewVersion(data?.version, initial.version, refetchBadge);
   return null;
 }

@@ -1,8 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
-import { useEffect, useRef } from "react";
+import { fetchLiveState, useRefreshOnNewVersion } from "@/components/ui/live-state";
 
 /** What the report polls: the shadow's state and a version that changes whenever its recorded figures do. */
 export type ShadowLiveState = { status: "active" | "ended" | "stopped"; version: string };
@@ -22,22 +21,12 @@ const POLL_MS = 3000;
  * Once the shadow has ended or stopped it polls no more.
  */
 export function ShadowLive({ shadowId, initial }: { shadowId: string; initial: ShadowLiveState }) {
-  const router = useRouter();
   const { data } = useQuery({
     queryKey: shadowKeys.state(shadowId),
-    queryFn: async ({ signal }): Promise<ShadowLiveState> => {
-      const res = await fetch(`/api/shadows/${shadowId}/status`, { signal, cache: "no-store" });
-      if (!res.ok) throw new Error(`shadow status ${res.status}`);
-      return res.json() as Promise<ShadowLiveState>;
-    },
+    queryFn: ({ signal }) => fetchLiveState<ShadowLiveState>(`/api/shadows/${shadowId}/status`, "shadow", signal),
     initialData: initial,
     refetchInterval: (q) => (q.state.data?.status === "active" ? POLL_MS : false),
   });
-  const shown = useRef(initial.version);
-  useEffect(() => {
-    if (!data || data.version === shown.current) return;
-    shown.current = data.version;
-    router.refresh();
-  }, [data, router]);
+  useRefreshOnNewVersion(data?.version, initial.version);
   return null;
 }
