@@ -1,11 +1,12 @@
 "use client";
 
 import { useAction } from "next-safe-action/hooks";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
+import { ModalDialog } from "@/components/ui/modal-dialog";
 import { changeShadowAction, startShadowAction } from "@/lib/shadow/actions";
 import { modelLabel } from "@/lib/models/label";
 import { SHADOW_LIMITS } from "@/lib/shadow/schemas";
@@ -34,11 +35,6 @@ type Props = {
 export function ShadowDialog(props: Props) {
   const { functionId, onClose, onDone, mode } = props;
   const titleId = useId();
-  // Shown as a modal once mounted (the panel mounts it only while open): focus stays inside, Esc closes.
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    if (ref.current && !ref.current.open) ref.current.showModal();
-  }, []);
   const current = props.shadow;
   const [environmentId, setEnvironmentId] = useState(current?.environment.id ?? "");
   const [candidate, setCandidate] = useState(current?.candidate.modelRefId ?? "");
@@ -70,15 +66,8 @@ export function ShadowDialog(props: Props) {
   };
 
   return (
-    <dialog
-      ref={ref}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      aria-labelledby={titleId}
-      className="m-auto w-full max-w-xl rounded-lg bg-white p-6 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:bg-zinc-900 dark:text-zinc-100"
-    >
+    // Shown as a modal once mounted (the panel mounts it only while open): focus stays inside, Esc closes.
+    <ModalDialog open titleId={titleId} onCancel={onClose} width="max-w-xl">
       <form
         noValidate
         aria-labelledby={titleId}
@@ -182,6 +171,6 @@ export function ShadowDialog(props: Props) {
           </Button>
         </div>
       </form>
-    </dialog>
+    </ModalDialog>
   );
 }

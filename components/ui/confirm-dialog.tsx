@@ -1,7 +1,8 @@
 "use client";
 
-import { useEffect, useId, useRef } from "react";
+import { useId } from "react";
 import { Button } from "./button";
+import { ModalDialog } from "./modal-dialog";
 
 /** A modal confirmation (native <dialog>: focus is trapped and Esc cancels). */
 export function ConfirmDialog({
@@ -23,25 +24,10 @@ export function ConfirmDialog({
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
   // One id per dialog: a page holds several (rollback, retire…), each announced by its own title.
   const titleId = useId();
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
   return (
-    <dialog
-      ref={ref}
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-      aria-labelledby={titleId}
-      className="m-auto w-full max-w-md rounded-lg bg-white p-6 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:bg-zinc-900 dark:text-zinc-100"
-    >
+    <ModalDialog open={open} titleId={titleId} onCancel={onCancel} width="max-w-md">
       <h2 id={titleId} className="text-lg font-semibold">
         {title}
       </h2>
@@ -54,6 +40,6 @@ export function ConfirmDialog({
           {confirmLabel}
         </Button>
       </div>
-    </dialog>
+    </ModalDialog>
   );
 }
