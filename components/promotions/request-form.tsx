@@ -9,6 +9,7 @@ import { Alert } from "@/components/ui/alert";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { EnvironmentField } from "@/components/ui/environment-field";
 import { Field, inputClass } from "@/components/ui/field";
 import { formatUtc } from "@/components/ui/time";
 import { startComparisonRunAction } from "@/lib/compare/actions";
@@ -143,19 +144,14 @@ export function RequestForm({
       {message ? <Alert>{message}</Alert> : null}
 
       <div className="grid gap-4 md:grid-cols-2">
-        <Field label="Environment" name={id("environment")} errors={fieldErrors.environmentId}>
-          {(p) => (
-            <select {...p} value={environmentId} onChange={(e) => setEnvironmentId(e.target.value)} className={inputClass}>
-              <option value="">Choose an environment…</option>
-              {data.environments.map((e) => (
-                <option key={e.id} value={e.id}>
-                  {e.name}
-                  {e.protected ? " (protected)" : ""}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <EnvironmentField
+          name={id("environment")}
+          errors={fieldErrors.environmentId}
+          value={environmentId}
+          onChange={setEnvironmentId}
+          environments={data.environments}
+          note={(e) => (e.protected ? " (protected)" : "")}
+        />
         <Field label="Move it to" name={id("target")} errors={fieldErrors.targetModelRefId}>
           {(p) => (
             <select {...p} value={target} onChange={(e) => setTarget(e.target.value)} className={inputClass}>

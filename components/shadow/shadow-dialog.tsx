@@ -5,6 +5,7 @@ import { useId, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { actionErrors } from "@/components/ui/action-errors";
 import { Button } from "@/components/ui/button";
+import { EnvironmentField } from "@/components/ui/environment-field";
 import { Field, inputClass } from "@/components/ui/field";
 import { ModalDialog } from "@/components/ui/modal-dialog";
 import { changeShadowAction, startShadowAction } from "@/lib/shadow/actions";
@@ -87,19 +88,15 @@ export function ShadowDialog(props: Props) {
         {message ? <Alert>{message}</Alert> : null}
         {mode === "start" ? (
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field label="Environment" name={id("environment")} errors={fieldErrors.environmentId}>
-              {(p) => (
-                <select {...p} value={environmentId} onChange={(e) => setEnvironmentId(e.target.value)} className={inputClass}>
-                  <option value="">Choose an environment…</option>
-                  {props.environments.map((e) => (
-                    <option key={e.id} value={e.id} disabled={e.activeShadowId !== null}>
-                      {e.name}
-                      {e.activeShadowId ? " — has a shadow" : ""}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <EnvironmentField
+              name={id("environment")}
+              errors={fieldErrors.environmentId}
+              value={environmentId}
+              onChange={setEnvironmentId}
+              environments={props.environments}
+              note={(e) => (e.activeShadowId ? " — has a shadow" : "")}
+              disabled={(e) => e.activeShadowId !== null}
+            />
             <Field
               label="Candidate model"
               name={id("candidate")}
