@@ -144,14 +144,7 @@ export function RequestForm({
       {message ? <Alert>{message}</Alert> : null}
 
       <div className="grid gap-4 md:grid-cols-2">
-        <EnvironmentField
-          name={id("environment")}
-          errors={fieldErrors.environmentId}
-          value={environmentId}
-          onChange={setEnvironmentId}
-          environments={data.environments}
-          note={(e) => (e.protected ? " (protected)" : "")}
-        />
+        <EnvironmentField name={id("environment")} errors={fieldErrors.environmentId} value={environmentId} onChange={setEnvironmentId} environments={data.environments} note={(e) => (e.protected ? " (protected)" : "")} />
         <Field label="Move it to" name={id("target")} errors={fieldErrors.targetModelRefId}>
           {(p) => (
             <select {...p} value={target} onChange={(e) => setTarget(e.target.value)} className={inputClass}>

@@ -88,15 +88,8 @@ export function ShadowDialog(props: Props) {
         {message ? <Alert>{message}</Alert> : null}
         {mode === "start" ? (
           <div className="grid gap-4 sm:grid-cols-2">
-            <EnvironmentField
-              name={id("environment")}
-              errors={fieldErrors.environmentId}
-              value={environmentId}
-              onChange={setEnvironmentId}
-              environments={props.environments}
-              note={(e) => (e.activeShadowId ? " — has a shadow" : "")}
-              disabled={(e) => e.activeShadowId !== null}
-            />
+            <EnvironmentField name={id("environment")} errors={fieldErrors.environmentId} value={environmentId} onChange={setEnvironmentId} environments={props.environments}
+              note={(e) => (e.activeShadowId ? " — has a shadow" : "")} disabled={(e) => e.activeShadowId !== null} />
             <Field
               label="Candidate model"
               name={id("candidate")}
