@@ -162,11 +162,12 @@ export type ComparisonStatus = z.infer<typeof comparisonStatusSchema>;
 
 export const REQUEST_STATUSES = ["pending", "applied", "rejected", "cancelled", "expired", "stale"] as const;
 
+/** The fields every answer about a promotion request starts with. */
+const requestIdentity = { id: z.uuid(), number: z.number().int(), status: z.enum(REQUEST_STATUSES) };
+
 export const requestOpenedSchema = z
   .object({
-    id: z.uuid(),
-    number: z.number().int(),
-    status: z.enum(REQUEST_STATUSES),
+    ...requestIdentity,
     approvalsRequired: z.number().int(),
     gate: z.object({ passed: z.literal(true), message: z.string() }),
     url: z.string(),
@@ -175,9 +176,7 @@ export const requestOpenedSchema = z
 
 export const requestStatusSchema = z
   .object({
-    id: z.uuid(),
-    number: z.number().int(),
-    status: z.enum(REQUEST_STATUSES),
+    ...requestIdentity,
     statusReason: z.string().nullable(),
     environment: z.string(),
     functionId: z.string(),
