@@ -1,15 +1,8 @@
-import { z } from "zod";
+import { liveStateRoute } from "@/lib/api/live-state-route";
 import { route } from "@/lib/api/route";
-import { NotFoundError } from "@/lib/errors";
 import { getRequestLiveState } from "@/lib/promotions/live-state";
 
-const NOT_FOUND = "That promotion request does not exist.";
-
-const params = z.object({ requestId: z.uuid() });
+const live = liveStateRoute({ param: "requestId", permission: "requests:read", notFound: "That promotion request does not exist." }, getRequestLiveState);
 
 /** A promotion request's status and state version, polled by its page every few seconds while visible. */
-export const GET = route({ permission: "requests:read", params, notFound: NOT_FOUND }, async ({ params }) => {
-  const state = await getRequestLiveState(params.requestId);
-  if (!state) throw new NotFoundError(NOT_FOUND);
-  return Response.json(state, { headers: { "cache-control": "no-store" } });
-});
+export const GET = route(live.options, live.handler);
