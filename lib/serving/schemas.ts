@@ -256,31 +256,32 @@ const pinReadErrors = errorAnswers(apiErrorSchema, {
   503: "The database cannot be reached and nothing is cached yet",
 });
 
+/** A resolve route: 200 with an ETag, 304, 404 and the pin reads' errors. */
+function pinRead(path: string, summary: string, ok: { description: string; schema: z.ZodType }, notModified: string, notFound: string): ServingRoute {
+  return {
+    method: "GET",
+    path,
+    summary,
+    auth: "bearer-or-session",
+    responses: { 200: ok, 304: { description: notModified }, 404: { description: notFound, schema: apiErrorSchema }, ...pinReadErrors },
+  };
+}
+
 export const SERVING_ROUTES: readonly ServingRoute[] = [
-  {
-    method: "GET",
-    path: "/api/v1/environments/{environment}/pins",
-    summary: "The pins of every synced function in one environment",
-    auth: "bearer-or-session",
-    responses: {
-      200: { description: "The pins (ETag, Cache-Control: no-cache)", schema: environmentPinsSchema },
-      304: { description: "Not modified (If-None-Match matched the ETag); no body" },
-      404: { description: "Unknown environment (signed-in members only; tokens get 403)", schema: apiErrorSchema },
-      ...pinReadErrors,
-    },
-  },
-  {
-    method: "GET",
-    path: "/api/v1/environments/{environment}/pins/{functionId}",
-    summary: "The pin of one function in one environment",
-    auth: "bearer-or-session",
-    responses: {
-      200: { description: "The pin (ETag, Cache-Control: no-cache)", schema: pinResolutionSchema },
-      304: { description: "Not modified; no body" },
-      404: { description: "Unknown environment or function", schema: apiErrorSchema },
-      ...pinReadErrors,
-    },
-  },
+  pinRead(
+    "/api/v1/environments/{environment}/pins",
+    "The pins of every synced function in one environment",
+    { description: "The pins (ETag, Cache-Control: no-cache)", schema: environmentPinsSchema },
+    "Not modified (If-None-Match matched the ETag); no body",
+    "Unknown environment (signed-in members only; tokens get 403)",
+  ),
+  pinRead(
+    "/api/v1/environments/{environment}/pins/{functionId}",
+    "The pin of one function in one environment",
+    { description: "The pin (ETag, Cache-Control: no-cache)", schema: pinResolutionSchema },
+    "Not modified; no body",
+    "Unknown environment or function",
+  ),
   {
     method: "POST",
     path: "/v1/functions/{functionId}/invoke",
