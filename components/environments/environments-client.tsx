@@ -12,7 +12,7 @@ import { Section } from "@/components/ui/section";
 import { createEnvironmentAction, updateEnvironmentAction } from "@/lib/environments/actions";
 import { describeGate, GATE_DEFAULTS, gatePolicyOf } from "@/lib/promotions/gate";
 import type { EnvironmentRow } from "@/lib/environments/queries";
-import { DRIFT_SIGNIFICANCE_DEFAULT } from "@/lib/environments/schemas";
+import { DRIFT_SIGNIFICANCE_DEFAULT } from "@/lib/environments/defaults";
 
 function policySummary(e: EnvironmentRow): string {
   if (!e.protected) return "Open: editors pin directly.";

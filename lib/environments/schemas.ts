@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { GATE_DEFAULTS } from "@/lib/promotions/gate";
+import { DRIFT_SIGNIFICANCE_DEFAULT } from "./defaults";
 
 /** The significance drift watch's McNemar test uses when a policy names none (the database default too). */
-export const DRIFT_SIGNIFICANCE_DEFAULT = 0.05;
+export { DRIFT_SIGNIFICANCE_DEFAULT };
 
 export const slugSchema = z
   .string()

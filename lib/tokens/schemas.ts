@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { tokenScopesSchema } from "./scopes";
+import { DEFAULT_TOKEN_SCOPES, TOKEN_SCOPES, orderScopes } from "./scopes";
+
+export const tokenScopesSchema = z
+  .array(z.enum(TOKEN_SCOPES, { message: `A scope is one of ${TOKEN_SCOPES.join(", ")}.` }))
+  .min(1, "Choose at least one scope.")
+  .transform(orderScopes)
+  .default([...DEFAULT_TOKEN_SCOPES]);
 
 export const TOKEN_NAME_MAX = 80;
 export const TOKEN_EXPIRY_MAX_DAYS = 3650;

@@ -1,7 +1,6 @@
-import { z } from "zod";
-
 /**
- * What an environment API token may do (issue 19). Pure: the serving hot path,
+ * What an environment API token may do (issue 19). Pure and free of zod (the token form imports it: zod in
+ * a client component adds ~25 kB to its page; the form's schema is tokenScopesSchema in schemas.ts). The serving hot path,
  * the automation API, the token form and `npm run token:create` share it.
  * No scope approves, rejects, pins or changes settings.
  */
@@ -27,12 +26,6 @@ export function orderScopes(scopes: Iterable<string>): TokenScope[] {
   const set = new Set(scopes);
   return TOKEN_SCOPES.filter((s) => set.has(s));
 }
-
-export const tokenScopesSchema = z
-  .array(z.enum(TOKEN_SCOPES, { message: `A scope is one of ${TOKEN_SCOPES.join(", ")}.` }))
-  .min(1, "Choose at least one scope.")
-  .transform(orderScopes)
-  .default([...DEFAULT_TOKEN_SCOPES]);
 
 /** `read,evaluate` (the CLI's --scopes) → scopes, or the message naming what is wrong. */
 export function parseScopeList(raw: string): { ok: true; scopes: TokenScope[] } | { ok: false; message: string } {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { LazyQuickCompare } from "@/components/compare/lazy-parts";
-import { GoldenSetPanel } from "@/components/functions/golden-set-panel";
+import { LazyGoldenSetPanel } from "@/components/functions/lazy-golden-set-panel";
 import { ModelsPanel } from "@/components/models/models-panel";
 import { PinTimeline } from "@/components/pins/pin-timeline";
 import { PinsPanel } from "@/components/pins/pins-panel";
@@ -197,7 +197,7 @@ export default async function FunctionPage({
         title="Golden set"
         description="The sample set this function is judged on: drift watch compares each new model Nyckel reports with every watching environment's pin on it."
       >
-        <GoldenSetPanel
+        <LazyGoldenSetPanel
           functionId={fn.id}
           canWrite={can(user.role, "samples:write")}
           golden={fn.goldenSampleSet ? { ...fn.goldenSampleSet, deleted: fn.goldenSampleSet.deletedAt !== null } : null}
